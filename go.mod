@@ -1,0 +1,3 @@
+module github.com/kustomer-chat/kustomer-chat
+
+go 1.26
