@@ -1,0 +1,52 @@
+# make run  - build everything and start the demo at http://127.0.0.1:8080
+# make test - every test: Go (native, -race), typings, headless Chromium end to end
+# make bench - sizes, start-up, latency and throughput figures
+
+GO ?= go
+DIST := web/sdkassets/dist
+WASM_SOURCES := $(shell find sdk wasm -name '*.go') go.mod go.sum
+WEB_SOURCES := $(shell find web -type f -not -path '$(DIST)/*')
+ASSETS := $(DIST)/kustomer-chat.wasm $(DIST)/wasm_exec.js $(DIST)/kustomer-chat.js $(DIST)/kustomer-chat.d.ts
+SERVER := bin/kustomer-chat-server
+
+.PHONY: build run test test-go test-browser bench clean
+
+build: $(SERVER)
+
+$(DIST)/kustomer-chat.wasm: $(WASM_SOURCES)
+	GOOS=js GOARCH=wasm $(GO) build -trimpath -ldflags='-s -w' -o $@ ./wasm
+
+# The wasm_exec.js of the Go that built the .wasm: the two must match.
+$(DIST)/wasm_exec.js: $(DIST)/kustomer-chat.wasm
+	cp "$$($(GO) env GOROOT)/lib/wasm/wasm_exec.js" $@
+
+$(DIST)/%: js/%
+	cp $< $@
+
+bin/sdk.stamp: $(ASSETS)
+	$(GO) run ./web/cmd/precompress $(ASSETS)
+	touch $@
+
+$(SERVER): bin/sdk.stamp $(WEB_SOURCES) go.mod go.sum
+	$(GO) build -trimpath -o $@ ./web/cmd/kustomer-chat-server
+
+run: build
+	./$(SERVER) -dev -db kustomer-chat.db
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund
+
+test: test-go test-browser
+
+test-go:
+	$(GO) vet ./...
+	GOOS=js GOARCH=wasm $(GO) vet ./wasm ./sdk
+	$(GO) test -race ./...
+
+test-browser: build node_modules/.package-lock.json
+	sh js/test/ensure-chromium.sh
+	npx tsc -p js
+	node --test --test-concurrency=1 js/test/*.test.js
+
+clean:
+	rm -rf bin $(DIST)/*

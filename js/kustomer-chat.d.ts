@@ -1,0 +1,99 @@
+// Type definitions for the Kustomer Chat SDK: the global that
+// <script src=".../sdk/kustomer-chat.js" data-api-key="..." async></script> defines.
+
+export type KustomerChatErrorCode =
+  | 'INVALID_ARGUMENT'
+  | 'INVALID_TOKEN'
+  | 'TOKEN_EXPIRED'
+  | 'TOKEN_REJECTED'
+  | 'NOT_CONFIGURED'
+  | 'NOT_FOUND'
+  | 'NETWORK_ERROR'
+  | 'SERVER_ERROR'
+  | 'INTERNAL';
+
+/** Every rejection of the SDK. */
+export interface KustomerChatError extends Error {
+  name: 'KustomerChatError';
+  code: KustomerChatErrorCode;
+}
+
+/** The visitor as the SDK knows them: anonymous until a logIn verifies them. */
+export interface KustomerTrackingIdentity {
+  /** The tracking identity (customer on this device); null until the service knows the device. */
+  id: string | null;
+  /** null for an anonymous visitor who has not started a chat yet. */
+  customerId: string | null;
+  /** This device's id (UUID v4); a new one after every logOut. */
+  trackingId: string;
+  email: string | null;
+  externalId: string | null;
+  verified: boolean;
+  /** ISO 8601. */
+  verifiedAt: string | null;
+  createdAt: string | null;
+  updatedAt: string | null;
+}
+
+export interface Conversation {
+  id: string;
+  createdAt: string;
+  lastMessageAt: string;
+  preview: string;
+  unread: number;
+}
+
+export interface Message {
+  id: string;
+  conversationId: string;
+  body: string;
+  author: 'customer' | 'agent';
+  createdAt: string;
+}
+
+export interface KustomerChatEvents {
+  onLogin: (identity: KustomerTrackingIdentity) => void;
+  onLogout: () => void;
+  onConversationCreate: (conversation: Conversation) => void;
+  onMessageReceived: (message: Message) => void;
+  onUnread: (unread: { total: number }) => void;
+  onOpen: () => void;
+  onClose: () => void;
+}
+
+export interface StartOptions {
+  apiKey: string;
+  /** Defaults to the origin the loader was served from. */
+  serverUrl?: string;
+}
+
+export interface KustomerChat {
+  /** Resolves when the WebAssembly core runs; rejects when it cannot load. */
+  readonly ready: Promise<void>;
+  /** Needed only when the script tag has no data-api-key. */
+  start(options: StartOptions): Promise<void>;
+  /** jwt: HS256 compact JWS from the site's backend with email and/or externalId, and iat. */
+  logIn(jwt: string): Promise<KustomerTrackingIdentity>;
+  isLoggedIn(idType: 'email' | 'userId', id: string): Promise<boolean>;
+  logOut(): Promise<void>;
+  logOutThenLogIn(jwt: string): Promise<KustomerTrackingIdentity>;
+  getIdentity(): Promise<KustomerTrackingIdentity | null>;
+  createConversation(options: { message: string }): Promise<Conversation>;
+  sendMessage(conversationId: string, text: string): Promise<Message>;
+  /** Newest activity first. */
+  getConversations(): Promise<Conversation[]>;
+  /** Oldest first. */
+  getMessages(conversationId: string): Promise<Message[]>;
+  getUnreadCount(): Promise<number>;
+  markRead(conversationId: string): Promise<void>;
+  /** Returns a function that removes the listener. */
+  addListener<E extends keyof KustomerChatEvents>(event: E, listener: KustomerChatEvents[E]): () => void;
+  removeListener<E extends keyof KustomerChatEvents>(event: E, listener: KustomerChatEvents[E]): void;
+}
+
+declare global {
+  interface Window {
+    KustomerChat: KustomerChat;
+  }
+  const KustomerChat: KustomerChat;
+}
