@@ -1,0 +1,228 @@
+package sdk
+
+import (
+	"encoding/json"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestAnonymousConversationThenLogInSendsTheTrackingToken(t *testing.T) {
+	e := newEnv(t)
+	anon := must(t, e.c.GetIdentity())
+	if len(e.svc.requests("")) != 0 {
+		t.Fatal("loading the state sent a request")
+	}
+	conv := must(t, e.c.CreateConversation("I need help"))
+	if conv.ID == "" || conv.Preview != "I need help" {
+		t.Fatalf("conversation %+v", conv)
+	}
+	ev := e.rec.waitFor(t, func(r recorded) bool { return r.name == EventConversationCreate })
+	if ev.payload.(*Conversation).ID != conv.ID {
+		t.Fatalf("onConversationCreate %+v", ev.payload)
+	}
+	reqs := e.svc.requests("/v1/identities/anonymous")
+	if len(reqs) != 1 {
+		t.Fatalf("%d anonymous requests", len(reqs))
+	}
+	var body map[string]string
+	_ = json.Unmarshal(reqs[0].Body, &body)
+	if body["trackingId"] != anon.TrackingID {
+		t.Fatalf("anonymous body %v", body)
+	}
+	id := must(t, e.c.GetIdentity())
+	if id.Verified || id.CustomerID == "" || id.TrackingID != anon.TrackingID {
+		t.Fatalf("anonymous customer %+v", id)
+	}
+	st, _ := decodeState(e.stored())
+	if st.session == "" || st.identity.CustomerID != id.CustomerID {
+		t.Fatalf("stored %s", e.stored())
+	}
+	// A second conversation reuses the customer.
+	must(t, e.c.CreateConversation("another"))
+	if n := len(e.svc.requests("/v1/identities/anonymous")); n != 1 {
+		t.Fatalf("%d anonymous customers", n)
+	}
+
+	ann := must(t, e.c.LogIn(e.emailToken("ann@example.com")))
+	login := e.svc.requests("/v1/identities/login")
+	var lb map[string]string
+	_ = json.Unmarshal(login[0].Body, &lb)
+	if lb["trackingToken"] != st.session || lb["trackingId"] != anon.TrackingID {
+		t.Fatalf("login body sends trackingToken %q trackingId %q", lb["trackingToken"], lb["trackingId"])
+	}
+	if ann.TrackingID != anon.TrackingID {
+		t.Fatal("login changed the device id")
+	}
+	convs := must(t, e.c.GetConversations())
+	if len(convs) != 2 {
+		t.Fatalf("conversations after login %+v", convs)
+	}
+}
+
+func TestChatWithoutSessionAndBadArguments(t *testing.T) {
+	e := newEnv(t)
+	mustFail(t, e.c.SendMessage("conv-1", "hi"), CodeNotFound)
+	mustFail(t, e.c.GetMessages("conv-1"), CodeNotFound)
+	mustFail(t, e.c.MarkRead("conv-1"), CodeNotFound)
+	if convs := must(t, e.c.GetConversations()); convs == nil || len(convs) != 0 {
+		t.Fatalf("conversations %#v", convs)
+	}
+	if n := must(t, e.c.GetUnreadCount()); n != 0 {
+		t.Fatalf("unread %d", n)
+	}
+	mustFail(t, e.c.CreateConversation(""), CodeInvalidArgument)
+	mustFail(t, e.c.CreateConversation(" \n\t "), CodeInvalidArgument)
+	mustFail(t, e.c.SendMessage("", "hi"), CodeInvalidArgument)
+	mustFail(t, e.c.SendMessage("conv-1", "   "), CodeInvalidArgument)
+	mustFail(t, e.c.GetMessages(""), CodeInvalidArgument)
+	mustFail(t, e.c.MarkRead(""), CodeInvalidArgument)
+	if n := len(e.svc.requests("")); n != 0 {
+		t.Fatalf("%d requests sent", n)
+	}
+}
+
+func TestChatFlow(t *testing.T) {
+	e := newEnv(t)
+	must(t, e.c.LogIn(e.emailToken("ann@example.com")))
+	first := must(t, e.c.CreateConversation("first"))
+	second := must(t, e.c.CreateConversation("second"))
+	sent := must(t, e.c.SendMessage(first.ID, "more"))
+	if sent.Author != "customer" || sent.ConversationID != first.ID || sent.Body != "more" {
+		t.Fatalf("message %+v", sent)
+	}
+	msgs := must(t, e.c.GetMessages(first.ID))
+	if len(msgs) != 2 || msgs[0].Body != "first" || msgs[1].Body != "more" {
+		t.Fatalf("messages %+v", msgs)
+	}
+	if n := must(t, e.c.GetUnreadCount()); n != 0 {
+		t.Fatalf("unread %d", n)
+	}
+	e.svc.agentReply(t, first.ID, "a1")
+	e.svc.agentReply(t, second.ID, "a2")
+	e.svc.agentReply(t, second.ID, "a3")
+	if n := must(t, e.c.GetUnreadCount()); n != 3 {
+		t.Fatalf("unread %d, want 3", n)
+	}
+	must(t, e.c.MarkRead(second.ID))
+	if n := must(t, e.c.GetUnreadCount()); n != 1 {
+		t.Fatalf("unread after markRead %d, want 1", n)
+	}
+	convs := must(t, e.c.GetConversations())
+	if len(convs) != 2 {
+		t.Fatalf("conversations %+v", convs)
+	}
+
+	// Another customer's conversation, and ids that try to leave the path.
+	bob := e.client(NewMemoryStorage(), e.svc, newRecorder(), nil)
+	must(t, bob.LogIn(e.emailToken("bob@example.com")))
+	mustFail(t, bob.GetMessages(first.ID), CodeNotFound)
+	mustFail(t, bob.SendMessage(first.ID, "hijack"), CodeNotFound)
+	mustFail(t, bob.MarkRead(first.ID), CodeNotFound)
+	n := len(e.svc.chatRequests())
+	mustFail(t, bob.GetMessages(".."), CodeNotFound)
+	mustFail(t, bob.GetMessages("."), CodeNotFound)
+	if len(e.svc.chatRequests()) != n {
+		t.Fatal("a dot-segment id was sent")
+	}
+	mustFail(t, bob.GetMessages("../identities/logout?x=1#"), CodeNotFound)
+	last := e.svc.requests("/v1/conversations/")
+	if got := last[len(last)-1].URL; got != testBase+"/v1/conversations/%2E%2E%2Fidentities%2Flogout%3Fx%3D1%23/messages" {
+		t.Fatalf("escaped URL %s", got)
+	}
+}
+
+func TestChatRequestsCarryTheHeaders(t *testing.T) {
+	e := newEnv(t)
+	conv := must(t, e.c.CreateConversation("hi"))
+	must(t, e.c.SendMessage(conv.ID, "again"))
+	must(t, e.c.GetMessages(conv.ID))
+	for _, r := range e.svc.requests("") {
+		if r.Header["X-Kustomer-Api-Key"] != testAPIKey {
+			t.Fatalf("%s %s without the API key", r.Method, r.URL)
+		}
+		path := strings.TrimPrefix(r.URL, testBase)
+		if path != "/v1/identities/anonymous" && !strings.HasPrefix(r.Header["Authorization"], "Bearer sess-") {
+			t.Fatalf("%s %s without the session", r.Method, path)
+		}
+		if r.Body != nil && r.Header["Content-Type"] != "application/json" {
+			t.Fatalf("%s %s body without a JSON content type", r.Method, path)
+		}
+	}
+}
+
+func TestChatErrorMapping(t *testing.T) {
+	cases := []struct {
+		name    string
+		hook    func(Request) (Response, error, bool)
+		code    Code
+		message string
+	}{
+		{"offline", func(Request) (Response, error, bool) { return Response{}, errors.New("Failed to fetch"), true }, CodeNetworkError, ""},
+		{"session revoked", status(401, `{"error":{"code":"SESSION_INVALID","message":"x"}}`), CodeTokenRejected, "session is no longer valid; log in again"},
+		{"api key unknown", status(401, `{"error":{"code":"TOKEN_REJECTED","message":"x"}}`), CodeTokenRejected, ""},
+		{"404", status(404, `{"error":{"code":"NOT_FOUND","message":"x"}}`), CodeNotFound, ""},
+		{"400", status(400, `{"error":{"code":"INVALID_ARGUMENT","message":"x"}}`), CodeInvalidArgument, ""},
+		{"500", status(500, `{"error":{"code":"SERVER_ERROR","message":"x"}}`), CodeServerError, ""},
+		{"502 empty", status(502, ``), CodeServerError, ""},
+		{"200 garbage", status(200, `<html>`), CodeServerError, ""},
+		{"201 wrong types", status(201, `{"message":{"id":1}}`), CodeServerError, ""},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv(t)
+			conv := must(t, e.c.CreateConversation("hi"))
+			e.svc.setHook(func(r Request) (Response, error, bool) {
+				if strings.Contains(r.URL, "/v1/conversations") {
+					return tc.hook(r)
+				}
+				return Response{}, nil, false
+			})
+			err := mustFail(t, e.c.SendMessage(conv.ID, "again"), tc.code)
+			if tc.message != "" && err.Message != tc.message {
+				t.Fatalf("message %q", err.Message)
+			}
+			if tc.name != "201 wrong types" {
+				mustFail(t, e.c.GetConversations(), tc.code)
+				mustFail(t, e.c.GetUnreadCount(), tc.code)
+			}
+			if !strings.HasPrefix(tc.name, "20") { // markRead reads no body
+				mustFail(t, e.c.MarkRead(conv.ID), tc.code)
+			}
+			e.svc.setHook(nil)
+			must(t, e.c.SendMessage(conv.ID, "works again"))
+		})
+	}
+}
+
+func TestAnonymousCustomerCreationFailsCleanly(t *testing.T) {
+	e := newEnv(t)
+	anon := must(t, e.c.GetIdentity())
+	raw := e.stored()
+	e.svc.setHook(status(500, `{"error":{"code":"SERVER_ERROR","message":"x"}}`))
+	mustFail(t, e.c.CreateConversation("hi"), CodeServerError)
+	if e.stored() != raw {
+		t.Fatal("storage changed")
+	}
+	if id := must(t, e.c.GetIdentity()); *id != *anon {
+		t.Fatalf("identity %+v", id)
+	}
+	if names := e.rec.names(); len(names) != 0 {
+		t.Fatalf("events %v", names)
+	}
+}
+
+func TestRequestTimeoutBoundsACall(t *testing.T) {
+	e := newEnv(t)
+	release := make(chan struct{})
+	defer close(release)
+	c := e.client(e.store, e.svc, e.rec, func(cfg *Config) { cfg.RequestTimeout = 50 * time.Millisecond })
+	e.svc.setHook(func(Request) (Response, error, bool) { <-release; return Response{}, nil, false })
+	start := time.Now()
+	mustFail(t, c.CreateConversation("hi"), CodeNetworkError)
+	if d := time.Since(start); d > 3*time.Second {
+		t.Fatalf("took %v", d)
+	}
+	must(t, c.IsLoggedIn("email", "x"))
+}

@@ -1,0 +1,140 @@
+package sdk
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"strings"
+	"time"
+)
+
+// The service's limits on a login token's age, which the core checks first so that an
+// expired token fails without a round trip.
+const (
+	maxTokenAge = 15 * time.Minute
+	clockSkew   = 60 * time.Second
+)
+
+// tokenClaims is what the core reads from a login JWT before sending it. The token
+// itself is never kept: only these claims, for the duration of one LogIn.
+type tokenClaims struct {
+	email      string // as in the token; "" when absent
+	externalID string // as in the token; "" when absent
+	iat        float64
+	exp        float64
+	hasExp     bool
+}
+
+// parseToken is the local pre-check of a login JWT: a compact JWS of three unpadded
+// base64url parts, a JSON object header with alg HS256, and a JSON object payload
+// with a string email or externalId (at least one non-empty) and a numeric iat. It
+// verifies no signature: the service does. The messages never quote the token.
+func parseToken(jwt string) (tokenClaims, *Error) {
+	var c tokenClaims
+	parts := strings.Split(jwt, ".")
+	if len(parts) != 3 {
+		return c, invalidToken("the token is not a compact JWS of three parts")
+	}
+	header, ok := decodeSegment(parts[0])
+	if !ok {
+		return c, invalidToken("the token's header is not base64url")
+	}
+	payload, ok := decodeSegment(parts[1])
+	if !ok {
+		return c, invalidToken("the token's payload is not base64url")
+	}
+	if _, ok := decodeSegment(parts[2]); !ok {
+		return c, invalidToken("the token's signature is missing or not base64url")
+	}
+
+	h, ok := jsonObject(header)
+	if !ok {
+		return c, invalidToken("the token's header is not a JSON object")
+	}
+	if alg, ok := h["alg"].(string); !ok || alg != "HS256" {
+		return c, invalidToken("the token must be signed with alg HS256")
+	}
+
+	p, ok := jsonObject(payload)
+	if !ok {
+		return c, invalidToken("the token's payload is not a JSON object")
+	}
+	if c.email, ok = optionalString(p, "email"); !ok {
+		return c, invalidToken("the token's email claim must be a string")
+	}
+	if c.externalID, ok = optionalString(p, "externalId"); !ok {
+		return c, invalidToken("the token's externalId claim must be a string")
+	}
+	if strings.TrimSpace(c.email) == "" && c.externalID == "" {
+		return c, invalidToken("the token needs an email or externalId claim")
+	}
+	if c.iat, ok = p["iat"].(float64); !ok {
+		return c, invalidToken("the token needs a numeric iat claim")
+	}
+	if v, present := p["exp"]; present {
+		if c.exp, ok = v.(float64); !ok {
+			return c, invalidToken("the token's exp claim must be a number")
+		}
+		c.hasExp = true
+	}
+	return c, nil
+}
+
+// checkTime rejects a token the service would find too old, allowing for clock skew.
+func (c tokenClaims) checkTime(now time.Time) *Error {
+	nowSec := float64(now.Unix()) + float64(now.Nanosecond())/1e9
+	if nowSec-c.iat > (maxTokenAge + clockSkew).Seconds() {
+		return newError(CodeTokenExpired, "the token was issued more than 15 minutes ago; get a fresh one from your backend")
+	}
+	if c.hasExp && nowSec > c.exp+clockSkew.Seconds() {
+		return newError(CodeTokenExpired, "the token has expired; get a fresh one from your backend")
+	}
+	return nil
+}
+
+// names tells whether the token names the customer of id: by normalised email when
+// the token has one, else by exact externalId.
+func (c tokenClaims) names(id *Identity) bool {
+	if email := normalizeEmail(c.email); email != "" {
+		return email == normalizeEmail(id.Email)
+	}
+	return c.externalID != "" && c.externalID == id.ExternalID
+}
+
+func normalizeEmail(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
+
+func invalidToken(message string) *Error { return newError(CodeInvalidToken, message) }
+
+// decodeSegment decodes one non-empty, unpadded base64url part, refusing every
+// character outside the alphabet (the decoder alone would skip newlines).
+func decodeSegment(s string) ([]byte, bool) {
+	if s == "" {
+		return nil, false
+	}
+	for i := 0; i < len(s); i++ {
+		b := s[i]
+		if !(b >= 'A' && b <= 'Z' || b >= 'a' && b <= 'z' || b >= '0' && b <= '9' || b == '-' || b == '_') {
+			return nil, false
+		}
+	}
+	out, err := base64.RawURLEncoding.Strict().DecodeString(s)
+	return out, err == nil
+}
+
+func jsonObject(b []byte) (map[string]any, bool) {
+	var m map[string]any
+	if err := json.Unmarshal(b, &m); err != nil || m == nil {
+		return nil, false
+	}
+	return m, true
+}
+
+// optionalString returns m[key] when it is a string or absent; ok is false for a
+// present value of another type (null included, as the service refuses it too).
+func optionalString(m map[string]any, key string) (string, bool) {
+	v, present := m[key]
+	if !present {
+		return "", true
+	}
+	s, ok := v.(string)
+	return s, ok
+}

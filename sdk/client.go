@@ -1,0 +1,414 @@
+package sdk
+
+import (
+	"context"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Config configures a Client.
+type Config struct {
+	APIKey    string
+	ServerURL string    // e.g. "https://chat.example.com"; a trailing slash is tolerated
+	Storage   Storage   // nil: in memory
+	Transport Transport // required
+	Clock     Clock     // nil: the system clock
+	// Emit receives events, from the worker or the poller goroutine, never under a
+	// lock. Payloads: onLogin *Identity, onLogout nil, onConversationCreate
+	// *Conversation, onMessageReceived *Message, onUnread int (the total). It must
+	// not block on a Call's Wait. nil: no events.
+	Emit func(event string, payload any)
+	// Warn receives console warnings; they never contain a token. nil: discarded.
+	Warn           func(message string)
+	RequestTimeout time.Duration // 0: 15 s
+}
+
+const (
+	defaultRequestTimeout = 15 * time.Second
+	logoutTimeout         = 3 * time.Second
+	storagePrefix         = "kustomer-chat:"
+)
+
+// Client is the SDK core: the identity state machine and the chat client. Its calls
+// settle one at a time, in call order, on a single worker goroutine.
+type Client struct {
+	apiKey    string
+	base      string
+	key       string
+	transport Transport
+	clock     Clock
+	emitFn    func(string, any)
+	warnFn    func(string)
+	timeout   time.Duration
+	store     *safeStorage
+
+	ctx    context.Context // cancelled by Close
+	cancel context.CancelFunc
+
+	mu     sync.Mutex
+	queue  []job
+	closed bool
+	wake   chan struct{}
+	done   chan struct{} // closed when the worker has stopped
+
+	// Owned by the worker goroutine.
+	loaded bool
+	st     state
+	poll   *poller
+
+	// Background work that outlives its call (revoking a replaced session).
+	bg sync.WaitGroup
+
+	// Tunables, fixed before the worker starts; tests shorten them.
+	backoffMin, backoffMax time.Duration
+	pollWait               int           // seconds the long poll asks the service to wait
+	minPollGap             time.Duration // least time between two empty long-poll answers
+	onSettle               func()        // called on the worker after each call settles
+}
+
+// New returns a started Client. It fails with INVALID_ARGUMENT for an empty APIKey, a
+// ServerURL that is not http(s)://host[:port] or a nil Transport.
+func New(cfg Config) (*Client, error) {
+	c, err := newClient(cfg, nil)
+	if err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+func newClient(cfg Config, tweak func(*Client)) (*Client, *Error) {
+	if strings.TrimSpace(cfg.APIKey) == "" {
+		return nil, newError(CodeInvalidArgument, "an API key is required")
+	}
+	base, ok := normalizeServerURL(cfg.ServerURL)
+	if !ok {
+		return nil, newError(CodeInvalidArgument, "the server URL must be http(s)://host")
+	}
+	if cfg.Transport == nil {
+		return nil, newError(CodeInvalidArgument, "a Transport is required")
+	}
+	c := &Client{
+		apiKey:     cfg.APIKey,
+		base:       base,
+		key:        storagePrefix + cfg.APIKey,
+		transport:  cfg.Transport,
+		clock:      cfg.Clock,
+		emitFn:     cfg.Emit,
+		warnFn:     cfg.Warn,
+		timeout:    cfg.RequestTimeout,
+		wake:       make(chan struct{}, 1),
+		done:       make(chan struct{}),
+		backoffMin: time.Second,
+		backoffMax: 30 * time.Second,
+		pollWait:   20,
+		minPollGap: time.Second,
+	}
+	if c.clock == nil {
+		c.clock = systemClock{}
+	}
+	if c.timeout <= 0 {
+		c.timeout = defaultRequestTimeout
+	}
+	storage := cfg.Storage
+	if storage == nil {
+		storage = NewMemoryStorage()
+	}
+	c.store = &safeStorage{inner: storage, warn: c.warn}
+	c.ctx, c.cancel = context.WithCancel(context.Background())
+	if tweak != nil {
+		tweak(c)
+	}
+	go c.worker()
+	return c, nil
+}
+
+// normalizeServerURL accepts http(s)://host[:port] with an optional trailing slash
+// and returns it without the slash.
+func normalizeServerURL(s string) (string, bool) {
+	lower := strings.ToLower(s)
+	var scheme string
+	switch {
+	case strings.HasPrefix(lower, "https://"):
+		scheme = "https://"
+	case strings.HasPrefix(lower, "http://"):
+		scheme = "http://"
+	default:
+		return "", false
+	}
+	hostport := strings.TrimSuffix(s[len(scheme):], "/")
+	host, port := hostport, ""
+	if strings.HasPrefix(hostport, "[") { // IPv6 literal
+		end := strings.IndexByte(hostport, ']')
+		if end < 0 {
+			return "", false
+		}
+		host, port = hostport[:end+1], hostport[end+1:]
+		for i := 1; i < end; i++ {
+			if !isHexDigit(hostport[i]) && hostport[i] != ':' && hostport[i] != '.' {
+				return "", false
+			}
+		}
+		if end < 3 {
+			return "", false
+		}
+	} else {
+		if i := strings.IndexByte(hostport, ':'); i >= 0 {
+			host, port = hostport[:i], hostport[i:]
+		}
+		if host == "" || host[0] == '.' || host[0] == '-' {
+			return "", false
+		}
+		for i := 0; i < len(host); i++ {
+			b := host[i]
+			if !(b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' || b >= '0' && b <= '9' || b == '.' || b == '-' || b == '_') {
+				return "", false
+			}
+		}
+	}
+	if port != "" {
+		digits := port[1:]
+		if port[0] != ':' || digits == "" || len(digits) > 5 {
+			return "", false
+		}
+		for i := 0; i < len(digits); i++ {
+			if digits[i] < '0' || digits[i] > '9' {
+				return "", false
+			}
+		}
+	}
+	return scheme + hostport, true
+}
+
+func isHexDigit(b byte) bool {
+	return b >= '0' && b <= '9' || b >= 'a' && b <= 'f' || b >= 'A' && b <= 'F'
+}
+
+// StorageKey is the Storage key of the state: "kustomer-chat:" + APIKey. The bridge
+// matches storage events of other tabs against it.
+func (c *Client) StorageKey() string { return c.key }
+
+// Close stops the worker and the event poller. It does not wait for them (it may be
+// called from a JavaScript callback); calls still queued, and calls made after it,
+// settle with NOT_CONFIGURED. Calling it again does nothing.
+func (c *Client) Close() {
+	c.mu.Lock()
+	c.closed = true
+	c.mu.Unlock()
+	c.cancel()
+	c.signal()
+}
+
+func errClosed() *Error { return newError(CodeNotConfigured, "the chat client is closed") }
+
+// Call is one queued operation. It settles exactly once.
+type Call[T any] struct {
+	done  chan struct{}
+	value T
+	err   error
+}
+
+// Wait blocks until the call has settled and returns its result. Every error is an
+// *Error.
+func (c *Call[T]) Wait() (T, error) {
+	<-c.done
+	return c.value, c.err
+}
+
+// Done is closed when the call has settled.
+func (c *Call[T]) Done() <-chan struct{} { return c.done }
+
+type job struct {
+	run   func()
+	abort func(*Error)
+}
+
+// submit reserves fn's place in the queue, synchronously and without blocking. A panic
+// in fn settles its call with INTERNAL and the worker goes on.
+func submit[T any](c *Client, fn func() (T, *Error)) *Call[T] {
+	call := &Call[T]{done: make(chan struct{})}
+	settle := func(v T, e *Error) {
+		if e != nil {
+			var zero T
+			call.value, call.err = zero, e
+		} else {
+			call.value = v
+		}
+		close(call.done)
+	}
+	j := job{
+		run: func() {
+			var v T
+			e := newError(CodeInternal, "internal error in the chat SDK; later calls still work")
+			func() {
+				defer func() { _ = recover() }()
+				v, e = fn()
+			}()
+			settle(v, e)
+		},
+		abort: func(e *Error) { var zero T; settle(zero, e) },
+	}
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		j.abort(errClosed())
+		return call
+	}
+	c.queue = append(c.queue, j)
+	c.mu.Unlock()
+	c.signal()
+	return call
+}
+
+// Fail queues a call that settles, in its turn, with err (an *Error, else INTERNAL):
+// the bridge uses it to reject a call with bad arguments without breaking call order.
+func Fail[T any](c *Client, err error) *Call[T] {
+	e, ok := err.(*Error)
+	if !ok || e == nil {
+		e = &Error{Code: CodeInternal, Message: "internal error in the chat SDK", Err: err}
+	}
+	return submit(c, func() (T, *Error) { var zero T; return zero, e })
+}
+
+func (c *Client) signal() {
+	select {
+	case c.wake <- struct{}{}:
+	default:
+	}
+}
+
+// worker runs the queued calls one at a time, in call order.
+func (c *Client) worker() {
+	defer close(c.done)
+	for {
+		c.mu.Lock()
+		for len(c.queue) == 0 && !c.closed {
+			c.mu.Unlock()
+			<-c.wake
+			c.mu.Lock()
+		}
+		if c.closed {
+			pending := c.queue
+			c.queue = nil
+			c.mu.Unlock()
+			for _, j := range pending {
+				j.abort(errClosed())
+			}
+			c.stopPoller()
+			return
+		}
+		j := c.queue[0]
+		c.queue[0] = job{}
+		c.queue = c.queue[1:]
+		c.mu.Unlock()
+		j.run()
+		if c.onSettle != nil {
+			c.onSettle()
+		}
+	}
+}
+
+// emit passes an event to Config.Emit; a panicking listener is reported, not raised.
+func (c *Client) emit(event string, payload any) {
+	if c.emitFn == nil || c.ctx.Err() != nil {
+		return
+	}
+	defer func() {
+		if recover() != nil {
+			c.warn("an event listener for " + event + " failed")
+		}
+	}()
+	c.emitFn(event, payload)
+}
+
+func (c *Client) warn(message string) {
+	if c.warnFn == nil {
+		return
+	}
+	defer func() { _ = recover() }()
+	c.warnFn(message)
+}
+
+// ensureLoaded reads the stored state on the first call and starts the poller when
+// there is a session.
+func (c *Client) ensureLoaded() {
+	if c.loaded {
+		return
+	}
+	c.st = c.readState()
+	c.loaded = true
+	if c.st.session != "" {
+		c.startPoller(c.st.session)
+	}
+}
+
+// The public calls. Each reserves its place in the queue before returning.
+
+// LogIn identifies the customer with a JWT signed by the site's backend.
+func (c *Client) LogIn(jwt string) *Call[*Identity] {
+	return submit(c, func() (*Identity, *Error) { return c.logIn(jwt) })
+}
+
+// LogOut forgets the customer and makes a fresh anonymous device. It never fails for
+// network reasons.
+func (c *Client) LogOut() *Call[struct{}] {
+	return submit(c, func() (struct{}, *Error) { c.logOut(); return struct{}{}, nil })
+}
+
+// LogOutThenLogIn logs out then logs in as one queued step; when the login part
+// fails, the device stays logged out.
+func (c *Client) LogOutThenLogIn(jwt string) *Call[*Identity] {
+	return submit(c, func() (*Identity, *Error) { c.logOut(); return c.logIn(jwt) })
+}
+
+// IsLoggedIn tells, without a request, whether the verified customer on this device
+// has this email (idType "email") or externalId (idType "userId").
+func (c *Client) IsLoggedIn(idType, id string) *Call[bool] {
+	return submit(c, func() (bool, *Error) { return c.isLoggedIn(idType, id) })
+}
+
+// GetIdentity returns a copy of the current identity, anonymous or verified.
+func (c *Client) GetIdentity() *Call[*Identity] {
+	return submit(c, func() (*Identity, *Error) {
+		c.ensureLoaded()
+		id := c.st.identity
+		return &id, nil
+	})
+}
+
+// CreateConversation starts a chat with its first message, creating the anonymous
+// customer first when the device has none.
+func (c *Client) CreateConversation(message string) *Call[*Conversation] {
+	return submit(c, func() (*Conversation, *Error) { return c.createConversation(message) })
+}
+
+// SendMessage posts a customer message to one of the customer's conversations.
+func (c *Client) SendMessage(conversationID, text string) *Call[*Message] {
+	return submit(c, func() (*Message, *Error) { return c.sendMessage(conversationID, text) })
+}
+
+// GetConversations lists the customer's conversations, newest activity first.
+func (c *Client) GetConversations() *Call[[]Conversation] {
+	return submit(c, c.getConversations)
+}
+
+// GetMessages lists a conversation's messages, oldest first.
+func (c *Client) GetMessages(conversationID string) *Call[[]Message] {
+	return submit(c, func() ([]Message, *Error) { return c.getMessages(conversationID) })
+}
+
+// GetUnreadCount is the number of unread agent messages over every conversation.
+func (c *Client) GetUnreadCount() *Call[int] {
+	return submit(c, c.getUnreadCount)
+}
+
+// MarkRead marks every message of a conversation read.
+func (c *Client) MarkRead(conversationID string) *Call[struct{}] {
+	return submit(c, func() (struct{}, *Error) { return struct{}{}, c.markRead(conversationID) })
+}
+
+// Reload re-reads the stored state after another tab changed it, emitting onLogout
+// and onLogin when the verified customer changed.
+func (c *Client) Reload() *Call[struct{}] {
+	return submit(c, func() (struct{}, *Error) { c.reload(); return struct{}{}, nil })
+}

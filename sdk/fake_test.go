@@ -1,0 +1,578 @@
+package sdk
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+const (
+	testBase   = "http://chat.test"
+	testAPIKey = "pk_test_1"
+)
+
+var testSecret = []byte("org-secret")
+
+// fakeClock is a Clock moved by hand.
+type fakeClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func newFakeClock() *fakeClock {
+	return &fakeClock{t: time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC)}
+}
+
+func (c *fakeClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *fakeClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
+}
+
+// failingStorage fails every operation.
+type failingStorage struct {
+	mu    sync.Mutex
+	calls int
+	panic bool
+}
+
+func (s *failingStorage) hit() {
+	s.mu.Lock()
+	s.calls++
+	s.mu.Unlock()
+	if s.panic {
+		panic("storage exploded")
+	}
+}
+func (s *failingStorage) Get(string) (string, bool, error) {
+	s.hit()
+	return "", false, errors.New("SecurityError: access denied")
+}
+func (s *failingStorage) Set(string, string) error { s.hit(); return errors.New("QuotaExceededError") }
+func (s *failingStorage) Remove(string) error      { s.hit(); return errors.New("SecurityError") }
+
+// fakeService implements the API.md endpoints in memory.
+type fakeService struct {
+	mu        sync.Mutex
+	clock     *fakeClock
+	n         int
+	customers map[string]*fCustomer // by id
+	tracking  map[string]*Identity  // by customerId + "/" + trackingId
+	sessions  map[string]*fSession
+	convs     map[string]*fConv
+	msgs      []*fMsg
+	reqs      []Request
+	changed   chan struct{}
+	hook      func(Request) (Response, error, bool) // answers instead of the service when ok
+}
+
+type fCustomer struct {
+	id, email, externalID, verifiedAt, createdAt string
+	verified                                     bool
+}
+
+type fSession struct {
+	token, customerID, trackingID string
+	anonymous, revoked            bool
+}
+
+type fConv struct {
+	id, customerID, createdAt, lastMessageAt, preview string
+	readSeq                                           int64
+}
+
+type fMsg struct {
+	Message
+	customerID, session string
+}
+
+func newFakeService(clock *fakeClock) *fakeService {
+	return &fakeService{
+		clock:     clock,
+		customers: map[string]*fCustomer{},
+		tracking:  map[string]*Identity{},
+		sessions:  map[string]*fSession{},
+		convs:     map[string]*fConv{},
+		changed:   make(chan struct{}),
+	}
+}
+
+func (s *fakeService) setHook(h func(Request) (Response, error, bool)) {
+	s.mu.Lock()
+	s.hook = h
+	s.mu.Unlock()
+}
+
+// requests returns the recorded requests whose path starts with prefix ("" for all).
+func (s *fakeService) requests(prefix string) []Request {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []Request
+	for _, r := range s.reqs {
+		if strings.HasPrefix(strings.TrimPrefix(r.URL, testBase), prefix) {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// chatRequests are the recorded requests other than the event poll.
+func (s *fakeService) chatRequests() []Request {
+	var out []Request
+	for _, r := range s.requests("") {
+		if !strings.HasPrefix(strings.TrimPrefix(r.URL, testBase), "/v1/events") {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+func (s *fakeService) newID(prefix string) string {
+	s.n++
+	return prefix + "-" + strconv.Itoa(s.n)
+}
+
+func (s *fakeService) now() string { return timestamp(s.clock.Now()) }
+
+func reply(status int, v any) (Response, error) {
+	if v == nil {
+		return Response{Status: status}, nil
+	}
+	b, _ := json.Marshal(v)
+	return Response{Status: status, Body: b}, nil
+}
+
+func fail(status int, code string) (Response, error) {
+	return reply(status, map[string]any{"error": map[string]string{"code": code, "message": "refused"}})
+}
+
+func (s *fakeService) Do(ctx context.Context, req Request) (Response, error) {
+	s.mu.Lock()
+	r := req
+	r.Header = map[string]string{}
+	for k, v := range req.Header {
+		r.Header[k] = v
+	}
+	if ctx.Err() == nil { // checked under the lock: a request cancelled before it was sent is not recorded
+		s.reqs = append(s.reqs, r)
+	}
+	hook := s.hook
+	s.mu.Unlock()
+	if hook != nil {
+		if resp, err, ok := hook(req); ok {
+			return resp, err
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return Response{}, err
+	}
+	if !strings.HasPrefix(req.URL, testBase+"/") {
+		return fail(404, "NOT_FOUND")
+	}
+	u, err := url.Parse(req.URL)
+	if err != nil {
+		return fail(400, "INVALID_ARGUMENT")
+	}
+	if req.Header["X-Kustomer-Api-Key"] != testAPIKey {
+		return fail(401, "TOKEN_REJECTED")
+	}
+	route := req.Method + " " + u.EscapedPath()
+	switch route {
+	case "POST /v1/identities/anonymous":
+		return s.anonymous(req)
+	case "POST /v1/identities/login":
+		return s.login(req)
+	case "POST /v1/identities/logout":
+		s.mu.Lock()
+		if sess := s.sessions[bearer(req)]; sess != nil {
+			sess.revoked = true
+		}
+		s.mu.Unlock()
+		return reply(204, nil)
+	}
+	s.mu.Lock()
+	sess := s.sessions[bearer(req)]
+	valid := sess != nil && !sess.revoked
+	s.mu.Unlock()
+	if !valid {
+		return fail(401, "SESSION_INVALID")
+	}
+	parts := strings.Split(strings.TrimPrefix(u.EscapedPath(), "/v1/"), "/")
+	switch {
+	case route == "GET /v1/conversations":
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		return reply(200, map[string]any{"conversations": s.conversationsOf(sess.customerID)})
+	case route == "POST /v1/conversations":
+		var body struct {
+			Message string `json:"message"`
+		}
+		if json.Unmarshal(req.Body, &body) != nil || strings.TrimSpace(body.Message) == "" {
+			return fail(400, "INVALID_ARGUMENT")
+		}
+		s.mu.Lock()
+		conv := &fConv{id: s.newID("conv"), customerID: sess.customerID, createdAt: s.now()}
+		s.convs[conv.id] = conv
+		m := s.addMessage(conv, body.Message, "customer", sess.token)
+		out := map[string]any{"conversation": s.convJSON(conv), "message": m}
+		s.mu.Unlock()
+		return reply(201, out)
+	case len(parts) == 3 && parts[0] == "conversations":
+		id, _ := url.PathUnescape(parts[1])
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		conv := s.convs[id]
+		if conv == nil || conv.customerID != sess.customerID {
+			return fail(404, "NOT_FOUND")
+		}
+		switch req.Method + " " + parts[2] {
+		case "GET messages":
+			out := []Message{}
+			for _, m := range s.msgs {
+				if m.ConversationID == id {
+					out = append(out, m.Message)
+				}
+			}
+			return reply(200, map[string]any{"messages": out})
+		case "POST messages":
+			var body struct {
+				Body string `json:"body"`
+			}
+			if json.Unmarshal(req.Body, &body) != nil || strings.TrimSpace(body.Body) == "" {
+				return fail(400, "INVALID_ARGUMENT")
+			}
+			return reply(201, map[string]any{"message": s.addMessage(conv, body.Body, "customer", sess.token)})
+		case "POST read":
+			if len(s.msgs) > 0 {
+				conv.readSeq = s.msgs[len(s.msgs)-1].Seq
+			}
+			return reply(204, nil)
+		}
+	case route == "GET /v1/events":
+		return s.events(ctx, sess, u.Query())
+	}
+	return fail(404, "NOT_FOUND")
+}
+
+func bearer(req Request) string {
+	return strings.TrimPrefix(req.Header["Authorization"], "Bearer ")
+}
+
+func (s *fakeService) identityJSON(cust *fCustomer, trackingID string) map[string]any {
+	key := cust.id + "/" + trackingID
+	ti := s.tracking[key]
+	if ti == nil {
+		ti = &Identity{ID: s.newID("ti"), CreatedAt: s.now()}
+		s.tracking[key] = ti
+	}
+	null := func(v string) any {
+		if v == "" {
+			return nil
+		}
+		return v
+	}
+	return map[string]any{
+		"id": ti.ID, "customerId": cust.id, "trackingId": trackingID,
+		"email": null(cust.email), "externalId": null(cust.externalID),
+		"verified": cust.verified, "verifiedAt": null(cust.verifiedAt),
+		"createdAt": ti.CreatedAt, "updatedAt": s.now(),
+	}
+}
+
+func (s *fakeService) newSession(customerID, trackingID string, anonymous bool) string {
+	token := s.newID("sess")
+	s.sessions[token] = &fSession{token: token, customerID: customerID, trackingID: trackingID, anonymous: anonymous}
+	return token
+}
+
+func (s *fakeService) anonymous(req Request) (Response, error) {
+	var body struct {
+		TrackingID string `json:"trackingId"`
+	}
+	if json.Unmarshal(req.Body, &body) != nil || body.TrackingID == "" {
+		return fail(400, "INVALID_ARGUMENT")
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	cust := &fCustomer{id: s.newID("cust"), createdAt: s.now()}
+	s.customers[cust.id] = cust
+	token := s.newSession(cust.id, body.TrackingID, true)
+	return reply(201, map[string]any{"identity": s.identityJSON(cust, body.TrackingID), "sessionToken": token})
+}
+
+func (s *fakeService) login(req Request) (Response, error) {
+	var body struct {
+		JWT           string `json:"jwt"`
+		TrackingID    string `json:"trackingId"`
+		TrackingToken string `json:"trackingToken"`
+	}
+	if json.Unmarshal(req.Body, &body) != nil || body.JWT == "" || body.TrackingID == "" {
+		return fail(400, "INVALID_ARGUMENT")
+	}
+	parts := strings.Split(body.JWT, ".")
+	if len(parts) != 3 {
+		return fail(401, "TOKEN_REJECTED")
+	}
+	mac := hmac.New(sha256.New, testSecret)
+	mac.Write([]byte(parts[0] + "." + parts[1]))
+	sig, err := base64.RawURLEncoding.DecodeString(parts[2])
+	if err != nil || !hmac.Equal(sig, mac.Sum(nil)) {
+		return fail(401, "TOKEN_REJECTED")
+	}
+	payload, _ := base64.RawURLEncoding.DecodeString(parts[1])
+	var claims struct {
+		Email      string  `json:"email"`
+		ExternalID string  `json:"externalId"`
+		Iat        float64 `json:"iat"`
+	}
+	if json.Unmarshal(payload, &claims) != nil {
+		return fail(401, "TOKEN_REJECTED")
+	}
+	if float64(s.clock.Now().Unix())-claims.Iat > 16*60 {
+		return fail(401, "TOKEN_EXPIRED")
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	email := normalizeEmail(claims.Email)
+	var cust *fCustomer
+	for _, c := range s.customers {
+		if email != "" && c.email == email || email == "" && claims.ExternalID != "" && c.externalID == claims.ExternalID {
+			cust = c
+		}
+	}
+	if cust == nil {
+		cust = &fCustomer{id: s.newID("cust"), createdAt: s.now()}
+		s.customers[cust.id] = cust
+	}
+	if !cust.verified {
+		cust.verified, cust.verifiedAt = true, s.now()
+	}
+	if cust.email == "" {
+		cust.email = email
+	}
+	if cust.externalID == "" {
+		cust.externalID = claims.ExternalID
+	}
+	if anon := s.sessions[body.TrackingToken]; anon != nil && anon.anonymous && !anon.revoked {
+		for _, conv := range s.convs {
+			if conv.customerID == anon.customerID {
+				conv.customerID = cust.id
+			}
+		}
+		for _, m := range s.msgs {
+			if m.customerID == anon.customerID {
+				m.customerID = cust.id
+			}
+		}
+		anon.revoked = true
+	}
+	token := s.newSession(cust.id, body.TrackingID, false)
+	return reply(200, map[string]any{
+		"identity": s.identityJSON(cust, body.TrackingID), "sessionToken": token,
+		"conversations": s.conversationsOf(cust.id),
+	})
+}
+
+// conversationsOf lists a customer's conversations, newest activity first. s.mu held.
+func (s *fakeService) conversationsOf(customerID string) []map[string]any {
+	var convs []*fConv
+	for _, c := range s.convs {
+		if c.customerID == customerID {
+			convs = append(convs, c)
+		}
+	}
+	sort.Slice(convs, func(i, j int) bool { return convs[i].lastMessageAt > convs[j].lastMessageAt })
+	out := []map[string]any{}
+	for _, c := range convs {
+		out = append(out, s.convJSON(c))
+	}
+	return out
+}
+
+func (s *fakeService) unread(c *fConv) int {
+	n := 0
+	for _, m := range s.msgs {
+		if m.ConversationID == c.id && m.Author == "agent" && m.Seq > c.readSeq {
+			n++
+		}
+	}
+	return n
+}
+
+func (s *fakeService) convJSON(c *fConv) map[string]any {
+	return map[string]any{"id": c.id, "createdAt": c.createdAt, "lastMessageAt": c.lastMessageAt,
+		"preview": c.preview, "unread": s.unread(c)}
+}
+
+// addMessage stores a message and wakes the long polls. s.mu held.
+func (s *fakeService) addMessage(conv *fConv, body, author, session string) Message {
+	m := &fMsg{Message: Message{ID: s.newID("msg"), ConversationID: conv.id, Body: body, Author: author,
+		CreatedAt: s.now(), Seq: int64(len(s.msgs) + 1)}, customerID: conv.customerID, session: session}
+	s.msgs = append(s.msgs, m)
+	conv.lastMessageAt, conv.preview = m.CreatedAt, body
+	close(s.changed)
+	s.changed = make(chan struct{})
+	return m.Message
+}
+
+// agentReply stores an agent's reply, as the agent API does.
+func (s *fakeService) agentReply(t *testing.T, convID, body string) Message {
+	t.Helper()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	conv := s.convs[convID]
+	if conv == nil {
+		t.Fatalf("no conversation %q", convID)
+	}
+	return s.addMessage(conv, body, "agent", "")
+}
+
+func (s *fakeService) events(ctx context.Context, sess *fSession, q url.Values) (Response, error) {
+	_, hasAfter := q["after"]
+	after, _ := strconv.ParseInt(q.Get("after"), 10, 64)
+	wait, _ := strconv.Atoi(q.Get("wait"))
+	deadline := time.After(time.Duration(wait) * time.Second)
+	for {
+		s.mu.Lock()
+		var out []Message
+		var latest int64
+		for _, m := range s.msgs {
+			if m.customerID != sess.customerID {
+				continue
+			}
+			latest = m.Seq
+			if hasAfter && m.Seq > after && m.session != sess.token {
+				out = append(out, m.Message)
+			}
+		}
+		unread := 0
+		for _, c := range s.convs {
+			if c.customerID == sess.customerID {
+				unread += s.unread(c)
+			}
+		}
+		changed := s.changed
+		s.mu.Unlock()
+		if len(out) > 0 || wait == 0 || !hasAfter {
+			cursor := latest
+			if len(out) > 0 {
+				cursor = out[len(out)-1].Seq
+			}
+			if out == nil {
+				out = []Message{}
+			}
+			return reply(200, map[string]any{"messages": out, "cursor": cursor, "unread": unread})
+		}
+		select {
+		case <-changed:
+		case <-deadline:
+			wait = 0
+		case <-ctx.Done():
+			return Response{}, ctx.Err()
+		}
+	}
+}
+
+// makeJWT signs a token as a site's backend would.
+func makeJWT(header, payload map[string]any) string {
+	h, _ := json.Marshal(header)
+	p, _ := json.Marshal(payload)
+	signing := base64.RawURLEncoding.EncodeToString(h) + "." + base64.RawURLEncoding.EncodeToString(p)
+	mac := hmac.New(sha256.New, testSecret)
+	mac.Write([]byte(signing))
+	return signing + "." + base64.RawURLEncoding.EncodeToString(mac.Sum(nil))
+}
+
+// recorder collects events and warnings.
+type recorder struct {
+	mu       sync.Mutex
+	events   []recorded
+	warnings []string
+	notify   chan struct{}
+}
+
+type recorded struct {
+	name    string
+	payload any
+}
+
+func newRecorder() *recorder { return &recorder{notify: make(chan struct{}, 1)} }
+
+func (r *recorder) emit(name string, payload any) {
+	r.mu.Lock()
+	r.events = append(r.events, recorded{name, payload})
+	r.mu.Unlock()
+	select {
+	case r.notify <- struct{}{}:
+	default:
+	}
+}
+
+func (r *recorder) warn(m string) {
+	r.mu.Lock()
+	r.warnings = append(r.warnings, m)
+	r.mu.Unlock()
+}
+
+func (r *recorder) names() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var out []string
+	for _, e := range r.events {
+		out = append(out, e.name)
+	}
+	return out
+}
+
+func (r *recorder) all() []recorded {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]recorded(nil), r.events...)
+}
+
+func (r *recorder) warns() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]string(nil), r.warnings...)
+}
+
+func (r *recorder) reset() {
+	r.mu.Lock()
+	r.events = nil
+	r.mu.Unlock()
+}
+
+// waitFor blocks until an event satisfies match, failing after 5 s.
+func (r *recorder) waitFor(t *testing.T, match func(recorded) bool) recorded {
+	t.Helper()
+	timeout := time.After(5 * time.Second)
+	for {
+		for _, e := range r.all() {
+			if match(e) {
+				return e
+			}
+		}
+		select {
+		case <-r.notify:
+		case <-timeout:
+			t.Fatalf("no matching event; got %v", r.names())
+			return recorded{}
+		}
+	}
+}

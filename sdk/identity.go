@@ -1,0 +1,158 @@
+package sdk
+
+import "strings"
+
+type loginRequest struct {
+	JWT           string `json:"jwt"`
+	TrackingID    string `json:"trackingId"`
+	TrackingToken string `json:"trackingToken,omitempty"`
+}
+
+type identityResponse struct {
+	Identity     *Identity `json:"identity"`
+	SessionToken string    `json:"sessionToken"`
+}
+
+// logIn checks the token locally, then has the service verify it. Nothing changes
+// unless it succeeds. The token goes only into the request body.
+func (c *Client) logIn(jwt string) (*Identity, *Error) {
+	if jwt == "" {
+		return nil, newError(CodeInvalidArgument, "logIn needs the token as a non-empty string")
+	}
+	claims, e := parseToken(jwt)
+	if e != nil {
+		return nil, e
+	}
+	if e := claims.checkTime(c.clock.Now()); e != nil {
+		return nil, e
+	}
+	c.ensureLoaded()
+	prev := c.st
+	if prev.identity.Verified && claims.names(&prev.identity) {
+		id := prev.identity
+		return &id, nil
+	}
+
+	body := loginRequest{JWT: jwt, TrackingID: prev.deviceID}
+	if !prev.identity.Verified {
+		body.TrackingToken = prev.session // the anonymous customer's proof, if it exists
+	}
+	resp, e := c.send(c.ctx, "POST", "/v1/identities/login", prev.session, body)
+	if e != nil {
+		return nil, e
+	}
+	if !ok2xx(resp.Status) {
+		return nil, loginError(resp)
+	}
+	var out identityResponse
+	if e := decodeBody(resp.Body, &out); e != nil {
+		return nil, e
+	}
+	if out.Identity == nil || out.SessionToken == "" || !out.Identity.Verified {
+		return nil, errUnreadable()
+	}
+	next := state{deviceID: prev.deviceID, identity: *out.Identity, session: out.SessionToken}
+	if next.identity.TrackingID == "" {
+		next.identity.TrackingID = prev.deviceID
+	}
+	if !next.coherent() {
+		return nil, errUnreadable()
+	}
+
+	c.st = next
+	c.persist(next)
+	c.startPoller(next.session)
+	if prev.identity.Verified && prev.session != "" && prev.session != next.session {
+		c.revokeInBackground(prev.session)
+	}
+	event := next.identity
+	c.emit(EventLogin, &event)
+	result := next.identity
+	return &result, nil
+}
+
+// revokeSession asks the service to end session; best effort, bounded by a short
+// timeout, errors ignored.
+func (c *Client) revokeSession(session string) {
+	_, _ = c.sendTimeout(c.ctx, "POST", "/v1/identities/logout", session, nil, min(logoutTimeout, c.timeout))
+}
+
+func (c *Client) revokeInBackground(session string) {
+	c.bg.Add(1)
+	go func() {
+		defer c.bg.Done()
+		c.revokeSession(session)
+	}()
+}
+
+// logOut revokes the session (best effort), then makes a fresh anonymous device. It
+// always emits onLogout.
+func (c *Client) logOut() {
+	c.ensureLoaded()
+	unread := c.stopPoller()
+	if c.st.session != "" {
+		c.revokeSession(c.st.session)
+	}
+	c.st = c.freshState()
+	c.persist(c.st)
+	c.emit(EventLogout, nil)
+	if unread > 0 {
+		c.emit(EventUnread, 0)
+	}
+}
+
+func (c *Client) isLoggedIn(idType, id string) (bool, *Error) {
+	if idType != "email" && idType != "userId" {
+		return false, newError(CodeInvalidArgument, `isLoggedIn needs idType "email" or "userId"`)
+	}
+	c.ensureLoaded()
+	ident := c.st.identity
+	if !ident.Verified {
+		return false, nil
+	}
+	if idType == "email" {
+		email := strings.TrimSpace(ident.Email)
+		return email != "" && strings.EqualFold(strings.TrimSpace(id), email), nil
+	}
+	return ident.ExternalID != "" && id == ident.ExternalID, nil
+}
+
+// verifiedCustomer is the customer id of a verified state, "" otherwise.
+func (s state) verifiedCustomer() string {
+	if s.identity.Verified {
+		return s.identity.CustomerID
+	}
+	return ""
+}
+
+// reload takes the state another tab stored. Before the first load there is nothing
+// to compare with, so it only loads.
+func (c *Client) reload() {
+	if !c.loaded {
+		c.ensureLoaded()
+		return
+	}
+	prev := c.st
+	next := c.readState()
+	c.st = next
+	unread := -1
+	if next.session != prev.session {
+		unread = c.stopPoller()
+		if next.session != "" {
+			c.startPoller(next.session)
+		}
+	}
+	before, after := prev.verifiedCustomer(), next.verifiedCustomer()
+	if before != after {
+		if before != "" {
+			c.emit(EventLogout, nil)
+		}
+		if after != "" {
+			event := next.identity
+			c.emit(EventLogin, &event)
+		}
+	}
+	if next.session == "" && unread > 0 {
+		c.emit(EventUnread, 0)
+	}
+}

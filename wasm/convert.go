@@ -1,0 +1,116 @@
+//go:build js && wasm
+
+package main
+
+import (
+	"github.com/hack-pad/safejs"
+
+	"github.com/kustomer-chat/kustomer-chat/sdk"
+)
+
+// orNull maps the core's "absent" empty string to JavaScript null.
+func orNull(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+func identityJS(id *sdk.Identity) any {
+	if id == nil {
+		return nil
+	}
+	return map[string]any{
+		"id":         orNull(id.ID),
+		"customerId": orNull(id.CustomerID),
+		"trackingId": orNull(id.TrackingID),
+		"email":      orNull(id.Email),
+		"externalId": orNull(id.ExternalID),
+		"verified":   id.Verified,
+		"verifiedAt": orNull(id.VerifiedAt),
+		"createdAt":  orNull(id.CreatedAt),
+		"updatedAt":  orNull(id.UpdatedAt),
+	}
+}
+
+func conversationJS(c *sdk.Conversation) any {
+	if c == nil {
+		return nil
+	}
+	return map[string]any{
+		"id":            c.ID,
+		"createdAt":     c.CreatedAt,
+		"lastMessageAt": c.LastMessageAt,
+		"preview":       c.Preview,
+		"unread":        c.Unread,
+	}
+}
+
+func messageJS(m *sdk.Message) any {
+	if m == nil {
+		return nil
+	}
+	return map[string]any{
+		"id":             m.ID,
+		"conversationId": m.ConversationID,
+		"body":           m.Body,
+		"author":         m.Author,
+		"createdAt":      m.CreatedAt,
+	}
+}
+
+func conversationsJS(cs []sdk.Conversation) any {
+	out := make([]any, len(cs))
+	for i := range cs {
+		out[i] = conversationJS(&cs[i])
+	}
+	return out
+}
+
+func messagesJS(ms []sdk.Message) any {
+	out := make([]any, len(ms))
+	for i := range ms {
+		out[i] = messageJS(&ms[i])
+	}
+	return out
+}
+
+func eventPayloadJS(payload any) any {
+	switch p := payload.(type) {
+	case *sdk.Identity:
+		return identityJS(p)
+	case *sdk.Conversation:
+		return conversationJS(p)
+	case *sdk.Message:
+		return messageJS(p)
+	case int:
+		return map[string]any{"total": p}
+	default:
+		return nil
+	}
+}
+
+func none(struct{}) any   { return nil }
+func same[T any](v T) any { return v }
+
+// stringArg returns args[i] when it is a JavaScript string.
+func stringArg(args []safejs.Value, i int) (string, bool) {
+	if i >= len(args) || args[i].Type() != safejs.TypeString {
+		return "", false
+	}
+	s, err := args[i].String()
+	return s, err == nil
+}
+
+// stringField returns obj[name] when obj is an object and the field a string.
+func stringField(args []safejs.Value, i int, name string) (string, bool) {
+	if i >= len(args) || args[i].Type() != safejs.TypeObject || args[i].IsNull() {
+		return "", false
+	}
+	v, err := args[i].Get(name)
+	if err != nil || v.Type() != safejs.TypeString {
+		return "", false
+	}
+	s, err := v.String()
+	return s, err == nil
+}

@@ -1,0 +1,168 @@
+//go:build js && wasm
+
+package main
+
+import (
+	"github.com/hack-pad/safejs"
+
+	"github.com/kustomer-chat/kustomer-chat/sdk"
+)
+
+var errInternalPanic = &sdk.Error{Code: sdk.CodeInternal, Message: "internal error in the chat SDK; later calls still work"}
+
+func argError(message string) error {
+	return &sdk.Error{Code: sdk.CodeInvalidArgument, Message: message}
+}
+
+// bridge holds the client that start creates. JavaScript calls Go one callback at a
+// time, so the field needs no lock.
+type bridge struct {
+	client    *sdk.Client
+	apiKey    string
+	serverURL string
+}
+
+func (b *bridge) methods() map[string]func(args []safejs.Value) any {
+	return map[string]func(args []safejs.Value) any{
+		"start": b.start,
+		"logIn": func(args []safejs.Value) any {
+			jwt, ok := stringArg(args, 0)
+			return b.with(ok && jwt != "", "logIn(jwt) needs the token as a non-empty string", func(c *sdk.Client) any {
+				return settle(c.LogIn(jwt), identityJS)
+			})
+		},
+		"logOutThenLogIn": func(args []safejs.Value) any {
+			jwt, ok := stringArg(args, 0)
+			return b.with(ok && jwt != "", "logOutThenLogIn(jwt) needs the token as a non-empty string", func(c *sdk.Client) any {
+				return settle(c.LogOutThenLogIn(jwt), identityJS)
+			})
+		},
+		"logOut": func([]safejs.Value) any {
+			return b.with(true, "", func(c *sdk.Client) any { return settle(c.LogOut(), none) })
+		},
+		"isLoggedIn": func(args []safejs.Value) any {
+			idType, ok1 := stringArg(args, 0)
+			id, ok2 := stringArg(args, 1)
+			return b.with(ok1 && ok2, `isLoggedIn(idType, id) needs idType "email" or "userId" and id as strings`, func(c *sdk.Client) any {
+				return settle(c.IsLoggedIn(idType, id), same[bool])
+			})
+		},
+		"getIdentity": func([]safejs.Value) any {
+			return b.with(true, "", func(c *sdk.Client) any { return settle(c.GetIdentity(), identityJS) })
+		},
+		"createConversation": func(args []safejs.Value) any {
+			message, ok := stringField(args, 0, "message")
+			return b.with(ok, "createConversation({ message }) needs message as a string", func(c *sdk.Client) any {
+				return settle(c.CreateConversation(message), conversationJS)
+			})
+		},
+		"sendMessage": func(args []safejs.Value) any {
+			id, ok1 := stringArg(args, 0)
+			text, ok2 := stringArg(args, 1)
+			return b.with(ok1 && ok2, "sendMessage(conversationId, text) needs two strings", func(c *sdk.Client) any {
+				return settle(c.SendMessage(id, text), messageJS)
+			})
+		},
+		"getConversations": func([]safejs.Value) any {
+			return b.with(true, "", func(c *sdk.Client) any { return settle(c.GetConversations(), conversationsJS) })
+		},
+		"getMessages": func(args []safejs.Value) any {
+			id, ok := stringArg(args, 0)
+			return b.with(ok, "getMessages(conversationId) needs a string", func(c *sdk.Client) any {
+				return settle(c.GetMessages(id), messagesJS)
+			})
+		},
+		"getUnreadCount": func([]safejs.Value) any {
+			return b.with(true, "", func(c *sdk.Client) any { return settle(c.GetUnreadCount(), same[int]) })
+		},
+		"markRead": func(args []safejs.Value) any {
+			id, ok := stringArg(args, 0)
+			return b.with(ok, "markRead(conversationId) needs a string", func(c *sdk.Client) any {
+				return settle(c.MarkRead(id), none)
+			})
+		},
+	}
+}
+
+// with runs call against the started client. Before start every call rejects
+// NOT_CONFIGURED; an invalid argument rejects in its turn in the queue, so calls
+// still settle in call order.
+func (b *bridge) with(valid bool, usage string, call func(c *sdk.Client) any) any {
+	if b.client == nil {
+		return rejected(&sdk.Error{Code: sdk.CodeNotConfigured, Message: "call KustomerChat.start({ apiKey }) first, or add data-api-key to the script tag"})
+	}
+	if !valid {
+		return settle(sdk.Fail[struct{}](b.client, argError(usage)), none)
+	}
+	return call(b.client)
+}
+
+// start({ apiKey, serverUrl }, emit) creates the client. emit(event, payload) is the
+// loader's dispatcher to the page's listeners.
+func (b *bridge) start(args []safejs.Value) any {
+	apiKey, ok1 := stringField(args, 0, "apiKey")
+	serverURL, ok2 := stringField(args, 0, "serverUrl")
+	if !ok1 || !ok2 || apiKey == "" {
+		return rejected(argError("start({ apiKey, serverUrl }) needs apiKey and serverUrl as strings"))
+	}
+	if b.client != nil {
+		if apiKey == b.apiKey && serverURL == b.serverURL {
+			return resolved(nil)
+		}
+		return rejected(argError("KustomerChat is already started with another apiKey or serverUrl"))
+	}
+	var emit safejs.Value
+	if len(args) > 1 && args[1].Type() == safejs.TypeFunction {
+		emit = args[1]
+	}
+	client, err := sdk.New(sdk.Config{
+		APIKey:    apiKey,
+		ServerURL: serverURL,
+		Storage:   openStorage(),
+		Transport: fetchTransport{},
+		Emit:      emitter(emit),
+		Warn:      warn,
+	})
+	if err != nil {
+		return rejected(err)
+	}
+	b.client, b.apiKey, b.serverURL = client, apiKey, serverURL
+	client.GetIdentity() // load the stored state now, so a logged-in page gets its events
+	watchOtherTabs(client)
+	return resolved(nil)
+}
+
+// emitter passes core events to the loader, which calls each listener in its own
+// try/catch so a throwing listener cannot stop the others.
+func emitter(emit safejs.Value) func(event string, payload any) {
+	if emit.Type() != safejs.TypeFunction {
+		return nil
+	}
+	return func(event string, payload any) {
+		_, _ = emit.Invoke(event, eventPayloadJS(payload))
+	}
+}
+
+// watchOtherTabs reloads the state when another tab of the site writes it; the
+// storage event fires only in the other tabs, within milliseconds.
+func watchOtherTabs(c *sdk.Client) {
+	key := c.StorageKey()
+	onStorage, err := safejs.FuncOf(func(_ safejs.Value, args []safejs.Value) any {
+		if len(args) == 0 {
+			return nil
+		}
+		k, err := args[0].Get("key")
+		if err != nil {
+			return nil
+		}
+		changed, _ := k.String()
+		if k.IsNull() || changed == key { // null: localStorage.clear()
+			c.Reload()
+		}
+		return nil
+	})
+	if err != nil {
+		return
+	}
+	_, _ = safejs.Global().Call("addEventListener", "storage", onStorage)
+}

@@ -1,0 +1,77 @@
+//go:build js && wasm
+
+package main
+
+import (
+	"errors"
+
+	"github.com/hack-pad/safejs"
+
+	"github.com/kustomer-chat/kustomer-chat/sdk"
+)
+
+var (
+	promiseClass = safejs.MustGetGlobal("Promise")
+	errorClass   = safejs.MustGetGlobal("Error")
+)
+
+// settle returns a Promise that the call's result settles. The wait happens on its
+// own goroutine: blocking inside a JS callback would deadlock the Go runtime.
+func settle[T any](call *sdk.Call[T], toJS func(T) any) any {
+	promise, resolve, reject, err := newPromise()
+	if err != nil {
+		return nil
+	}
+	go func() {
+		defer func() {
+			if r := recover(); r != nil {
+				_, _ = reject.Invoke(jsError(sdk.ErrInternal))
+			}
+		}()
+		value, err := call.Wait()
+		if err != nil {
+			_, _ = reject.Invoke(jsError(err))
+			return
+		}
+		_, _ = resolve.Invoke(toJS(value))
+	}()
+	return promise
+}
+
+// rejected returns a Promise already rejected with err, for calls that never reach a
+// client (nothing to order them against).
+func rejected(err error) any {
+	promise, _ := promiseClass.Call("reject", jsError(err))
+	return promise
+}
+
+func resolved(value any) any {
+	promise, _ := promiseClass.Call("resolve", value)
+	return promise
+}
+
+func newPromise() (promise, resolve, reject safejs.Value, err error) {
+	r, err := promiseClass.Call("withResolvers")
+	if err != nil {
+		return
+	}
+	promise, _ = r.Get("promise")
+	resolve, _ = r.Get("resolve")
+	reject, err = r.Get("reject")
+	return
+}
+
+// jsError turns err into the SPEC's KustomerChatError: an Error with name and code.
+func jsError(err error) safejs.Value {
+	var e *sdk.Error
+	if !errors.As(err, &e) {
+		e = sdk.ErrInternal
+	}
+	v, newErr := errorClass.New(e.Message)
+	if newErr != nil {
+		return safejs.Undefined()
+	}
+	_ = v.Set("name", "KustomerChatError")
+	_ = v.Set("code", string(e.Code))
+	return v
+}
