@@ -1,0 +1,56 @@
+package web
+
+import (
+	"testing"
+)
+
+func TestAgentAPI(t *testing.T) {
+	e := newEnv(t)
+	ann := e.login(e.jwt("ann@example.com", ""), "d1", "")
+	bob := e.anonymous("d2").SessionToken
+	c1 := e.createConversation(ann.SessionToken, "ann asks").Conversation
+	c2 := e.createConversation(bob, "bob asks").Conversation
+
+	agent := func(method, path, key string, body any) response {
+		h := map[string]string{}
+		if key != "" {
+			h["Authorization"] = "Bearer " + key
+		}
+		return e.do(req{Method: method, Path: path, Body: body, Header: h})
+	}
+	for _, key := range []string{"", "wrong", testAPIKey, ann.SessionToken} {
+		agent("GET", "/v1/agent/conversations", key, nil).expectError(401, codeUnauthorized)
+		agent("POST", "/v1/agent/conversations/"+c1.ID+"/messages", key, map[string]string{"body": "x"}).expectError(401, codeUnauthorized)
+	}
+
+	list := decodeAs[struct {
+		Conversations []conversationJSON `json:"conversations"`
+	}](agent("GET", "/v1/agent/conversations", testAgentKey, nil).expect(200)).Conversations
+	if len(list) != 2 || list[0].ID != c2.ID || list[1].ID != c1.ID {
+		t.Fatalf("agent list = %+v, want newest activity first", list)
+	}
+	if list[1].CustomerID != ann.Identity.CustomerID || list[0].CustomerID == "" {
+		t.Fatalf("agent list lacks customerId: %+v", list)
+	}
+
+	m := e.agentReply(c1.ID, "Hi Ann")
+	if m.Author != "agent" || m.ConversationID != c1.ID || m.Body != "Hi Ann" {
+		t.Fatalf("agent message = %+v", m)
+	}
+	if msgs := e.messages(ann.SessionToken, c1.ID); len(msgs) != 2 || msgs[1].ID != m.ID {
+		t.Fatalf("ann's messages = %+v", msgs)
+	}
+	agent("POST", "/v1/agent/conversations/00000000-0000-4000-8000-000000000000/messages", testAgentKey,
+		map[string]string{"body": "x"}).expectError(404, codeNotFound)
+	agent("POST", "/v1/agent/conversations/"+c1.ID+"/messages", testAgentKey, map[string]string{"body": " "}).
+		expectError(400, codeInvalidArgument)
+	// The SDK's API key is not an agent key and a chat session is not either.
+	e.do(req{Method: "GET", Path: "/v1/agent/conversations", APIKey: testAPIKey, Session: ann.SessionToken}).expectError(401, codeUnauthorized)
+}
+
+func TestAgentAPIClosedWithoutKey(t *testing.T) {
+	e := newEnv(t, func(o *Options) { o.AgentKey = "" })
+	e.do(req{Method: "GET", Path: "/v1/agent/conversations", Header: map[string]string{"Authorization": "Bearer "}}).
+		expectError(401, codeUnauthorized)
+	e.do(req{Method: "GET", Path: "/v1/agent/conversations"}).expectError(401, codeUnauthorized)
+}

@@ -1,0 +1,171 @@
+// Command kustomer-chat-server is the chat service: the SDK's API, the agent
+// API, the SDK's files under /sdk/ and a demo page at /, in one binary with
+// its data in one SQLite file.
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/kustomer-chat/kustomer-chat/web"
+	"github.com/kustomer-chat/kustomer-chat/web/store"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	go func() {
+		<-ctx.Done()
+		stop() // a second signal kills at once instead of waiting for shutdown
+	}()
+	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr, os.Getenv); err != nil {
+		fmt.Fprintln(os.Stderr, "kustomer-chat-server:", err)
+		os.Exit(1)
+	}
+}
+
+// run serves until ctx ends (a signal), then shuts down gracefully.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
+	flags := flag.NewFlagSet("kustomer-chat-server", flag.ContinueOnError)
+	flags.SetOutput(stderr)
+	addr := flags.String("addr", "127.0.0.1:8080", "address to listen on (port 0 picks a free one)")
+	dbPath := flags.String("db", "kustomer-chat.db", "SQLite database file")
+	dev := flags.Bool("dev", false, "enable the development routes the demo page needs (never in production)")
+	if err := flags.Parse(args); err != nil {
+		return err
+	}
+
+	// stdout carries exactly one line, the listening address, for scripts
+	// and tests; everything else goes to stderr.
+	logger := slog.New(slog.NewTextHandler(stderr, nil))
+
+	st, err := store.OpenSQLite(ctx, *dbPath, store.SQLiteOptions{})
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+
+	apiKey, secret, err := orgKeys(ctx, st, stderr, getenv)
+	if err != nil {
+		return err
+	}
+	agentKey := getenv("KUSTOMER_CHAT_AGENT_KEY")
+	if agentKey == "" {
+		if agentKey, err = st.Setting(ctx, "agent_key", randomKey("agent_")); err != nil {
+			return err
+		}
+		fmt.Fprintf(stderr, "KUSTOMER_CHAT_AGENT_KEY unset; using the generated agent key kept in %s:\n  agent key: %s\n", *dbPath, agentKey)
+	}
+
+	handler, err := web.New(web.Options{
+		Store:          st,
+		APIKey:         apiKey,
+		JWTSecret:      secret,
+		AgentKey:       agentKey,
+		AllowedOrigins: splitList(getenv("KUSTOMER_CHAT_ALLOWED_ORIGINS")),
+		Dev:            *dev,
+		Logger:         logger,
+	})
+	if err != nil {
+		return err
+	}
+
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return err
+	}
+	// Cancelled when shutdown starts, so waiting long polls answer at once
+	// instead of holding the shutdown for up to 25 s.
+	baseCtx, cancelBase := context.WithCancel(context.Background())
+	defer cancelBase()
+	srv := &http.Server{
+		Handler:           handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second, // above the 25 s long poll
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    32 << 10,
+		BaseContext:       func(net.Listener) context.Context { return baseCtx },
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+	if *dev {
+		fmt.Fprintln(stderr, "development routes enabled (-dev): /v1/dev/token signs logins for anyone; do not expose this")
+	}
+
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	fmt.Fprintf(stdout, "kustomer-chat-server listening on http://%s\n", ln.Addr())
+
+	select {
+	case err := <-served:
+		return err
+	case <-ctx.Done():
+	}
+	fmt.Fprintln(stderr, "shutting down")
+	cancelBase()
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		srv.Close()
+	}
+	if err := <-served; !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// orgKeys returns the org's API key and JWT secret from the environment, or
+// else a development pair made once and kept in the database, so restarts do
+// not invalidate the pages and backends that use it.
+func orgKeys(ctx context.Context, st store.Store, stderr io.Writer, getenv func(string) string) (string, string, error) {
+	apiKey, secret := getenv("KUSTOMER_CHAT_API_KEY"), getenv("KUSTOMER_CHAT_JWT_SECRET")
+	switch {
+	case apiKey != "" && secret != "":
+		return apiKey, secret, nil
+	case apiKey != "" || secret != "":
+		return "", "", errors.New("set both KUSTOMER_CHAT_API_KEY and KUSTOMER_CHAT_JWT_SECRET, or neither")
+	}
+	apiKey, err := st.Setting(ctx, "dev_api_key", randomKey("pk_dev_"))
+	if err != nil {
+		return "", "", err
+	}
+	secret, err = st.Setting(ctx, "dev_jwt_secret", randomKey(""))
+	if err != nil {
+		return "", "", err
+	}
+	fmt.Fprintf(stderr, "KUSTOMER_CHAT_API_KEY and KUSTOMER_CHAT_JWT_SECRET unset; using the development pair kept in the database:\n  api key:    %s\n  jwt secret: %s\n", apiKey, secret)
+	return apiKey, secret, nil
+}
+
+func randomKey(prefix string) func() (string, error) {
+	return func() (string, error) {
+		var b [32]byte
+		if _, err := rand.Read(b[:]); err != nil {
+			return "", err
+		}
+		return prefix + base64.RawURLEncoding.EncodeToString(b[:]), nil
+	}
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, part := range strings.Split(s, ",") {
+		if part = strings.TrimSpace(part); part != "" {
+			out = append(out, part)
+		}
+	}
+	return out
+}

@@ -1,0 +1,203 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"io"
+	"net/http"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+var listening = regexp.MustCompile(`^kustomer-chat-server listening on (http://127\.0\.0\.1:\d+)$`)
+
+// syncBuffer collects stderr from the server goroutine.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+type running struct {
+	url    string
+	stdout *bufio.Reader
+	stderr *syncBuffer
+	stop   context.CancelFunc
+	done   chan error
+}
+
+func start(t *testing.T, env map[string]string, args ...string) *running {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	outR, outW := io.Pipe()
+	r := &running{stdout: bufio.NewReader(outR), stderr: &syncBuffer{}, stop: cancel, done: make(chan error, 1)}
+	go func() {
+		err := run(ctx, args, outW, r.stderr, func(k string) string { return env[k] })
+		outW.Close()
+		r.done <- err
+	}()
+	line, err := r.stdout.ReadString('\n')
+	if err != nil {
+		t.Fatalf("no listening line (%v); stderr:\n%s", err, r.stderr)
+	}
+	m := listening.FindStringSubmatch(strings.TrimSuffix(line, "\n"))
+	if m == nil {
+		t.Fatalf("stdout line %q does not match %s", line, listening)
+	}
+	r.url = m[1]
+	t.Cleanup(func() {
+		cancel()
+		<-r.done
+	})
+	return r
+}
+
+// shutdown stops the server and checks that it exits cleanly and printed
+// nothing more on stdout.
+func (r *running) shutdown(t *testing.T) {
+	t.Helper()
+	r.stop()
+	select {
+	case err := <-r.done:
+		if err != nil {
+			t.Fatalf("run: %v", err)
+		}
+		r.done <- nil
+	case <-time.After(5 * time.Second):
+		t.Fatal("no graceful shutdown within 5 s")
+	}
+	if rest, _ := io.ReadAll(r.stdout); len(rest) != 0 {
+		t.Fatalf("more on stdout: %q", rest)
+	}
+}
+
+func TestServeAndShutDown(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "chat.db")
+	r := start(t, nil, "-addr", "127.0.0.1:0", "-db", db, "-dev")
+	resp, err := http.Get(r.url + "/v1/ping")
+	if err != nil || resp.StatusCode != 204 {
+		t.Fatalf("ping: %v %v", resp, err)
+	}
+	resp, err = http.Get(r.url + "/v1/dev/config")
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("dev config: %v %v", resp, err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	key := regexp.MustCompile(`"apiKey":"([^"]+)"`).FindSubmatch(body)
+	if key == nil || !strings.Contains(r.stderr.String(), string(key[1])) {
+		t.Fatalf("the generated API key %q is not the one printed on stderr:\n%s", body, r.stderr)
+	}
+
+	// A waiting long poll does not hold up shutdown.
+	anon, _ := http.NewRequest("POST", r.url+"/v1/identities/anonymous", strings.NewReader(`{"trackingId":"d"}`))
+	anon.Header.Set("X-Kustomer-Api-Key", string(key[1]))
+	resp, err = http.DefaultClient.Do(anon)
+	if err != nil || resp.StatusCode != 201 {
+		t.Fatalf("anonymous: %v %v", resp, err)
+	}
+	body, _ = io.ReadAll(resp.Body)
+	session := regexp.MustCompile(`"sessionToken":"([^"]+)"`).FindSubmatch(body)[1]
+	poll, _ := http.NewRequest("GET", r.url+"/v1/events?after=0&wait=25", nil)
+	poll.Header.Set("X-Kustomer-Api-Key", string(key[1]))
+	poll.Header.Set("Authorization", "Bearer "+string(session))
+	polled := make(chan int, 1)
+	go func() {
+		resp, err := http.DefaultClient.Do(poll)
+		if err != nil {
+			polled <- 0
+			return
+		}
+		resp.Body.Close()
+		polled <- resp.StatusCode
+	}()
+	time.Sleep(50 * time.Millisecond) // let the poll start waiting
+	began := time.Now()
+	r.shutdown(t)
+	if d := time.Since(began); d > 3*time.Second {
+		t.Fatalf("shutdown took %v", d)
+	}
+	if code := <-polled; code != 200 {
+		t.Fatalf("long poll during shutdown got %d", code)
+	}
+	if strings.Contains(r.stderr.String(), string(session)) {
+		t.Fatal("a session token reached the log")
+	}
+
+	// The development keys are kept: a restart prints the same ones.
+	first := r.stderr.String()
+	r2 := start(t, nil, "-addr", "127.0.0.1:0", "-db", db)
+	r2.shutdown(t)
+	if !strings.Contains(r2.stderr.String(), string(key[1])) {
+		t.Fatalf("restart made a new API key:\n%s\nthen\n%s", first, r2.stderr)
+	}
+	if strings.Contains(r2.stderr.String(), "development routes enabled") {
+		t.Fatal("dev routes announced without -dev")
+	}
+}
+
+func TestEnvironmentKeys(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "chat.db")
+	env := map[string]string{
+		"KUSTOMER_CHAT_API_KEY": "pk_live_env", "KUSTOMER_CHAT_JWT_SECRET": "env-secret",
+		"KUSTOMER_CHAT_AGENT_KEY": "agent-env", "KUSTOMER_CHAT_ALLOWED_ORIGINS": "https://shop.example, https://www.shop.example",
+	}
+	r := start(t, env, "-addr", "127.0.0.1:0", "-db", db)
+	if strings.Contains(r.stderr.String(), "env-secret") || strings.Contains(r.stderr.String(), "agent-env") {
+		t.Fatal("secrets from the environment were printed")
+	}
+	do := func(method, path, origin string, hdr ...string) *http.Response {
+		req, _ := http.NewRequest(method, r.url+path, nil)
+		if origin != "" {
+			req.Header.Set("Origin", origin)
+		}
+		for i := 0; i+1 < len(hdr); i += 2 {
+			req.Header.Set(hdr[i], hdr[i+1])
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp
+	}
+	if got := do("GET", "/v1/ping", "https://www.shop.example").Header.Get("Access-Control-Allow-Origin"); got != "https://www.shop.example" {
+		t.Fatalf("allowed origin: %q", got)
+	}
+	if got := do("GET", "/v1/ping", "https://evil.example").Header.Get("Access-Control-Allow-Origin"); got != "" {
+		t.Fatalf("disallowed origin: %q", got)
+	}
+	if code := do("GET", "/v1/agent/conversations", "", "Authorization", "Bearer agent-env").StatusCode; code != 200 {
+		t.Fatalf("agent key from env: %d", code)
+	}
+	if code := do("GET", "/v1/conversations", "", "X-Kustomer-Api-Key", "pk_live_env").StatusCode; code != 401 {
+		t.Fatalf("API key from env, no session: %d", code)
+	}
+	if code := do("GET", "/v1/dev/config", "").StatusCode; code != 404 {
+		t.Fatalf("dev route without -dev: %d", code)
+	}
+	r.shutdown(t)
+
+	half := map[string]string{"KUSTOMER_CHAT_API_KEY": "pk_only"}
+	err := run(context.Background(), []string{"-addr", "127.0.0.1:0", "-db", db}, io.Discard, io.Discard, func(k string) string { return half[k] })
+	if err == nil || !strings.Contains(err.Error(), "KUSTOMER_CHAT_JWT_SECRET") {
+		t.Fatalf("API key without secret: %v", err)
+	}
+	if err := run(context.Background(), []string{"-nope"}, io.Discard, io.Discard, func(string) string { return "" }); err == nil {
+		t.Fatal("unknown flag accepted")
+	}
+}

@@ -1,0 +1,65 @@
+package web
+
+import (
+	"net/http"
+	"strings"
+)
+
+// cors applies API.md's CORS rules to /v1/. The site's page is on another
+// origin, so the browser asks first; the SDK sends custom headers, so every
+// call is preflighted and the preflight is cached for two hours. A disallowed
+// origin gets no CORS headers at all and the browser blocks the response.
+type cors struct {
+	any     bool
+	origins map[string]bool
+}
+
+func newCORS(allowed []string) cors {
+	c := cors{origins: map[string]bool{}}
+	for _, o := range allowed {
+		o = normaliseOrigin(o)
+		if o == "*" {
+			c.any = true
+		} else if o != "" {
+			c.origins[o] = true
+		}
+	}
+	if len(c.origins) == 0 {
+		c.any = true // unset: every origin, as the operator docs say
+	}
+	return c
+}
+
+func normaliseOrigin(o string) string {
+	return strings.ToLower(strings.TrimRight(strings.TrimSpace(o), "/"))
+}
+
+func (c cors) allowed(origin string) bool {
+	return origin != "" && (c.any || c.origins[normaliseOrigin(origin)])
+}
+
+func (c cors) wrap(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !strings.HasPrefix(r.URL.Path, "/v1/") {
+			next.ServeHTTP(w, r)
+			return
+		}
+		h := w.Header()
+		h.Add("Vary", "Origin")
+		origin := r.Header.Get("Origin")
+		ok := c.allowed(origin)
+		if ok {
+			h.Set("Access-Control-Allow-Origin", origin)
+		}
+		if r.Method == http.MethodOptions {
+			if ok {
+				h.Set("Access-Control-Allow-Methods", "GET, POST, OPTIONS")
+				h.Set("Access-Control-Allow-Headers", "Authorization, Content-Type, X-Kustomer-Api-Key")
+				h.Set("Access-Control-Max-Age", "7200")
+			}
+			w.WriteHeader(http.StatusNoContent)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}

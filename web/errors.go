@@ -1,0 +1,56 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"net/http"
+
+	"github.com/kustomer-chat/kustomer-chat/web/store"
+)
+
+// Error codes of API.md.
+const (
+	codeInvalidArgument = "INVALID_ARGUMENT"
+	codeTokenRejected   = "TOKEN_REJECTED"
+	codeTokenExpired    = "TOKEN_EXPIRED"
+	codeSessionInvalid  = "SESSION_INVALID"
+	codeUnauthorized    = "UNAUTHORIZED"
+	codeNotFound        = "NOT_FOUND"
+	codeServerError     = "SERVER_ERROR"
+)
+
+type errorBody struct {
+	Error struct {
+		Code    string `json:"code"`
+		Message string `json:"message"`
+	} `json:"error"`
+}
+
+// writeError answers with the API's error envelope. message is shown to the
+// caller, so it never carries an internal error's text.
+func writeError(w http.ResponseWriter, status int, code, message string) {
+	var body errorBody
+	body.Error.Code, body.Error.Message = code, message
+	writeJSON(w, status, body)
+}
+
+// serverError logs what went wrong and tells the caller only that it did.
+func (s *server) serverError(w http.ResponseWriter, r *http.Request, err error) {
+	if errors.Is(err, context.Canceled) && r.Context().Err() != nil {
+		return // the client left; nobody reads the answer
+	}
+	s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+	writeError(w, http.StatusInternalServerError, codeServerError, "the chat service failed; try again")
+}
+
+// storeError maps the store's sentinels to API errors.
+func (s *server) storeError(w http.ResponseWriter, r *http.Request, err error) {
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		writeError(w, http.StatusNotFound, codeNotFound, "no such conversation")
+	case errors.Is(err, store.ErrSessionInvalid):
+		writeError(w, http.StatusUnauthorized, codeSessionInvalid, "session missing, unknown or revoked")
+	default:
+		s.serverError(w, r, err)
+	}
+}

@@ -1,0 +1,97 @@
+package web
+
+import (
+	"net/http"
+
+	"github.com/kustomer-chat/kustomer-chat/web/store"
+)
+
+// maxIDLen cuts off ids no store would ever have issued before they reach it.
+const maxIDLen = 64
+
+func conversationID(w http.ResponseWriter, r *http.Request) (string, bool) {
+	id := r.PathValue("id")
+	if id == "" || len(id) > maxIDLen {
+		writeError(w, http.StatusNotFound, codeNotFound, "no such conversation")
+		return "", false
+	}
+	return id, true
+}
+
+func (s *server) listConversations(w http.ResponseWriter, r *http.Request, sess store.Session) {
+	convs, err := s.store.Conversations(r.Context(), sess.CustomerID)
+	if err != nil {
+		s.storeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"conversations": conversationsOf(convs, false)})
+}
+
+func (s *server) createConversation(w http.ResponseWriter, r *http.Request, sess store.Session) {
+	var req struct {
+		Message string `json:"message"`
+	}
+	if !decode(w, r, &req) {
+		return
+	}
+	body, ok := text(w, "message", req.Message)
+	if !ok {
+		return
+	}
+	conv, msg, err := s.store.CreateConversation(r.Context(), sess, body, s.now())
+	if err != nil {
+		s.storeError(w, r, err)
+		return
+	}
+	s.notifier.notify(sess.CustomerID)
+	writeJSON(w, http.StatusCreated, map[string]any{"conversation": conversationOf(conv), "message": messageOf(msg)})
+}
+
+func (s *server) listMessages(w http.ResponseWriter, r *http.Request, sess store.Session) {
+	id, ok := conversationID(w, r)
+	if !ok {
+		return
+	}
+	msgs, err := s.store.Messages(r.Context(), sess.CustomerID, id)
+	if err != nil {
+		s.storeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"messages": messagesOf(msgs)})
+}
+
+func (s *server) sendMessage(w http.ResponseWriter, r *http.Request, sess store.Session) {
+	id, ok := conversationID(w, r)
+	if !ok {
+		return
+	}
+	var req struct {
+		Body string `json:"body"`
+	}
+	if !decode(w, r, &req) {
+		return
+	}
+	body, ok := text(w, "body", req.Body)
+	if !ok {
+		return
+	}
+	msg, err := s.store.AddMessage(r.Context(), sess, id, body, s.now())
+	if err != nil {
+		s.storeError(w, r, err)
+		return
+	}
+	s.notifier.notify(sess.CustomerID)
+	writeJSON(w, http.StatusCreated, map[string]any{"message": messageOf(msg)})
+}
+
+func (s *server) markRead(w http.ResponseWriter, r *http.Request, sess store.Session) {
+	id, ok := conversationID(w, r)
+	if !ok {
+		return
+	}
+	if err := s.store.MarkRead(r.Context(), sess.CustomerID, id); err != nil {
+		s.storeError(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}

@@ -1,0 +1,91 @@
+package web
+
+import (
+	"errors"
+	"net/http"
+	"strings"
+
+	"github.com/kustomer-chat/kustomer-chat/web/auth"
+	"github.com/kustomer-chat/kustomer-chat/web/store"
+)
+
+const maxTrackingIDLen = 128
+
+func validTrackingID(w http.ResponseWriter, id string) bool {
+	if id == "" || len(id) > maxTrackingIDLen {
+		writeError(w, http.StatusBadRequest, codeInvalidArgument, "trackingId must be 1 to 128 characters")
+		return false
+	}
+	return true
+}
+
+func (s *server) createAnonymous(w http.ResponseWriter, r *http.Request) {
+	var req struct {
+		TrackingID string `json:"trackingId"`
+	}
+	if !decode(w, r, &req) || !validTrackingID(w, req.TrackingID) {
+		return
+	}
+	id, token, err := s.store.CreateAnonymous(r.Context(), req.TrackingID, s.now())
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, map[string]any{"identity": identityOf(id), "sessionToken": token})
+}
+
+func (s *server) login(w http.ResponseWriter, r *http.Request) {
+	var req struct {
+		JWT           string `json:"jwt"`
+		TrackingID    string `json:"trackingId"`
+		TrackingToken string `json:"trackingToken"`
+	}
+	if !decode(w, r, &req) {
+		return
+	}
+	if req.JWT == "" {
+		writeError(w, http.StatusBadRequest, codeInvalidArgument, "jwt is required")
+		return
+	}
+	if !validTrackingID(w, req.TrackingID) {
+		return
+	}
+	claims, err := auth.Verify(req.JWT, s.secret, s.now())
+	switch {
+	case errors.Is(err, auth.ErrTokenExpired):
+		writeError(w, http.StatusUnauthorized, codeTokenExpired, "the login token has expired")
+		return
+	case err != nil:
+		writeError(w, http.StatusUnauthorized, codeTokenRejected, "the login token was not accepted")
+		return
+	}
+	res, err := s.store.Login(r.Context(), store.LoginParams{
+		Email:         strings.ToLower(strings.TrimSpace(claims.Email)),
+		ExternalID:    claims.ExternalID,
+		TrackingID:    req.TrackingID,
+		TrackingToken: req.TrackingToken,
+		Now:           s.now(),
+	})
+	if err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{
+		"identity":      identityOf(res.Identity),
+		"sessionToken":  res.SessionToken,
+		"conversations": conversationsOf(res.Conversations, false),
+	})
+}
+
+func (s *server) logout(w http.ResponseWriter, r *http.Request) {
+	token := bearer(r)
+	if token == "" {
+		writeError(w, http.StatusUnauthorized, codeSessionInvalid, "session missing, unknown or revoked")
+		return
+	}
+	if err := s.store.RevokeSession(r.Context(), token, s.now()); err != nil {
+		s.serverError(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}

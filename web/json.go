@@ -1,0 +1,140 @@
+package web
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/kustomer-chat/kustomer-chat/web/store"
+)
+
+// MaxBodyBytes caps every request body.
+const MaxBodyBytes = 64 << 10
+
+// MaxTextRunes bounds a message body after trimming.
+const MaxTextRunes = 4000
+
+// decode reads a JSON body into v, answering the error itself when it fails.
+func decode(w http.ResponseWriter, r *http.Request, v any) bool {
+	r.Body = http.MaxBytesReader(w, r.Body, MaxBodyBytes)
+	err := json.NewDecoder(r.Body).Decode(v)
+	var tooBig *http.MaxBytesError
+	switch {
+	case err == nil:
+		return true
+	case errors.As(err, &tooBig):
+		writeError(w, http.StatusRequestEntityTooLarge, codeInvalidArgument, "request body over 64 KiB")
+	default:
+		writeError(w, http.StatusBadRequest, codeInvalidArgument, "request body is not the expected JSON")
+	}
+	return false
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	h := w.Header()
+	h.Set("Content-Type", "application/json")
+	h.Set("Cache-Control", "no-store")
+	h.Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(v)
+}
+
+// text validates a message body: 1..MaxTextRunes characters once trimmed.
+func text(w http.ResponseWriter, field, s string) (string, bool) {
+	s = strings.TrimSpace(s)
+	if n := utf8.RuneCountInString(s); n == 0 || n > MaxTextRunes {
+		writeError(w, http.StatusBadRequest, codeInvalidArgument, field+" must be 1 to 4000 characters")
+		return "", false
+	}
+	return s, true
+}
+
+const timeLayout = "2006-01-02T15:04:05.000Z"
+
+func formatTime(t time.Time) string { return t.UTC().Format(timeLayout) }
+
+func optTime(t time.Time) *string {
+	if t.IsZero() {
+		return nil
+	}
+	s := formatTime(t)
+	return &s
+}
+
+func optString(s string) *string {
+	if s == "" {
+		return nil
+	}
+	return &s
+}
+
+type identityJSON struct {
+	ID         string  `json:"id"`
+	CustomerID string  `json:"customerId"`
+	TrackingID string  `json:"trackingId"`
+	Email      *string `json:"email"`
+	ExternalID *string `json:"externalId"`
+	Verified   bool    `json:"verified"`
+	VerifiedAt *string `json:"verifiedAt"`
+	CreatedAt  string  `json:"createdAt"`
+	UpdatedAt  string  `json:"updatedAt"`
+}
+
+func identityOf(id store.Identity) identityJSON {
+	return identityJSON{
+		ID: id.ID, CustomerID: id.CustomerID, TrackingID: id.TrackingID,
+		Email: optString(id.Email), ExternalID: optString(id.ExternalID),
+		Verified: id.Verified, VerifiedAt: optTime(id.VerifiedAt),
+		CreatedAt: formatTime(id.CreatedAt), UpdatedAt: formatTime(id.UpdatedAt),
+	}
+}
+
+type conversationJSON struct {
+	ID            string `json:"id"`
+	CustomerID    string `json:"customerId,omitempty"` // agent API only
+	CreatedAt     string `json:"createdAt"`
+	LastMessageAt string `json:"lastMessageAt"`
+	Preview       string `json:"preview"`
+	Unread        int    `json:"unread"`
+}
+
+func conversationOf(c store.Conversation) conversationJSON {
+	return conversationJSON{ID: c.ID, CreatedAt: formatTime(c.CreatedAt), LastMessageAt: formatTime(c.LastMessageAt),
+		Preview: c.Preview, Unread: c.Unread}
+}
+
+func conversationsOf(cs []store.Conversation, withCustomer bool) []conversationJSON {
+	out := make([]conversationJSON, len(cs))
+	for i, c := range cs {
+		out[i] = conversationOf(c)
+		if withCustomer {
+			out[i].CustomerID = c.CustomerID
+		}
+	}
+	return out
+}
+
+type messageJSON struct {
+	ID             string `json:"id"`
+	ConversationID string `json:"conversationId"`
+	Body           string `json:"body"`
+	Author         string `json:"author"`
+	CreatedAt      string `json:"createdAt"`
+	Seq            int64  `json:"seq"`
+}
+
+func messageOf(m store.Message) messageJSON {
+	return messageJSON{ID: m.ID, ConversationID: m.ConversationID, Body: m.Body, Author: string(m.Author),
+		CreatedAt: formatTime(m.CreatedAt), Seq: m.Seq}
+}
+
+func messagesOf(ms []store.Message) []messageJSON {
+	out := make([]messageJSON, len(ms))
+	for i, m := range ms {
+		out[i] = messageOf(m)
+	}
+	return out
+}

@@ -1,0 +1,62 @@
+package web
+
+import "sync"
+
+// notifier wakes the long polls of one customer when a message for that
+// customer is stored. A wake-up carries no data: the poll re-reads the store,
+// which stays the only source of truth, so a missed or duplicate wake-up can
+// delay an answer but never lose or repeat a message.
+//
+// It is in-process: with several service instances behind one database the
+// others would learn of a message only at their next poll.
+type notifier struct {
+	mu   sync.Mutex
+	subs map[string]map[chan struct{}]struct{}
+}
+
+func newNotifier() *notifier {
+	return &notifier{subs: map[string]map[chan struct{}]struct{}{}}
+}
+
+// subscribe returns a channel that receives after each notify for customerID,
+// coalesced to one pending wake-up, and a function to unsubscribe.
+func (n *notifier) subscribe(customerID string) (<-chan struct{}, func()) {
+	ch := make(chan struct{}, 1)
+	n.mu.Lock()
+	set := n.subs[customerID]
+	if set == nil {
+		set = map[chan struct{}]struct{}{}
+		n.subs[customerID] = set
+	}
+	set[ch] = struct{}{}
+	n.mu.Unlock()
+	return ch, func() {
+		n.mu.Lock()
+		delete(set, ch)
+		if len(n.subs[customerID]) == 0 {
+			delete(n.subs, customerID)
+		}
+		n.mu.Unlock()
+	}
+}
+
+func (n *notifier) notify(customerID string) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	for ch := range n.subs[customerID] {
+		select {
+		case ch <- struct{}{}:
+		default: // a wake-up is already pending
+		}
+	}
+}
+
+func (n *notifier) count() int {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	c := 0
+	for _, set := range n.subs {
+		c += len(set)
+	}
+	return c
+}

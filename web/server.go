@@ -1,0 +1,190 @@
+// Package web is the chat service's HTTP layer: the SDK API, the agent API,
+// the SDK's files under /sdk/ and the demo page, as described in API.md.
+package web
+
+import (
+	"crypto/subtle"
+	"errors"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/kustomer-chat/kustomer-chat/web/demo"
+	"github.com/kustomer-chat/kustomer-chat/web/sdkassets"
+	"github.com/kustomer-chat/kustomer-chat/web/store"
+)
+
+// Options configure the service.
+type Options struct {
+	Store store.Store
+	// APIKey is the org's public key that every SDK request carries.
+	APIKey string
+	// JWTSecret verifies login tokens (HS256).
+	JWTSecret string
+	// AgentKey is the bearer key of the agent API; empty refuses every agent call.
+	AgentKey string
+	// AllowedOrigins lists the origins CORS allows; empty allows every origin.
+	AllowedOrigins []string
+	// Dev adds the development routes under /v1/dev/ that the demo page uses.
+	Dev bool
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+	// Assets holds the SDK's built files, served under /sdk/; nil means the
+	// files embedded in the binary.
+	Assets fs.FS
+	// Logger receives server errors (never tokens); nil means slog.Default().
+	Logger *slog.Logger
+}
+
+type server struct {
+	store    store.Store
+	apiKey   []byte
+	secret   []byte
+	agentKey []byte
+	dev      bool
+	now      func() time.Time
+	log      *slog.Logger
+	notifier *notifier
+}
+
+// New returns the service's handler.
+func New(opts Options) (http.Handler, error) {
+	_, h, err := newServer(opts)
+	return h, err
+}
+
+func newServer(opts Options) (*server, http.Handler, error) {
+	if opts.Store == nil {
+		return nil, nil, errors.New("web: Options.Store is required")
+	}
+	if opts.APIKey == "" || opts.JWTSecret == "" {
+		return nil, nil, errors.New("web: Options.APIKey and Options.JWTSecret are required")
+	}
+	s := &server{
+		store:    opts.Store,
+		apiKey:   []byte(opts.APIKey),
+		secret:   []byte(opts.JWTSecret),
+		agentKey: []byte(opts.AgentKey),
+		dev:      opts.Dev,
+		now:      opts.Now,
+		log:      opts.Logger,
+		notifier: newNotifier(),
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if s.log == nil {
+		s.log = slog.Default()
+	}
+	assets := opts.Assets
+	if assets == nil {
+		assets = sdkassets.Dist()
+	}
+	sdk, err := sdkassets.NewHandler(assets)
+	if err != nil {
+		return nil, nil, err
+	}
+
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /v1/ping", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusNoContent) })
+
+	mux.HandleFunc("POST /v1/identities/anonymous", s.withAPIKey(s.createAnonymous))
+	mux.HandleFunc("POST /v1/identities/login", s.withAPIKey(s.login))
+	mux.HandleFunc("POST /v1/identities/logout", s.withAPIKey(s.logout))
+
+	mux.HandleFunc("GET /v1/conversations", s.withSession(s.listConversations))
+	mux.HandleFunc("POST /v1/conversations", s.withSession(s.createConversation))
+	mux.HandleFunc("GET /v1/conversations/{id}/messages", s.withSession(s.listMessages))
+	mux.HandleFunc("POST /v1/conversations/{id}/messages", s.withSession(s.sendMessage))
+	mux.HandleFunc("POST /v1/conversations/{id}/read", s.withSession(s.markRead))
+	mux.HandleFunc("GET /v1/events", s.withSession(s.events))
+
+	mux.HandleFunc("GET /v1/agent/conversations", s.withAgentKey(s.agentConversations))
+	mux.HandleFunc("POST /v1/agent/conversations/{id}/messages", s.withAgentKey(s.agentReply))
+
+	if opts.Dev {
+		mux.HandleFunc("POST /v1/dev/token", s.devToken)
+		mux.HandleFunc("GET /v1/dev/config", s.devConfig)
+		mux.HandleFunc("POST /v1/dev/agent-reply", s.devAgentReply)
+	}
+
+	// Anything else under /v1/, including a known path with the wrong
+	// method, answers in the API's error format.
+	mux.HandleFunc("/v1/", func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, http.StatusNotFound, codeNotFound, "no such endpoint")
+	})
+	mux.Handle("/sdk/", http.StripPrefix("/sdk", sdk))
+	mux.Handle("GET /{$}", demo.Handler())
+
+	return s, newCORS(opts.AllowedOrigins).wrap(s.recoverPanics(mux)), nil
+}
+
+// recoverPanics turns a handler's panic into a 500 in the API's format rather
+// than a dropped connection.
+func (s *server) recoverPanics(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				s.log.Error("handler panic", "method", r.Method, "path", r.URL.Path, "panic", v)
+				writeError(w, http.StatusInternalServerError, codeServerError, "the chat service failed; try again")
+			}
+		}()
+		next.ServeHTTP(w, r)
+	})
+}
+
+func equalSecret(got string, want []byte) bool {
+	return len(want) > 0 && subtle.ConstantTimeCompare([]byte(got), want) == 1
+}
+
+// bearer returns the token of an "Authorization: Bearer" header.
+func bearer(r *http.Request) string {
+	scheme, token, ok := strings.Cut(r.Header.Get("Authorization"), " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") {
+		return ""
+	}
+	return strings.TrimSpace(token)
+}
+
+func (s *server) withAPIKey(next http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if !equalSecret(r.Header.Get("X-Kustomer-Api-Key"), s.apiKey) {
+			writeError(w, http.StatusUnauthorized, codeTokenRejected, "missing or unknown API key")
+			return
+		}
+		next(w, r)
+	}
+}
+
+type sessionHandler func(w http.ResponseWriter, r *http.Request, sess store.Session)
+
+func (s *server) withSession(next sessionHandler) http.HandlerFunc {
+	return s.withAPIKey(func(w http.ResponseWriter, r *http.Request) {
+		token := bearer(r)
+		if token == "" {
+			writeError(w, http.StatusUnauthorized, codeSessionInvalid, "session missing, unknown or revoked")
+			return
+		}
+		sess, err := s.store.Session(r.Context(), token)
+		if err != nil {
+			s.storeError(w, r, err)
+			return
+		}
+		next(w, r, sess)
+	})
+}
+
+func (s *server) withAgentKey(next http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if !equalSecret(bearer(r), s.agentKey) {
+			writeError(w, http.StatusUnauthorized, codeUnauthorized, "the agent API needs the agent key")
+			return
+		}
+		next(w, r)
+	}
+}

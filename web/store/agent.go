@@ -1,0 +1,31 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"time"
+)
+
+func (s *SQLite) AgentConversations(ctx context.Context) ([]Conversation, error) {
+	rows, err := s.rs.allConversations.QueryContext(ctx)
+	return collect(rows, err, scanConversation)
+}
+
+func (s *SQLite) AgentReply(ctx context.Context, conversationID, body string, now time.Time) (Message, error) {
+	at := millis(now)
+	var msg Message
+	err := s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		var err error
+		msg, err = scanMessage(tx.StmtContext(ctx, s.ws.insertAgentMessage).QueryRowContext(ctx, newID(), body, at, conversationID))
+		if errors.Is(err, sql.ErrNoRows) {
+			return ErrNotFound
+		}
+		if err != nil {
+			return err
+		}
+		_, err = tx.StmtContext(ctx, s.ws.touchConversation).ExecContext(ctx, at, msg.Seq, preview(body), 1, conversationID)
+		return err
+	})
+	return msg, err
+}

@@ -1,0 +1,117 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+)
+
+// migrations run in order, each once; a database remembers the versions it has
+// in schema_migrations. Append, never edit: an applied migration is history.
+//
+// Times are INTEGER Unix milliseconds: exact, cheap to compare, and free of
+// driver time parsing. Emails are stored normalised, so the unique index is
+// the case-insensitive lookup.
+var migrations = []string{
+	1: `
+CREATE TABLE settings (
+	key   TEXT PRIMARY KEY,
+	value TEXT NOT NULL
+) STRICT;
+
+CREATE TABLE customers (
+	id          TEXT PRIMARY KEY,
+	email       TEXT,
+	external_id TEXT,
+	verified    INTEGER NOT NULL DEFAULT 0,
+	verified_at INTEGER,
+	created_at  INTEGER NOT NULL,
+	updated_at  INTEGER NOT NULL
+) STRICT;
+CREATE UNIQUE INDEX customers_email ON customers(email) WHERE email IS NOT NULL;
+CREATE UNIQUE INDEX customers_external_id ON customers(external_id) WHERE external_id IS NOT NULL;
+
+CREATE TABLE tracking_identities (
+	id          TEXT PRIMARY KEY,
+	customer_id TEXT NOT NULL REFERENCES customers(id),
+	tracking_id TEXT NOT NULL,
+	created_at  INTEGER NOT NULL,
+	updated_at  INTEGER NOT NULL,
+	UNIQUE (customer_id, tracking_id)
+) STRICT;
+
+CREATE TABLE sessions (
+	id          INTEGER PRIMARY KEY,
+	token_hash  BLOB NOT NULL UNIQUE,
+	customer_id TEXT NOT NULL REFERENCES customers(id),
+	identity_id TEXT NOT NULL REFERENCES tracking_identities(id),
+	created_at  INTEGER NOT NULL,
+	revoked_at  INTEGER
+) STRICT;
+CREATE INDEX sessions_live_by_customer ON sessions(customer_id) WHERE revoked_at IS NULL;
+
+CREATE TABLE conversations (
+	id              TEXT PRIMARY KEY,
+	customer_id     TEXT NOT NULL REFERENCES customers(id),
+	created_at      INTEGER NOT NULL,
+	last_message_at INTEGER NOT NULL,
+	last_seq        INTEGER NOT NULL DEFAULT 0,
+	preview         TEXT NOT NULL DEFAULT '',
+	unread          INTEGER NOT NULL DEFAULT 0
+) STRICT;
+CREATE INDEX conversations_by_customer ON conversations(customer_id, last_message_at DESC, last_seq DESC);
+CREATE INDEX conversations_by_activity ON conversations(last_message_at DESC, last_seq DESC);
+
+CREATE TABLE messages (
+	seq             INTEGER PRIMARY KEY AUTOINCREMENT,
+	id              TEXT NOT NULL UNIQUE,
+	conversation_id TEXT NOT NULL REFERENCES conversations(id),
+	customer_id     TEXT NOT NULL REFERENCES customers(id),
+	author          TEXT NOT NULL CHECK (author IN ('customer', 'agent')),
+	session_id      INTEGER,
+	body            TEXT NOT NULL,
+	created_at      INTEGER NOT NULL
+) STRICT;
+CREATE INDEX messages_by_conversation ON messages(conversation_id, seq);
+CREATE INDEX messages_by_customer ON messages(customer_id, seq);
+`,
+}
+
+// migrate brings db to the newest schema. Each migration and its version row
+// commit together, so a crash leaves either both or neither.
+func migrate(ctx context.Context, db *sql.DB) error {
+	if _, err := db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+		version    INTEGER PRIMARY KEY,
+		applied_at INTEGER NOT NULL
+	)`); err != nil {
+		return fmt.Errorf("create schema_migrations: %w", err)
+	}
+	var current int
+	if err := db.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_migrations`).Scan(&current); err != nil {
+		return fmt.Errorf("read schema version: %w", err)
+	}
+	if current >= len(migrations) {
+		return fmt.Errorf("database schema version %d is newer than this binary knows (%d)", current, len(migrations)-1)
+	}
+	for v := current + 1; v < len(migrations); v++ {
+		if err := applyMigration(ctx, db, v); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func applyMigration(ctx context.Context, db *sql.DB, version int) error {
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, migrations[version]); err != nil {
+		return fmt.Errorf("migration %d: %w", version, err)
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations(version, applied_at) VALUES (?, unixepoch('subsec') * 1000)`, version); err != nil {
+		return fmt.Errorf("record migration %d: %w", version, err)
+	}
+	return tx.Commit()
+}

@@ -1,0 +1,164 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+)
+
+// Hot-path statements are prepared once per pool; database/sql re-prepares
+// them on each reader connection as it first uses them, and transactions on
+// the single writer connection reuse the writer's.
+
+const messageColumns = `seq, id, conversation_id, customer_id, author, body, created_at`
+
+const conversationColumns = `id, customer_id, created_at, last_message_at, preview, unread`
+
+const conversationsQuery = `SELECT ` + conversationColumns + ` FROM conversations WHERE customer_id = ?
+	ORDER BY last_message_at DESC, last_seq DESC`
+
+type writeStmts struct {
+	insertMessage      *sql.Stmt // into an owned conversation; no row: not the customer's
+	insertAgentMessage *sql.Stmt // into any conversation
+	touchConversation  *sql.Stmt
+	insertConversation *sql.Stmt
+	insertSession      *sql.Stmt
+	upsertIdentity     *sql.Stmt
+	markRead           *sql.Stmt
+	revokeSession      *sql.Stmt
+	// login
+	customerByEmail      *sql.Stmt
+	customerByExternalID *sql.Stmt
+	insertCustomer       *sql.Stmt
+	updateCustomer       *sql.Stmt
+	anonymousSession     *sql.Stmt
+	conversations        *sql.Stmt
+	// group commit
+	savepoint, rollbackTo, release *sql.Stmt
+}
+
+func (w *writeStmts) prepare(ctx context.Context, db *sql.DB) error {
+	return prepareAll(ctx, db, map[**sql.Stmt]string{
+		&w.insertMessage: `INSERT INTO messages (id, conversation_id, customer_id, author, session_id, body, created_at)
+			SELECT ?1, c.id, c.customer_id, 'customer', ?2, ?3, ?4 FROM conversations c WHERE c.id = ?5 AND c.customer_id = ?6
+			RETURNING ` + messageColumns,
+		&w.insertAgentMessage: `INSERT INTO messages (id, conversation_id, customer_id, author, session_id, body, created_at)
+			SELECT ?1, c.id, c.customer_id, 'agent', NULL, ?2, ?3 FROM conversations c WHERE c.id = ?4
+			RETURNING ` + messageColumns,
+		&w.touchConversation: `UPDATE conversations
+			SET last_message_at = ?1, last_seq = ?2, preview = ?3, unread = unread + ?4
+			WHERE id = ?5`,
+		&w.insertConversation: `INSERT INTO conversations (id, customer_id, created_at, last_message_at) VALUES (?, ?, ?, ?)`,
+		&w.insertSession:      `INSERT INTO sessions (token_hash, customer_id, identity_id, created_at) VALUES (?, ?, ?, ?)`,
+		&w.upsertIdentity: `INSERT INTO tracking_identities (id, customer_id, tracking_id, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?4)
+			ON CONFLICT (customer_id, tracking_id) DO UPDATE SET updated_at = excluded.updated_at
+			RETURNING id, created_at, updated_at`,
+		&w.markRead:             `UPDATE conversations SET unread = 0 WHERE id = ? AND customer_id = ?`,
+		&w.revokeSession:        `UPDATE sessions SET revoked_at = ? WHERE token_hash = ? AND revoked_at IS NULL`,
+		&w.customerByEmail:      `SELECT id, email, external_id FROM customers WHERE email = ?`,
+		&w.customerByExternalID: `SELECT id, email, external_id FROM customers WHERE external_id = ?`,
+		&w.insertCustomer: `INSERT INTO customers (id, email, external_id, verified, verified_at, created_at, updated_at)
+			VALUES (?1, ?2, ?3, 1, ?4, ?4, ?4) RETURNING verified_at, created_at, updated_at`,
+		&w.updateCustomer: `UPDATE customers
+			SET email = ?1, external_id = ?2, verified = 1, verified_at = COALESCE(verified_at, ?3), updated_at = ?3
+			WHERE id = ?4 RETURNING verified_at, created_at, updated_at`,
+		&w.anonymousSession: `SELECT s.customer_id FROM sessions s JOIN customers c ON c.id = s.customer_id
+			WHERE s.token_hash = ? AND s.revoked_at IS NULL AND c.verified = 0`,
+		&w.conversations: conversationsQuery,
+		&w.savepoint:     `SAVEPOINT op`,
+		&w.rollbackTo:    `ROLLBACK TO op`,
+		&w.release:       `RELEASE op`,
+	})
+}
+
+func (w *writeStmts) close() {
+	closeAll(w.insertMessage, w.insertAgentMessage, w.touchConversation, w.insertConversation,
+		w.insertSession, w.upsertIdentity, w.markRead, w.revokeSession,
+		w.customerByEmail, w.customerByExternalID, w.insertCustomer, w.updateCustomer, w.anonymousSession, w.conversations,
+		w.savepoint, w.rollbackTo, w.release)
+}
+
+type readStmts struct {
+	session          *sql.Stmt
+	conversations    *sql.Stmt
+	ownedConv        *sql.Stmt
+	messages         *sql.Stmt
+	events           *sql.Stmt
+	latestSeq        *sql.Stmt
+	unreadTotal      *sql.Stmt
+	allConversations *sql.Stmt
+}
+
+func (r *readStmts) prepare(ctx context.Context, db *sql.DB) error {
+	return prepareAll(ctx, db, map[**sql.Stmt]string{
+		&r.session:       `SELECT id, customer_id, identity_id FROM sessions WHERE token_hash = ? AND revoked_at IS NULL`,
+		&r.conversations: conversationsQuery,
+		&r.ownedConv:     `SELECT 1 FROM conversations WHERE id = ? AND customer_id = ?`,
+		&r.messages:      `SELECT ` + messageColumns + ` FROM messages WHERE conversation_id = ? AND customer_id = ? ORDER BY seq`,
+		&r.events: `SELECT ` + messageColumns + ` FROM messages
+			WHERE customer_id = ?1 AND seq > ?2 AND (session_id IS NULL OR session_id <> ?3)
+			ORDER BY seq LIMIT ?4`,
+		&r.latestSeq:   `SELECT COALESCE(MAX(seq), 0) FROM messages WHERE customer_id = ?`,
+		&r.unreadTotal: `SELECT COALESCE(SUM(unread), 0) FROM conversations WHERE customer_id = ?`,
+		&r.allConversations: `SELECT ` + conversationColumns + ` FROM conversations
+			ORDER BY last_message_at DESC, last_seq DESC`,
+	})
+}
+
+func (r *readStmts) close() {
+	closeAll(r.session, r.conversations, r.ownedConv, r.messages, r.events, r.latestSeq, r.unreadTotal, r.allConversations)
+}
+
+func prepareAll(ctx context.Context, db *sql.DB, stmts map[**sql.Stmt]string) error {
+	for dst, query := range stmts {
+		st, err := db.PrepareContext(ctx, query)
+		if err != nil {
+			return fmt.Errorf("prepare %q: %w", query, err)
+		}
+		*dst = st
+	}
+	return nil
+}
+
+func closeAll(stmts ...*sql.Stmt) {
+	for _, st := range stmts {
+		if st != nil {
+			st.Close()
+		}
+	}
+}
+
+type scanner interface{ Scan(dest ...any) error }
+
+func scanMessage(sc scanner) (Message, error) {
+	var m Message
+	var author string
+	var created int64
+	err := sc.Scan(&m.Seq, &m.ID, &m.ConversationID, &m.CustomerID, &author, &m.Body, &created)
+	m.Author, m.CreatedAt = Author(author), fromMillis(created)
+	return m, err
+}
+
+func scanConversation(sc scanner) (Conversation, error) {
+	var c Conversation
+	var created, last int64
+	err := sc.Scan(&c.ID, &c.CustomerID, &created, &last, &c.Preview, &c.Unread)
+	c.CreatedAt, c.LastMessageAt = fromMillis(created), fromMillis(last)
+	return c, err
+}
+
+func collect[T any](rows *sql.Rows, err error, scan func(scanner) (T, error)) ([]T, error) {
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []T{}
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}

@@ -1,0 +1,139 @@
+// Package store keeps customers, their devices' tracking identities, sessions,
+// conversations and messages.
+//
+// The Store interface speaks only in this package's types so that another
+// database (PostgreSQL) can implement it later; the SQLite implementation uses
+// modernc.org/sqlite, a pure-Go translation of SQLite, so the service builds
+// without cgo, cross-compiles, and ships as one static binary.
+//
+// Every chat query takes the caller's customer id and filters on it in SQL: a
+// conversation id alone never reaches another customer's data. Only the agent
+// methods, which serve the operator's own staff, range over all customers.
+package store
+
+import (
+	"context"
+	"time"
+)
+
+// Store is the service's persistence. Methods return ErrNotFound for a
+// conversation the customer does not own (whether or not it exists) and
+// ErrSessionInvalid for a session token that is unknown or revoked.
+type Store interface {
+	// Setting returns the value kept under key, storing generate's result the
+	// first time so that every later start gets the same value.
+	Setting(ctx context.Context, key string, generate func() (string, error)) (string, error)
+
+	// CreateAnonymous makes an anonymous customer, its tracking identity for
+	// trackingID, and a session whose token is also the device's tracking token.
+	CreateAnonymous(ctx context.Context, trackingID string, now time.Time) (Identity, string, error)
+	// Login finds or creates the identified customer and opens a session; see
+	// LoginParams for how an anonymous customer's conversations move over.
+	Login(ctx context.Context, p LoginParams) (LoginResult, error)
+	// Session resolves a bearer token.
+	Session(ctx context.Context, token string) (Session, error)
+	// RevokeSession ends a session; an unknown or revoked token is not an error.
+	RevokeSession(ctx context.Context, token string, now time.Time) error
+
+	Conversations(ctx context.Context, customerID string) ([]Conversation, error)
+	CreateConversation(ctx context.Context, s Session, body string, now time.Time) (Conversation, Message, error)
+	Messages(ctx context.Context, customerID, conversationID string) ([]Message, error)
+	AddMessage(ctx context.Context, s Session, conversationID, body string, now time.Time) (Message, error)
+	MarkRead(ctx context.Context, customerID, conversationID string) error
+	// Events returns up to limit messages of the session's customer after seq
+	// that the session did not send itself, the cursor and the unread total.
+	Events(ctx context.Context, s Session, after int64, limit int) (Events, error)
+	// LatestEvents answers like Events with no messages: the customer's cursor
+	// and unread total.
+	LatestEvents(ctx context.Context, customerID string) (Events, error)
+
+	AgentConversations(ctx context.Context) ([]Conversation, error)
+	AgentReply(ctx context.Context, conversationID, body string, now time.Time) (Message, error)
+
+	Close() error
+}
+
+// Author says who wrote a message.
+type Author string
+
+const (
+	AuthorCustomer Author = "customer"
+	AuthorAgent    Author = "agent"
+)
+
+// PreviewRunes bounds Conversation.Preview.
+const PreviewRunes = 140
+
+// Identity is a customer as seen from one device. Email and ExternalID are
+// empty when absent; VerifiedAt is zero for an anonymous customer.
+type Identity struct {
+	ID         string
+	CustomerID string
+	TrackingID string
+	Email      string
+	ExternalID string
+	Verified   bool
+	VerifiedAt time.Time
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
+}
+
+// Session is a live bearer session.
+type Session struct {
+	ID         int64
+	CustomerID string
+	IdentityID string
+}
+
+// Conversation is a chat; CustomerID is filled for the agent API.
+type Conversation struct {
+	ID            string
+	CustomerID    string
+	CreatedAt     time.Time
+	LastMessageAt time.Time
+	Preview       string
+	Unread        int
+}
+
+// Message is one message. Seq is service-wide and increasing in commit order,
+// which is what makes it usable as the events cursor.
+type Message struct {
+	Seq            int64
+	ID             string
+	ConversationID string
+	CustomerID     string
+	Author         Author
+	Body           string
+	CreatedAt      time.Time
+}
+
+// LoginParams are the verified claims and the device's proofs.
+type LoginParams struct {
+	// Email is already normalised (trimmed, lower case); it wins over
+	// ExternalID for finding the customer.
+	Email      string
+	ExternalID string
+	TrackingID string
+	// TrackingToken, when it is the live session of an anonymous customer,
+	// moves that customer's conversations to the identified one and revokes
+	// its sessions. Anything else in it is ignored.
+	TrackingToken string
+	Now           time.Time
+}
+
+// LoginResult is the identified customer's identity on this device, a new
+// session, and the conversations now theirs.
+type LoginResult struct {
+	Identity      Identity
+	SessionToken  string
+	Conversations []Conversation
+	// MergedFrom is the anonymous customer whose conversations moved, if any.
+	MergedFrom string
+}
+
+// Events is one answer of the events feed.
+type Events struct {
+	Messages []Message
+	Cursor   int64
+	Unread   int
+}
