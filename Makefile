@@ -25,7 +25,7 @@ $(DIST)/%: js/%
 
 bin/sdk.stamp: $(ASSETS)
 	$(GO) run ./web/cmd/precompress $(ASSETS)
-	touch $@
+	mkdir -p bin && touch $@
 
 $(SERVER): bin/sdk.stamp $(WEB_SOURCES) go.mod go.sum
 	$(GO) build -trimpath -o $@ ./web/cmd/kustomer-chat-server
@@ -46,7 +46,7 @@ test-go:
 test-browser: build node_modules/.package-lock.json
 	sh js/test/ensure-chromium.sh
 	npx tsc -p js
-	node --test --test-concurrency=1 js/test/*.test.js
+	node --test --test-concurrency=1 js/test/*.test.js examples/node-backend/*.test.js
 
 clean:
 	rm -rf bin $(DIST)/*

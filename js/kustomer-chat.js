@@ -90,8 +90,12 @@
   function install(core) {
     METHODS.forEach(function (name) { kc[name] = core[name]; });
     kc.start = function (options) {
-      var o = options && typeof options === 'object' ? options : {};
-      return core.start({ apiKey: o.apiKey, serverUrl: o.serverUrl || serverUrl }, emit);
+      try {
+        var o = Object(options);
+        return core.start({ apiKey: o.apiKey, serverUrl: o.serverUrl || serverUrl }, emit);
+      } catch (e) { // a hostile options object
+        return Promise.reject(chatError('INVALID_ARGUMENT', 'start({ apiKey, serverUrl }) needs a plain options object'));
+      }
     };
     var started = apiKey ? kc.start({ apiKey: apiKey }) : null;
     // Queued calls replay in call order; the core queues them synchronously.

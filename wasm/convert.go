@@ -90,7 +90,7 @@ func eventPayloadJS(payload any) any {
 	}
 }
 
-func none(struct{}) any   { return nil }
+func none(struct{}) any   { return safejs.Undefined() }
 func same[T any](v T) any { return v }
 
 // stringArg returns args[i] when it is a JavaScript string.
@@ -107,10 +107,23 @@ func stringField(args []safejs.Value, i int, name string) (string, bool) {
 	if i >= len(args) || args[i].Type() != safejs.TypeObject || args[i].IsNull() {
 		return "", false
 	}
-	v, err := args[i].Get(name)
+	v, err := get(args[i], name)
 	if err != nil || v.Type() != safejs.TypeString {
 		return "", false
 	}
 	s, err := v.String()
 	return s, err == nil
+}
+
+var reflectGet = func() safejs.Value {
+	r := safejs.MustGetGlobal("Reflect")
+	get, _ := r.Get("get")
+	return get
+}()
+
+// get reads obj[name] through Reflect.get. A throwing getter or Proxy trap then comes
+// back as an error: a plain Value.Get would let the exception unwind through the Go
+// program's stack and leave it broken.
+func get(obj safejs.Value, name string) (safejs.Value, error) {
+	return reflectGet.Invoke(obj, name)
 }

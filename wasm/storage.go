@@ -15,7 +15,7 @@ type localStorage struct{ ls safejs.Value }
 
 // openStorage returns localStorage, or memory when the page has none or may not touch it.
 func openStorage() sdk.Storage {
-	ls, err := safejs.Global().Get("localStorage")
+	ls, err := get(safejs.Global(), "localStorage")
 	if err != nil || ls.IsUndefined() || ls.IsNull() {
 		warn("localStorage is unavailable; identity is kept in memory for this page")
 		return sdk.NewMemoryStorage()

@@ -108,7 +108,8 @@ export async function openPage(context, url, { waitReady = true } = {}) {
   page.apiRequests = [];
   page.warnings = [];
   page.errors = [];
-  page.on('request', (r) => { if (r.url().includes('/v1/')) page.apiRequests.push(r.url()); });
+  // The event long poll runs in the background; apiRequests holds the calls' requests.
+  page.on('request', (r) => { if (r.url().includes('/v1/') && !r.url().includes('/v1/events')) page.apiRequests.push(r.url()); });
   page.on('console', (m) => { if (m.type() === 'warning') page.warnings.push(m.text()); if (m.type() === 'error') page.errors.push(m.text()); });
   page.on('pageerror', (e) => page.errors.push(String(e)));
   await page.goto(url);
@@ -146,3 +147,9 @@ export function recordEvents(page) {
 }
 
 export const events = (page) => page.evaluate(() => window.__events);
+
+// lifecycle is the names of the recorded events but onUnread, which the event poller
+// also fires when a session's unread total first becomes known.
+export const lifecycle = async (page) => (await events(page)).map((e) => e.event).filter((e) => e !== 'onUnread');
+
+export const payloadOf = async (page, event) => (await events(page)).find((e) => e.event === event)?.payload;

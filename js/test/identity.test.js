@@ -2,7 +2,7 @@
 // against the real service, from a site on another origin.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { call, events, launchBrowser, openPage, recordEvents, signToken, startService, startSite, value } from './harness.js';
+import { call, events, launchBrowser, lifecycle, payloadOf, openPage, recordEvents, signToken, startService, startSite, value } from './harness.js';
 
 let service, site, browser;
 before(async () => {
@@ -41,8 +41,8 @@ describe('logIn', () => {
     for (const k of ['id', 'customerId', 'verifiedAt', 'createdAt', 'updatedAt']) assert.equal(typeof identity[k], 'string', k);
     assert.ok(!Number.isNaN(Date.parse(identity.verifiedAt)));
     assert.deepEqual(await value(page, 'getIdentity'), identity);
-    assert.deepEqual((await events(page)).map((e) => e.event), ['onLogin']);
-    assert.deepEqual((await events(page))[0].payload, identity);
+    assert.deepEqual((await lifecycle(page)), ['onLogin']);
+    assert.deepEqual(await payloadOf(page, 'onLogin'), identity);
     await context.close();
   });
 
@@ -106,7 +106,7 @@ describe('logIn', () => {
     assert.deepEqual(await value(page, 'getIdentity'), identity);
     assert.equal(await page.evaluate(() => JSON.stringify(localStorage)), stored);
     assert.equal(await value(page, 'isLoggedIn', 'email', 'keep@example.com'), true);
-    assert.deepEqual(await events(page), []);
+    assert.deepEqual(await lifecycle(page), []);
     await context.close();
   });
 
@@ -125,7 +125,7 @@ describe('logIn', () => {
     const again = await value(page, 'logIn', await signToken({ email: '  SAME@example.com ' }));
     assert.deepEqual(again, first);
     assert.deepEqual(page.apiRequests.filter((u) => u.includes('/identities/')), []);
-    assert.deepEqual(await events(page), []);
+    assert.deepEqual(await lifecycle(page), []);
     await context.close();
   });
 
@@ -227,7 +227,7 @@ describe('logOut', () => {
     assert.notEqual(after.trackingId, identity.trackingId);
     assert.equal(await value(page, 'isLoggedIn', 'email', 'leaver@example.com'), false);
     assert.deepEqual(await value(page, 'getConversations'), []);
-    assert.deepEqual((await events(page)).map((e) => e.event), ['onLogout']);
+    assert.deepEqual((await lifecycle(page)), ['onLogout']);
     await context.close();
   });
 
@@ -253,7 +253,7 @@ describe('logOutThenLogIn', () => {
     assert.equal(await value(page, 'isLoggedIn', 'email', 'first@example.com'), false);
     assert.equal(await value(page, 'isLoggedIn', 'userId', 'second-2'), true);
     assert.deepEqual(await value(page, 'getConversations'), []);
-    assert.deepEqual((await events(page)).map((e) => e.event), ['onLogout', 'onLogin']);
+    assert.deepEqual((await lifecycle(page)), ['onLogout', 'onLogin']);
     await context.close();
   });
 

@@ -1,7 +1,7 @@
 // Tabs, broken storage, and a service that goes away mid-session.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { call, events, launchBrowser, openPage, recordEvents, signToken, startService, startSite, value } from './harness.js';
+import { call, events, launchBrowser, lifecycle, payloadOf, openPage, recordEvents, signToken, startService, startSite, value } from './harness.js';
 
 let service, site, browser;
 before(async () => {
@@ -32,13 +32,13 @@ test('a logIn and a logOut in one tab reach the other tab within a second', asyn
   await waitFor(b, () => window.__events.some((e) => e.event === 'onLogin'));
   assert.equal(await value(b, 'isLoggedIn', 'email', 'tabs@example.com'), true);
   assert.deepEqual(await value(b, 'getIdentity'), identity);
-  assert.deepEqual((await events(b))[0].payload, identity);
+  assert.deepEqual(await payloadOf(b, 'onLogin'), identity);
 
   await value(a, 'logOut');
   await waitFor(b, () => window.__events.some((e) => e.event === 'onLogout'));
   assert.equal(await value(b, 'isLoggedIn', 'email', 'tabs@example.com'), false);
   assert.deepEqual(await value(b, 'getIdentity'), await value(a, 'getIdentity'));
-  assert.deepEqual((await events(b)).map((e) => e.event), ['onLogin', 'onLogout']);
+  assert.deepEqual((await lifecycle(b)), ['onLogin', 'onLogout']);
   await context.close();
 });
 
