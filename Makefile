@@ -6,26 +6,24 @@ GO ?= go
 DIST := web/sdkassets/dist
 WASM_SOURCES := $(shell find sdk wasm -name '*.go') go.mod go.sum
 WEB_SOURCES := $(shell find web -type f -not -path '$(DIST)/*')
-ASSETS := $(DIST)/kustomer-chat.wasm $(DIST)/wasm_exec.js $(DIST)/kustomer-chat.js $(DIST)/kustomer-chat.d.ts
 SERVER := bin/kustomer-chat-server
 
 .PHONY: build run test test-go test-browser bench clean
 
 build: $(SERVER)
 
-$(DIST)/kustomer-chat.wasm: $(WASM_SOURCES)
+bin/kustomer-chat.wasm: $(WASM_SOURCES)
 	GOOS=js GOARCH=wasm $(GO) build -trimpath -ldflags='-s -w' -o $@ ./wasm
 
-# The wasm_exec.js of the Go that built the .wasm: the two must match.
-$(DIST)/wasm_exec.js: $(DIST)/kustomer-chat.wasm
-	cp "$$($(GO) env GOROOT)/lib/wasm/wasm_exec.js" $@
-
-$(DIST)/%: js/%
-	cp $< $@
-
-bin/sdk.stamp: $(ASSETS)
-	$(GO) run ./web/cmd/precompress $(ASSETS)
-	mkdir -p bin && touch $@
+# The release files: the core under a content-hashed name, the loader with the
+# wasm_exec.js of the Go that built the core (the two must match), the typings; each
+# precompressed with brotli and gzip.
+bin/sdk.stamp: bin/kustomer-chat.wasm js/kustomer-chat.js js/kustomer-chat.d.ts
+	$(GO) run ./web/cmd/sdkbundle -out $(DIST) -wasm bin/kustomer-chat.wasm \
+		-wasm-exec "$$($(GO) env GOROOT)/lib/wasm/wasm_exec.js" \
+		-loader js/kustomer-chat.js -typings js/kustomer-chat.d.ts
+	$(GO) run ./web/cmd/precompress $(DIST)/kustomer-chat.*
+	touch $@
 
 $(SERVER): bin/sdk.stamp $(WEB_SOURCES) go.mod go.sum
 	$(GO) build -trimpath -o $@ ./web/cmd/kustomer-chat-server
@@ -49,4 +47,4 @@ test-browser: build node_modules/.package-lock.json
 	node --test --test-concurrency=1 js/test/*.test.js examples/node-backend/*.test.js
 
 clean:
-	rm -rf bin $(DIST)/*
+	rm -rf bin $(DIST)/kustomer-chat.*

@@ -54,36 +54,24 @@
     });
   }
 
-  function loadScript(src) {
-    return new Promise(function (resolve, reject) {
-      var s = d.createElement('script');
-      s.src = src;
-      s.onload = resolve;
-      s.onerror = function () { reject(chatError('NETWORK_ERROR', 'could not load ' + src)); };
-      d.head.appendChild(s);
-    });
-  }
-
   function boot() {
     if (typeof WebAssembly !== 'object' || !WebAssembly.instantiateStreaming) {
       return Promise.reject(chatError('INTERNAL', 'this browser cannot run WebAssembly'));
     }
-    // Download the core while wasm_exec.js loads.
+    // The build puts wasm_exec.js (which defines Go) before this loader and renames
+    // kustomer-chat.wasm to its content-hashed name.
     var wasm = fetch(new URL('kustomer-chat.wasm', assets)).then(function (r) {
       if (!r.ok) throw chatError('NETWORK_ERROR', 'could not load the chat core: HTTP ' + r.status);
       return r;
     }, function () {
       throw chatError('NETWORK_ERROR', 'could not load the chat core: the chat service is unreachable');
     });
-    wasm.catch(function () {}); // reported through the chain below
-    return loadScript(new URL('wasm_exec.js', assets)).then(function () {
-      var go = new w.Go();
-      return WebAssembly.instantiateStreaming(wasm, go.importObject).then(function (result) {
-        go.run(result.instance); // runs main until it waits for calls
-        var core = w.__kustomerChatCore;
-        if (!core) throw chatError('INTERNAL', 'the chat core did not start');
-        return core;
-      });
+    var go = new w.Go();
+    return WebAssembly.instantiateStreaming(wasm, go.importObject).then(function (result) {
+      go.run(result.instance); // runs main until it waits for calls
+      var core = w.__kustomerChatCore;
+      if (!core) throw chatError('INTERNAL', 'the chat core did not start');
+      return core;
     });
   }
 

@@ -100,18 +100,25 @@ test('ready rejects with a clear error when the core cannot load, and so do the 
   await context.close();
 });
 
-test('the service serves the core brotli-compressed as application/wasm, readable cross-origin', async () => {
-  const br = await fetch(`${service.url}/sdk/kustomer-chat.wasm`, { headers: { 'Accept-Encoding': 'br' } });
+test('the service serves the core brotli-compressed as application/wasm under an immutable hashed name', async () => {
+  const loader = await fetch(`${service.url}/sdk/kustomer-chat.js`);
+  assert.equal(loader.headers.get('cache-control'), 'public, max-age=300', 'sites paste this URL: it must pick up releases');
+  const [wasmName] = (await loader.text()).match(/kustomer-chat\.[0-9a-f]{12}\.wasm/);
+  const url = `${service.url}/sdk/${wasmName}`;
+  const br = await fetch(url, { headers: { 'Accept-Encoding': 'br' } });
   assert.equal(br.status, 200);
   assert.equal(br.headers.get('content-type'), 'application/wasm');
   assert.equal(br.headers.get('content-encoding'), 'br');
   assert.equal(br.headers.get('access-control-allow-origin'), '*');
-  const raw = await fetch(`${service.url}/sdk/kustomer-chat.wasm`, { headers: { 'Accept-Encoding': 'identity' } });
+  assert.match(br.headers.get('cache-control'), /immutable/);
+  const gz = await fetch(url, { headers: { 'Accept-Encoding': 'gzip' } });
+  assert.equal(gz.headers.get('content-encoding'), 'gzip');
+  const raw = await fetch(url, { headers: { 'Accept-Encoding': 'identity' } });
   assert.equal(raw.headers.get('content-encoding'), null);
   const bytes = new Uint8Array(await raw.arrayBuffer());
   assert.deepEqual([...bytes.slice(0, 4)], [0x00, 0x61, 0x73, 0x6d], 'WebAssembly magic number');
-  const decoded = new Uint8Array(await br.arrayBuffer()); // fetch decodes br
-  assert.equal(decoded.length, bytes.length);
+  assert.deepEqual(new Uint8Array(await br.arrayBuffer()), bytes); // fetch decodes br
+  assert.deepEqual(new Uint8Array(await gz.arrayBuffer()), bytes);
 });
 
 test('a panic-free core survives hostile arguments and keeps working', async () => {
