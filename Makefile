@@ -8,7 +8,7 @@ WASM_SOURCES := $(shell find sdk wasm -name '*.go') go.mod go.sum
 WEB_SOURCES := $(shell find web -type f -not -path '$(DIST)/*')
 SERVER := bin/kustomer-chat-server
 
-.PHONY: build run test test-go test-browser bench clean
+.PHONY: build run test test-go test-browser test-bench-smoke bench clean
 
 build: $(SERVER)
 
@@ -34,7 +34,7 @@ run: build
 node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund
 
-test: test-go test-browser
+test: test-go test-browser test-bench-smoke
 
 test-go:
 	$(GO) vet ./...
@@ -45,6 +45,16 @@ test-browser: build node_modules/.package-lock.json
 	sh js/test/ensure-chromium.sh
 	npx tsc -p js
 	node --test --test-concurrency=1 js/test/*.test.js examples/node-backend/*.test.js
+
+# A quick pass of the benchmark harness, so that make bench keeps working.
+test-bench-smoke: build node_modules/.package-lock.json
+	sh js/test/ensure-chromium.sh
+	node js/bench/run.js --smoke
+
+# Figures, not a test: printed as a table and written to bench-results.json.
+bench: build node_modules/.package-lock.json
+	sh js/test/ensure-chromium.sh
+	node js/bench/run.js --out bench-results.json
 
 clean:
 	rm -rf bin $(DIST)/kustomer-chat.*
