@@ -1,0 +1,119 @@
+// The SDK's benchmark: sizes, start-up, call latency, logIn round trip, service
+// throughput and memory, printed as a table (and written as JSON with --out).
+//
+//   node js/bench/run.js [--out FILE]   full run (after `make build`)
+//   node js/bench/run.js --smoke        a quick pass proving the harness works
+//
+// The figures are the product: a complete run exits 0 even when a budget fails.
+// It exits 1 when any figure is missing or not a number, so a harness broken by
+// a change in the SDK cannot pass silently.
+import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { launchBrowser, startService } from '../test/harness.js';
+import { measureCalls, measureLogIn, measureMemory } from './latency.js';
+import { budgets, formatTable, missingFigures } from './report.js';
+import { killChildren, measureService } from './service.js';
+import { startBenchSite } from './site.js';
+import { distSizes, floorSizes } from './sizes.js';
+import { measureStartup } from './startup.js';
+
+const { values: opts } = parseArgs({ options: { smoke: { type: 'boolean', default: false }, out: { type: 'string' } } });
+
+// Sample counts: the issue's minimums for a full run; the smoke run only has to
+// exercise every code path, inside make test's time.
+const P = opts.smoke
+  ? { startupRuns: 2, calls: 200, plainBatches: 10, loginSamples: 3, memoryCalls: 500, logins: 200, messages: 400, loadgenTimeoutMs: 45_000 }
+  : { startupRuns: 10, calls: 5000, plainBatches: 100, loginSamples: 30, memoryCalls: 10_000, logins: 20_000, messages: 40_000, loadgenTimeoutMs: 300_000 };
+
+const results = {
+  meta: { mode: opts.smoke ? 'smoke' : 'full', date: new Date().toISOString(), params: P, chromium: 'chromium ?', go: goVersion() },
+  sizes: {}, problems: [],
+};
+
+// Whatever is started is closed here, in reverse order, also on Ctrl-C, so no
+// service or browser outlives the run.
+const cleanups = [];
+let interrupted = false;
+async function cleanup() {
+  killChildren();
+  while (cleanups.length) {
+    try { await cleanups.pop()(); } catch (e) { console.error('bench: cleanup:', e.message); }
+  }
+}
+for (const sig of ['SIGINT', 'SIGTERM']) {
+  process.on(sig, () => {
+    interrupted = true; // no stage may start a service after this
+    cleanup().finally(() => process.exit(130));
+  });
+}
+
+// stage runs one measurement; a failure is reported and the run carries on, so
+// one broken part still leaves the other figures (and the exit status says so).
+async function stage(name, fn) {
+  const t = Date.now();
+  try {
+    if (interrupted) throw new Error('interrupted');
+    const r = await fn();
+    console.error(`bench: ${name} done in ${((Date.now() - t) / 1000).toFixed(1)} s`);
+    return r;
+  } catch (e) {
+    console.error(`bench: ${name} FAILED: ${e.message}`);
+    results.problems.push({ stage: name, error: e.message.split('\n')[0] });
+    return undefined;
+  }
+}
+
+function goVersion() {
+  try { return execFileSync('go', ['env', 'GOVERSION'], { encoding: 'utf8' }).trim(); } catch { return 'go ?'; }
+}
+
+try {
+  // Sizes first, alone: brotli at quality 11 keeps both cores busy for seconds.
+  const [dist, floor] = await Promise.all([
+    stage('sizes of web/sdkassets/dist', () => distSizes()),
+    stage('build and size wasm/floor', () => floorSizes()),
+  ]);
+  Object.assign(results.sizes, dist ?? {}, { floor });
+  results.sizes.wasmBrOverFloorBr = dist && floor ? dist.wasm.brotli / floor.brotli : undefined;
+
+  // The browser stages share one service and one site; each stage opens its own
+  // browser contexts.
+  const env = await stage('start service, site and Chromium', async () => {
+    const service = await startService();
+    cleanups.push(() => service.close());
+    const site = await startBenchSite(service);
+    cleanups.push(() => site.close());
+    const browser = await launchBrowser();
+    cleanups.push(() => browser.close());
+    results.meta.chromium = `chromium ${browser.version()}`;
+    return { service, site, browser };
+  });
+  if (env) {
+    const { service, site, browser } = env;
+    results.startup = await stage('start-up', () => measureStartup(browser, service, site, { runs: P.startupRuns }));
+    results.calls = await stage('call latency', () => measureCalls(browser, site, { calls: P.calls, plainBatches: P.plainBatches }));
+    results.login = await stage('logIn round trip', () => measureLogIn(browser, service, site, { samples: P.loginSamples }));
+    results.memory = await stage('memory', () => measureMemory(browser, site, { calls: P.memoryCalls }));
+  }
+  await cleanup(); // the loadgen gets the machine to itself
+
+  results.service = await stage('service throughput', () => measureService({
+    logins: P.logins, messages: P.messages, concurrency: 32, timeoutMs: P.loadgenTimeoutMs,
+    onClose: (close) => cleanups.push(close),
+  }));
+} finally {
+  await cleanup();
+}
+
+results.budgets = budgets(results);
+results.missing = missingFigures(results);
+console.log(formatTable(results));
+if (opts.out) {
+  writeFileSync(opts.out, `${JSON.stringify(results, null, 2)}\n`);
+  console.error(`bench: wrote ${opts.out}`);
+}
+if (results.missing.length) {
+  console.error(`bench: ${results.missing.length} figure(s) missing; see above`);
+  process.exitCode = 1;
+}
