@@ -8,6 +8,7 @@ require (
 	github.com/golang-jwt/jwt/v5 v5.3.1
 	github.com/google/uuid v1.6.0
 	github.com/hack-pad/safejs v0.1.1
+	github.com/valyala/fastjson v1.6.10
 	modernc.org/sqlite v1.62.0
 )
 

@@ -1,40 +1,43 @@
 package sdk
 
 import (
-	"context"
-	"encoding/json"
+	"errors"
 	"time"
+
+	"github.com/valyala/fastjson"
 )
 
-// send makes one request to the service, bounded by the Client's RequestTimeout. The
-// returned error is NETWORK_ERROR when no answer came, INTERNAL when the Transport
-// panicked; any status is a Response.
-func (c *Client) send(ctx context.Context, method, path, session string, body any) (Response, *Error) {
-	return c.sendTimeout(ctx, method, path, session, body, c.timeout)
+// send makes one request to the service within sc, bounded by the Client's
+// RequestTimeout, with body as its JSON body unless it is nil. The returned error is
+// NETWORK_ERROR when no answer came, INTERNAL when the Transport panicked; any status
+// is a Response.
+func (c *Client) send(sc *scope, method, path, session string, body []byte) (Response, *Error) {
+	return c.sendTimeout(sc, method, path, session, body, c.timeout)
 }
 
-func (c *Client) sendTimeout(ctx context.Context, method, path, session string, body any, timeout time.Duration) (Response, *Error) {
+func (c *Client) sendTimeout(sc *scope, method, path, session string, body []byte, timeout time.Duration) (Response, *Error) {
 	req := Request{Method: method, URL: c.base + path, Header: map[string]string{"X-Kustomer-Api-Key": c.apiKey}}
 	if body != nil {
-		b, err := json.Marshal(body)
-		if err != nil {
-			return Response{}, &Error{Code: CodeInternal, Message: "internal error: could not encode the request", Err: err}
-		}
-		req.Body = b
+		req.Body = body
 		req.Header["Content-Type"] = "application/json"
 	}
 	if session != "" {
 		req.Header["Authorization"] = "Bearer " + session
 	}
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-	return c.roundTrip(ctx, req)
+	sc = sc.child()
+	defer sc.cancel()
+	timer := time.AfterFunc(timeout, sc.cancel)
+	defer timer.Stop()
+	return c.roundTrip(sc, req)
 }
 
+// errCancelled is the cause of a request given up: timed out, or its scope ended.
+var errCancelled = errors.New("request cancelled")
+
 // roundTrip runs the Transport on its own goroutine so that a Transport that ignores
-// ctx still cannot hold a call (or the poller's stop) past its deadline, and so that a
-// panic in it becomes an INTERNAL error instead of killing the program.
-func (c *Client) roundTrip(ctx context.Context, req Request) (Response, *Error) {
+// its cancel channel still cannot hold a call (or the poller's stop) past its deadline,
+// and so that a panic in it becomes an INTERNAL error instead of killing the program.
+func (c *Client) roundTrip(sc *scope, req Request) (Response, *Error) {
 	type result struct {
 		resp     Response
 		err      error
@@ -47,21 +50,21 @@ func (c *Client) roundTrip(ctx context.Context, req Request) (Response, *Error) 
 				done <- result{panicked: true}
 			}
 		}()
-		if err := ctx.Err(); err != nil { // cancelled before it could be sent
-			done <- result{err: err}
+		if sc.ended() { // cancelled before it could be sent
+			done <- result{err: errCancelled}
 			return
 		}
-		resp, err := c.transport.Do(ctx, req)
+		resp, err := c.transport.Do(sc.done(), req)
 		done <- result{resp: resp, err: err}
 	}()
 	var r result
 	select {
 	case r = <-done:
-	case <-ctx.Done():
+	case <-sc.done():
 		select {
 		case r = <-done:
 		default:
-			return Response{}, &Error{Code: CodeNetworkError, Message: "the chat service did not answer in time", Err: ctx.Err()}
+			return Response{}, &Error{Code: CodeNetworkError, Message: "the chat service did not answer in time", Err: errCancelled}
 		}
 	}
 	switch {
@@ -77,19 +80,27 @@ func ok2xx(status int) bool { return status >= 200 && status < 300 }
 
 // serviceCode is the "code" of the service's error body, "" when there is none.
 func serviceCode(body []byte) string {
-	var e struct {
-		Error struct {
-			Code string `json:"code"`
-		} `json:"error"`
-	}
-	_ = json.Unmarshal(body, &e)
-	return e.Error.Code
+	var code string
+	_ = readBody(body, func(key string, v *fastjson.Value) bool {
+		return key != "error" || members(v, func(key string, v *fastjson.Value) bool {
+			return key != "code" || readString(v, &code)
+		})
+	})
+	return code
+}
+
+// readBody calls read with each member of the JSON object body; null counts as an
+// object without members. It reports whether body is such an object and read
+// accepted every member.
+func readBody(body []byte, read func(key string, v *fastjson.Value) bool) bool {
+	v, ok := parseJSON(body)
+	return ok && members(v, read)
 }
 
 // decodeBody reads a success body; an unreadable one is the service's failure.
-func decodeBody(body []byte, v any) *Error {
-	if err := json.Unmarshal(body, v); err != nil {
-		return &Error{Code: CodeServerError, Message: "the chat service sent an unreadable answer", Err: err}
+func decodeBody(body []byte, read func(key string, v *fastjson.Value) bool) *Error {
+	if !readBody(body, read) {
+		return errUnreadable()
 	}
 	return nil
 }

@@ -1,6 +1,10 @@
 package sdk
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/valyala/fastjson"
+)
 
 // ensureSession creates the anonymous customer of this device when it has no session
 // yet: the service binds it to the device id and returns its session, which is also
@@ -9,7 +13,9 @@ func (c *Client) ensureSession() *Error {
 	if c.st.session != "" {
 		return nil
 	}
-	resp, e := c.send(c.ctx, "POST", "/v1/identities/anonymous", "", map[string]string{"trackingId": c.st.deviceID})
+	var body jsonObject
+	body.str("trackingId", c.st.deviceID)
+	resp, e := c.send(c.scope, "POST", "/v1/identities/anonymous", "", body.end())
 	if e != nil {
 		return e
 	}
@@ -17,7 +23,7 @@ func (c *Client) ensureSession() *Error {
 		return chatError(resp)
 	}
 	var out identityResponse
-	if e := decodeBody(resp.Body, &out); e != nil {
+	if e := decodeBody(resp.Body, out.read); e != nil {
 		return e
 	}
 	if out.Identity == nil || out.SessionToken == "" {
@@ -45,25 +51,27 @@ func (c *Client) createConversation(message string) (*Conversation, *Error) {
 	if e := c.ensureSession(); e != nil {
 		return nil, e
 	}
-	resp, e := c.send(c.ctx, "POST", "/v1/conversations", c.st.session, map[string]string{"message": message})
+	var body jsonObject
+	body.str("message", message)
+	resp, e := c.send(c.scope, "POST", "/v1/conversations", c.st.session, body.end())
 	if e != nil {
 		return nil, e
 	}
 	if !ok2xx(resp.Status) {
 		return nil, chatError(resp)
 	}
-	var out struct {
-		Conversation *Conversation `json:"conversation"`
-	}
-	if e := decodeBody(resp.Body, &out); e != nil {
+	var conv *Conversation
+	if e := decodeBody(resp.Body, func(key string, v *fastjson.Value) bool {
+		return key != "conversation" || readObject(v, &conv)
+	}); e != nil {
 		return nil, e
 	}
-	if out.Conversation == nil || out.Conversation.ID == "" {
+	if conv == nil || conv.ID == "" {
 		return nil, errUnreadable()
 	}
-	event := *out.Conversation
+	event := *conv
 	c.emit(EventConversationCreate, &event)
-	return out.Conversation, nil
+	return conv, nil
 }
 
 // conversationPath checks a conversation id and returns its path; an id the customer
@@ -90,23 +98,25 @@ func (c *Client) sendMessage(conversationID, text string) (*Message, *Error) {
 	if e != nil {
 		return nil, e
 	}
-	resp, e := c.send(c.ctx, "POST", path, c.st.session, map[string]string{"body": text})
+	var body jsonObject
+	body.str("body", text)
+	resp, e := c.send(c.scope, "POST", path, c.st.session, body.end())
 	if e != nil {
 		return nil, e
 	}
 	if !ok2xx(resp.Status) {
 		return nil, chatError(resp)
 	}
-	var out struct {
-		Message *Message `json:"message"`
-	}
-	if e := decodeBody(resp.Body, &out); e != nil {
+	var msg *Message
+	if e := decodeBody(resp.Body, func(key string, v *fastjson.Value) bool {
+		return key != "message" || readObject(v, &msg)
+	}); e != nil {
 		return nil, e
 	}
-	if out.Message == nil || out.Message.ID == "" {
+	if msg == nil || msg.ID == "" {
 		return nil, errUnreadable()
 	}
-	return out.Message, nil
+	return msg, nil
 }
 
 func (c *Client) getConversations() ([]Conversation, *Error) {
@@ -114,23 +124,23 @@ func (c *Client) getConversations() ([]Conversation, *Error) {
 	if c.st.session == "" {
 		return []Conversation{}, nil
 	}
-	resp, e := c.send(c.ctx, "GET", "/v1/conversations", c.st.session, nil)
+	resp, e := c.send(c.scope, "GET", "/v1/conversations", c.st.session, nil)
 	if e != nil {
 		return nil, e
 	}
 	if !ok2xx(resp.Status) {
 		return nil, chatError(resp)
 	}
-	var out struct {
-		Conversations []Conversation `json:"conversations"`
-	}
-	if e := decodeBody(resp.Body, &out); e != nil {
+	var list []Conversation
+	if e := decodeBody(resp.Body, func(key string, v *fastjson.Value) bool {
+		return key != "conversations" || readList(v, &list)
+	}); e != nil {
 		return nil, e
 	}
-	if out.Conversations == nil {
-		out.Conversations = []Conversation{}
+	if list == nil {
+		list = []Conversation{}
 	}
-	return out.Conversations, nil
+	return list, nil
 }
 
 func (c *Client) getMessages(conversationID string) ([]Message, *Error) {
@@ -138,23 +148,23 @@ func (c *Client) getMessages(conversationID string) ([]Message, *Error) {
 	if e != nil {
 		return nil, e
 	}
-	resp, e := c.send(c.ctx, "GET", path, c.st.session, nil)
+	resp, e := c.send(c.scope, "GET", path, c.st.session, nil)
 	if e != nil {
 		return nil, e
 	}
 	if !ok2xx(resp.Status) {
 		return nil, chatError(resp)
 	}
-	var out struct {
-		Messages []Message `json:"messages"`
-	}
-	if e := decodeBody(resp.Body, &out); e != nil {
+	var list []Message
+	if e := decodeBody(resp.Body, func(key string, v *fastjson.Value) bool {
+		return key != "messages" || readList(v, &list)
+	}); e != nil {
 		return nil, e
 	}
-	if out.Messages == nil {
-		out.Messages = []Message{}
+	if list == nil {
+		list = []Message{}
 	}
-	return out.Messages, nil
+	return list, nil
 }
 
 func (c *Client) getUnreadCount() (int, *Error) {
@@ -176,7 +186,7 @@ func (c *Client) markRead(conversationID string) *Error {
 	if e != nil {
 		return e
 	}
-	resp, e := c.send(c.ctx, "POST", path, c.st.session, nil)
+	resp, e := c.send(c.scope, "POST", path, c.st.session, nil)
 	if e != nil {
 		return e
 	}

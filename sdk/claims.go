@@ -2,9 +2,10 @@ package sdk
 
 import (
 	"encoding/base64"
-	"encoding/json"
 	"strings"
 	"time"
+
+	"github.com/valyala/fastjson"
 )
 
 // The service's limits on a login token's age, which the core checks first so that an
@@ -46,15 +47,15 @@ func parseToken(jwt string) (tokenClaims, *Error) {
 		return c, invalidToken("the token's signature is missing or not base64url")
 	}
 
-	h, ok := jsonObject(header)
+	h, ok := claimSet(header)
 	if !ok {
 		return c, invalidToken("the token's header is not a JSON object")
 	}
-	if alg, ok := h["alg"].(string); !ok || alg != "HS256" {
+	if alg, ok := optionalString(h, "alg"); !ok || alg != "HS256" {
 		return c, invalidToken("the token must be signed with alg HS256")
 	}
 
-	p, ok := jsonObject(payload)
+	p, ok := claimSet(payload)
 	if !ok {
 		return c, invalidToken("the token's payload is not a JSON object")
 	}
@@ -67,11 +68,15 @@ func parseToken(jwt string) (tokenClaims, *Error) {
 	if strings.TrimSpace(c.email) == "" && c.externalID == "" {
 		return c, invalidToken("the token needs an email or externalId claim")
 	}
-	if c.iat, ok = p["iat"].(float64); !ok {
+	iat, ok := p["iat"]
+	if ok {
+		c.iat, ok = floatValue(iat)
+	}
+	if !ok {
 		return c, invalidToken("the token needs a numeric iat claim")
 	}
 	if v, present := p["exp"]; present {
-		if c.exp, ok = v.(float64); !ok {
+		if c.exp, ok = floatValue(v); !ok {
 			return c, invalidToken("the token's exp claim must be a number")
 		}
 		c.hasExp = true
@@ -120,21 +125,27 @@ func decodeSegment(s string) ([]byte, bool) {
 	return out, err == nil
 }
 
-func jsonObject(b []byte) (map[string]any, bool) {
-	var m map[string]any
-	if err := json.Unmarshal(b, &m); err != nil || m == nil {
+// claimSet is the JSON object b by member name, the last member where a name repeats
+// (as encoding/json decodes into a map); ok is false when b is not a JSON object.
+func claimSet(b []byte) (map[string]*fastjson.Value, bool) {
+	v, ok := parseJSON(b)
+	if !ok || v.Type() != fastjson.TypeObject {
 		return nil, false
 	}
+	m := make(map[string]*fastjson.Value)
+	members(v, func(key string, v *fastjson.Value) bool {
+		m[key] = v
+		return true
+	})
 	return m, true
 }
 
 // optionalString returns m[key] when it is a string or absent; ok is false for a
 // present value of another type (null included, as the service refuses it too).
-func optionalString(m map[string]any, key string) (string, bool) {
+func optionalString(m map[string]*fastjson.Value, key string) (string, bool) {
 	v, present := m[key]
 	if !present {
 		return "", true
 	}
-	s, ok := v.(string)
-	return s, ok
+	return stringValue(v)
 }

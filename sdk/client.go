@@ -1,7 +1,6 @@
 package sdk
 
 import (
-	"context"
 	"strings"
 	"sync"
 	"time"
@@ -14,6 +13,9 @@ type Config struct {
 	Storage   Storage   // nil: in memory
 	Transport Transport // required
 	Clock     Clock     // nil: the system clock
+	// Random fills b with cryptographically secure random bytes, for device ids. nil:
+	// crypto/rand; required under js, where the bridge uses crypto.getRandomValues.
+	Random func(b []byte) error
 	// Emit receives events, from the worker or the poller goroutine, never under a
 	// lock. Payloads: onLogin *Identity, onLogout nil, onConversationCreate
 	// *Conversation, onMessageReceived *Message, onUnread int (the total). It must
@@ -37,14 +39,14 @@ type Client struct {
 	base      string
 	key       string
 	transport Transport
-	clock     Clock
+	now       func() time.Time
+	random    func([]byte) error
 	emitFn    func(string, any)
 	warnFn    func(string)
 	timeout   time.Duration
 	store     *safeStorage
 
-	ctx    context.Context // cancelled by Close
-	cancel context.CancelFunc
+	scope *scope // cancelled by Close
 
 	mu     sync.Mutex
 	queue  []job
@@ -68,7 +70,7 @@ type Client struct {
 }
 
 // New returns a started Client. It fails with INVALID_ARGUMENT for an empty APIKey, a
-// ServerURL that is not http(s)://host[:port] or a nil Transport.
+// ServerURL that is not http(s)://host[:port], a nil Transport, or no Random source.
 func New(cfg Config) (*Client, error) {
 	c, err := newClient(cfg, nil)
 	if err != nil {
@@ -88,12 +90,20 @@ func newClient(cfg Config, tweak func(*Client)) (*Client, *Error) {
 	if cfg.Transport == nil {
 		return nil, newError(CodeInvalidArgument, "a Transport is required")
 	}
+	random := cfg.Random
+	if random == nil {
+		random = defaultRandom
+	}
+	if random == nil {
+		return nil, newError(CodeInvalidArgument, "a Random source is required")
+	}
 	c := &Client{
 		apiKey:     cfg.APIKey,
 		base:       base,
 		key:        storagePrefix + cfg.APIKey,
 		transport:  cfg.Transport,
-		clock:      cfg.Clock,
+		now:        time.Now,
+		random:     random,
 		emitFn:     cfg.Emit,
 		warnFn:     cfg.Warn,
 		timeout:    cfg.RequestTimeout,
@@ -104,8 +114,10 @@ func newClient(cfg Config, tweak func(*Client)) (*Client, *Error) {
 		pollWait:   20,
 		minPollGap: time.Second,
 	}
-	if c.clock == nil {
-		c.clock = systemClock{}
+	if cfg.Clock != nil {
+		// A func, not a default Clock value: a type of ours held as a Clock would link
+		// time's formatter into the WebAssembly build (see scope).
+		c.now = cfg.Clock.Now
 	}
 	if c.timeout <= 0 {
 		c.timeout = defaultRequestTimeout
@@ -115,7 +127,7 @@ func newClient(cfg Config, tweak func(*Client)) (*Client, *Error) {
 		storage = NewMemoryStorage()
 	}
 	c.store = &safeStorage{inner: storage, warn: c.warn}
-	c.ctx, c.cancel = context.WithCancel(context.Background())
+	c.scope = newScope()
 	if tweak != nil {
 		tweak(c)
 	}
@@ -195,7 +207,7 @@ func (c *Client) Close() {
 	c.mu.Lock()
 	c.closed = true
 	c.mu.Unlock()
-	c.cancel()
+	c.scope.cancel()
 	c.signal()
 }
 
@@ -310,7 +322,7 @@ func (c *Client) worker() {
 
 // emit passes an event to Config.Emit; a panicking listener is reported, not raised.
 func (c *Client) emit(event string, payload any) {
-	if c.emitFn == nil || c.ctx.Err() != nil {
+	if c.emitFn == nil || c.scope.ended() {
 		return
 	}
 	defer func() {

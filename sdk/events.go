@@ -1,35 +1,52 @@
 package sdk
 
 import (
-	"context"
-	"encoding/json"
 	"strconv"
 	"time"
+
+	"github.com/valyala/fastjson"
 )
 
 // poller is the running event long-poll of one session.
 type poller struct {
-	cancel context.CancelFunc
+	scope  *scope
 	done   chan struct{}
 	unread int // last total emitted, -1 before any; read by the worker only after done
 }
 
+// eventsResponse is the body of GET /v1/events.
 type eventsResponse struct {
-	Messages []Message `json:"messages"`
-	Cursor   *int64    `json:"cursor"`
-	Unread   int       `json:"unread"`
+	Messages []Message
+	Cursor   *int64
+	Unread   int
+}
+
+func (r *eventsResponse) read(key string, v *fastjson.Value) bool {
+	switch key {
+	case "messages":
+		return readList(v, &r.Messages)
+	case "cursor":
+		r.Cursor = nil
+		if v.Type() != fastjson.TypeNull {
+			r.Cursor = new(int64)
+			return readInt(v, r.Cursor)
+		}
+	case "unread":
+		return readInt(v, &r.Unread)
+	}
+	return true
 }
 
 // startPoller replaces the running poller, if any, with one for session.
 func (c *Client) startPoller(session string) {
 	c.stopPoller()
-	if session == "" || c.ctx.Err() != nil {
+	if session == "" || c.scope.ended() {
 		return
 	}
-	ctx, cancel := context.WithCancel(c.ctx)
-	p := &poller{cancel: cancel, done: make(chan struct{}), unread: -1}
+	sc := c.scope.child()
+	p := &poller{scope: sc, done: make(chan struct{}), unread: -1}
 	c.poll = p
-	go c.runPoller(ctx, p, session)
+	go c.runPoller(sc, p, session)
 }
 
 // stopPoller stops the running poller and waits until it has exited, so that no event
@@ -40,7 +57,7 @@ func (c *Client) stopPoller() int {
 		return -1
 	}
 	c.poll = nil
-	p.cancel()
+	p.scope.cancel()
 	<-p.done
 	return p.unread
 }
@@ -49,37 +66,37 @@ func (c *Client) stopPoller() int {
 // after=cursor&wait. It emits onMessageReceived for each message and onUnread when
 // the total changes (the first answer counts as a change), and backs off 1 s to 30 s
 // on errors. It never touches the call queue or the state.
-func (c *Client) runPoller(ctx context.Context, p *poller, session string) {
+func (c *Client) runPoller(sc *scope, p *poller, session string) {
 	defer close(p.done)
 	defer func() { _ = recover() }()
 	var cursor int64
 	haveCursor := false
 	var backoff time.Duration
-	for ctx.Err() == nil {
+	for !sc.ended() {
 		path, timeout := "/v1/events", c.timeout
 		if haveCursor {
 			path += "?after=" + strconv.FormatInt(cursor, 10) + "&wait=" + strconv.Itoa(c.pollWait)
 			timeout += time.Duration(c.pollWait) * time.Second
 		}
 		started := time.Now()
-		resp, e := c.sendTimeout(ctx, "GET", path, session, nil, timeout)
+		resp, e := c.sendTimeout(sc, "GET", path, session, nil, timeout)
 		var out eventsResponse
-		if e != nil || resp.Status != 200 || json.Unmarshal(resp.Body, &out) != nil || out.Cursor == nil {
+		if e != nil || resp.Status != 200 || !readBody(resp.Body, out.read) || out.Cursor == nil {
 			backoff = c.nextBackoff(backoff)
-			if !sleep(ctx, backoff) {
+			if !sleep(sc, backoff) {
 				return
 			}
 			continue
 		}
 		backoff = 0
 		for i := range out.Messages {
-			if ctx.Err() != nil {
+			if sc.ended() {
 				return
 			}
 			m := out.Messages[i]
 			c.emit(EventMessageReceived, &m)
 		}
-		if ctx.Err() != nil {
+		if sc.ended() {
 			return
 		}
 		if out.Unread != p.unread {
@@ -90,7 +107,7 @@ func (c *Client) runPoller(ctx context.Context, p *poller, session string) {
 		cursor, haveCursor = *out.Cursor, true
 		// A service that answers a long poll at once with nothing must not be hammered.
 		if waited && len(out.Messages) == 0 && time.Since(started) < c.minPollGap {
-			if !sleep(ctx, c.minPollGap) {
+			if !sleep(sc, c.minPollGap) {
 				return
 			}
 		}
@@ -105,14 +122,17 @@ func (c *Client) nextBackoff(b time.Duration) time.Duration {
 	return min(2*b, c.backoffMax)
 }
 
-// sleep waits d or until ctx is done; it reports whether ctx is still live.
-func sleep(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
+// sleep waits d or until sc ends; it reports whether sc is still live. It uses
+// AfterFunc, not a Timer: a Timer's channel of time.Time, held in an interface inside
+// package time, would link time's formatter (see scope).
+func sleep(sc *scope, d time.Duration) bool {
+	wake := make(chan struct{})
+	t := time.AfterFunc(d, func() { close(wake) })
 	defer t.Stop()
 	select {
-	case <-t.C:
+	case <-wake:
 		return true
-	case <-ctx.Done():
+	case <-sc.done():
 		return false
 	}
 }

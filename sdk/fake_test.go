@@ -158,18 +158,27 @@ func reply(status int, v any) (Response, error) {
 	return Response{Status: status, Body: b}, nil
 }
 
+func isClosed(c <-chan struct{}) bool {
+	select {
+	case <-c:
+		return true
+	default:
+		return false
+	}
+}
+
 func fail(status int, code string) (Response, error) {
 	return reply(status, map[string]any{"error": map[string]string{"code": code, "message": "refused"}})
 }
 
-func (s *fakeService) Do(ctx context.Context, req Request) (Response, error) {
+func (s *fakeService) Do(cancel <-chan struct{}, req Request) (Response, error) {
 	s.mu.Lock()
 	r := req
 	r.Header = map[string]string{}
 	for k, v := range req.Header {
 		r.Header[k] = v
 	}
-	if ctx.Err() == nil { // checked under the lock: a request cancelled before it was sent is not recorded
+	if !isClosed(cancel) { // checked under the lock: a request cancelled before it was sent is not recorded
 		s.reqs = append(s.reqs, r)
 	}
 	hook := s.hook
@@ -179,8 +188,8 @@ func (s *fakeService) Do(ctx context.Context, req Request) (Response, error) {
 			return resp, err
 		}
 	}
-	if err := ctx.Err(); err != nil {
-		return Response{}, err
+	if isClosed(cancel) {
+		return Response{}, context.Canceled
 	}
 	if !strings.HasPrefix(req.URL, testBase+"/") {
 		return fail(404, "NOT_FOUND")
@@ -265,7 +274,7 @@ func (s *fakeService) Do(ctx context.Context, req Request) (Response, error) {
 			return reply(204, nil)
 		}
 	case route == "GET /v1/events":
-		return s.events(ctx, sess, u.Query())
+		return s.events(cancel, sess, u.Query())
 	}
 	return fail(404, "NOT_FOUND")
 }
@@ -443,7 +452,7 @@ func (s *fakeService) agentReply(t *testing.T, convID, body string) Message {
 	return s.addMessage(conv, body, "agent", "")
 }
 
-func (s *fakeService) events(ctx context.Context, sess *fSession, q url.Values) (Response, error) {
+func (s *fakeService) events(cancel <-chan struct{}, sess *fSession, q url.Values) (Response, error) {
 	_, hasAfter := q["after"]
 	after, _ := strconv.ParseInt(q.Get("after"), 10, 64)
 	wait, _ := strconv.Atoi(q.Get("wait"))
@@ -483,8 +492,8 @@ func (s *fakeService) events(ctx context.Context, sess *fSession, q url.Values) 
 		case <-changed:
 		case <-deadline:
 			wait = 0
-		case <-ctx.Done():
-			return Response{}, ctx.Err()
+		case <-cancel:
+			return Response{}, context.Canceled
 		}
 	}
 }

@@ -1,16 +1,25 @@
 package sdk
 
-import "strings"
+import (
+	"strings"
 
-type loginRequest struct {
-	JWT           string `json:"jwt"`
-	TrackingID    string `json:"trackingId"`
-	TrackingToken string `json:"trackingToken,omitempty"`
+	"github.com/valyala/fastjson"
+)
+
+// identityResponse is the body of a login or of the anonymous customer's creation.
+type identityResponse struct {
+	Identity     *Identity
+	SessionToken string
 }
 
-type identityResponse struct {
-	Identity     *Identity `json:"identity"`
-	SessionToken string    `json:"sessionToken"`
+func (r *identityResponse) read(key string, v *fastjson.Value) bool {
+	switch key {
+	case "identity":
+		return readObject(v, &r.Identity)
+	case "sessionToken":
+		return readString(v, &r.SessionToken)
+	}
+	return true
 }
 
 // logIn checks the token locally, then has the service verify it. Nothing changes
@@ -23,7 +32,7 @@ func (c *Client) logIn(jwt string) (*Identity, *Error) {
 	if e != nil {
 		return nil, e
 	}
-	if e := claims.checkTime(c.clock.Now()); e != nil {
+	if e := claims.checkTime(c.now()); e != nil {
 		return nil, e
 	}
 	c.ensureLoaded()
@@ -33,11 +42,13 @@ func (c *Client) logIn(jwt string) (*Identity, *Error) {
 		return &id, nil
 	}
 
-	body := loginRequest{JWT: jwt, TrackingID: prev.deviceID}
+	var body jsonObject
+	body.str("jwt", jwt)
+	body.str("trackingId", prev.deviceID)
 	if !prev.identity.Verified {
-		body.TrackingToken = prev.session // the anonymous customer's proof, if it exists
+		body.optStr("trackingToken", prev.session) // the anonymous customer's proof, if it exists
 	}
-	resp, e := c.send(c.ctx, "POST", "/v1/identities/login", prev.session, body)
+	resp, e := c.send(c.scope, "POST", "/v1/identities/login", prev.session, body.end())
 	if e != nil {
 		return nil, e
 	}
@@ -45,7 +56,7 @@ func (c *Client) logIn(jwt string) (*Identity, *Error) {
 		return nil, loginError(resp)
 	}
 	var out identityResponse
-	if e := decodeBody(resp.Body, &out); e != nil {
+	if e := decodeBody(resp.Body, out.read); e != nil {
 		return nil, e
 	}
 	if out.Identity == nil || out.SessionToken == "" || !out.Identity.Verified {
@@ -74,7 +85,7 @@ func (c *Client) logIn(jwt string) (*Identity, *Error) {
 // revokeSession asks the service to end session; best effort, bounded by a short
 // timeout, errors ignored.
 func (c *Client) revokeSession(session string) {
-	_, _ = c.sendTimeout(c.ctx, "POST", "/v1/identities/logout", session, nil, min(logoutTimeout, c.timeout))
+	_, _ = c.sendTimeout(c.scope, "POST", "/v1/identities/logout", session, nil, min(logoutTimeout, c.timeout))
 }
 
 func (c *Client) revokeInBackground(session string) {

@@ -272,7 +272,7 @@ func TestLogOutIsBoundedWhenTheServiceHangs(t *testing.T) {
 	c := e.client(e.store, e.svc, e.rec, func(cfg *Config) { cfg.RequestTimeout = 50 * time.Millisecond })
 	must(t, c.LogIn(e.emailToken("ann@example.com")))
 	e.svc.setHook(func(r Request) (Response, error, bool) {
-		<-release // ignores ctx
+		<-release // ignores cancel
 		return Response{}, nil, false
 	})
 	start := time.Now()

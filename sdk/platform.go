@@ -1,9 +1,6 @@
 package sdk
 
-import (
-	"context"
-	"time"
-)
+import "time"
 
 // Storage is the device's key-value store: localStorage in the browser, a map in tests.
 // An error means the store is unusable (quota, disabled, missing); ok is false when the
@@ -23,22 +20,21 @@ type Request struct {
 }
 
 // Response is the service's answer. Any status is a Response; only a request that got
-// no answer at all (offline, refused, aborted by ctx) is an error.
+// no answer at all (offline, refused, cancelled) is an error.
 type Response struct {
 	Status int
 	Body   []byte
 }
 
-// Transport sends requests: fetch in the browser, net/http or a fake in tests.
+// Transport sends requests: fetch in the browser, net/http or a fake in tests. Do
+// should give up, with an error, once cancel is closed (the request timed out or the
+// Client closed); the core stops waiting for it then anyway. A channel, not a
+// context.Context: see scope for why the core has no contexts.
 type Transport interface {
-	Do(ctx context.Context, req Request) (Response, error)
+	Do(cancel <-chan struct{}, req Request) (Response, error)
 }
 
 // Clock tells the time; tests move it by hand.
 type Clock interface {
 	Now() time.Time
 }
-
-type systemClock struct{}
-
-func (systemClock) Now() time.Time { return time.Now() }

@@ -1,12 +1,10 @@
 package sdk
 
 import (
-	"encoding/json"
 	"errors"
 	"sync"
-	"time"
 
-	"github.com/google/uuid"
+	"github.com/valyala/fastjson"
 )
 
 // stateVersion is the "v" of the stored state; another value is unreadable.
@@ -20,31 +18,44 @@ type state struct {
 	session  string // the service's bearer session; for an anonymous customer also the tracking token
 }
 
-// storedState is the JSON form of state under Client.StorageKey().
-type storedState struct {
-	V            int       `json:"v"`
-	DeviceID     string    `json:"deviceId"`
-	Identity     *Identity `json:"identity"`
-	SessionToken string    `json:"sessionToken,omitempty"`
-}
-
+// encodeState is the JSON form of s under Client.StorageKey():
+// {"v":1,"deviceId":…,"identity":{…},"sessionToken":…}, sessionToken omitted when empty.
 func encodeState(s state) string {
-	id := s.identity
-	b, _ := json.Marshal(storedState{V: stateVersion, DeviceID: s.deviceID, Identity: &id, SessionToken: s.session})
-	return string(b)
+	var o jsonObject
+	o.integer("v", stateVersion)
+	o.str("deviceId", s.deviceID)
+	o.raw("identity", s.identity.json())
+	o.optStr("sessionToken", s.session)
+	return string(o.end())
 }
 
 // decodeState reads stored state; ok is false for anything that is not a coherent
 // version-1 state.
 func decodeState(raw string) (state, bool) {
-	var st storedState
-	if err := json.Unmarshal([]byte(raw), &st); err != nil {
+	var (
+		v        int
+		s        state
+		identity *Identity
+	)
+	if !readBody([]byte(raw), func(key string, val *fastjson.Value) bool {
+		switch key {
+		case "v":
+			return readInt(val, &v)
+		case "deviceId":
+			return readString(val, &s.deviceID)
+		case "identity":
+			return readObject(val, &identity)
+		case "sessionToken":
+			return readString(val, &s.session)
+		}
+		return true
+	}) {
 		return state{}, false
 	}
-	if st.V != stateVersion || !isUUID(st.DeviceID) || st.Identity == nil {
+	if v != stateVersion || !isUUID(s.deviceID) || identity == nil {
 		return state{}, false
 	}
-	s := state{deviceID: st.DeviceID, identity: *st.Identity, session: st.SessionToken}
+	s.identity = *identity
 	return s, s.coherent()
 }
 
@@ -57,23 +68,10 @@ func (s state) coherent() bool {
 	return s.session == "" || s.identity.CustomerID != ""
 }
 
-func isUUID(s string) bool {
-	if len(s) != 36 {
-		return false
-	}
-	_, err := uuid.Parse(s)
-	return err == nil
-}
-
-// timestamp formats t as the service does: RFC 3339 in UTC with milliseconds.
-func timestamp(t time.Time) string {
-	return t.UTC().Format("2006-01-02T15:04:05.000Z07:00")
-}
-
 // freshState is a new anonymous device: a new device id, no customer yet.
 func (c *Client) freshState() state {
-	id := uuid.New().String()
-	now := timestamp(c.clock.Now())
+	id := c.newDeviceID()
+	now := timestamp(c.now())
 	return state{deviceID: id, identity: Identity{TrackingID: id, CreatedAt: now, UpdatedAt: now}}
 }
 

@@ -3,7 +3,6 @@
 package main
 
 import (
-	"context"
 	"errors"
 
 	"github.com/hack-pad/safejs"
@@ -17,7 +16,7 @@ var errNoAnswer = errors.New("the chat service did not answer")
 // net/http (megabytes) out of the WebAssembly build.
 type fetchTransport struct{}
 
-func (fetchTransport) Do(ctx context.Context, req sdk.Request) (sdk.Response, error) {
+func (fetchTransport) Do(cancel <-chan struct{}, req sdk.Request) (sdk.Response, error) {
 	abort, err := safejs.MustGetGlobal("AbortController").New()
 	if err != nil {
 		return sdk.Response{}, err
@@ -41,7 +40,7 @@ func (fetchTransport) Do(ctx context.Context, req sdk.Request) (sdk.Response, er
 	defer close(done)
 	go func() {
 		select {
-		case <-ctx.Done():
+		case <-cancel:
 			_, _ = abort.Call("abort")
 		case <-done:
 		}

@@ -120,6 +120,7 @@ func (b *bridge) start(args []safejs.Value) any {
 		ServerURL: serverURL,
 		Storage:   openStorage(),
 		Transport: fetchTransport{},
+		Random:    getRandomValues,
 		Emit:      emitter(emit),
 		Warn:      warn,
 	})
