@@ -50,11 +50,12 @@ type Client struct {
 
 	mu     sync.Mutex
 	queue  []job
+	busy   bool // a call is running, on the worker or inline
 	closed bool
 	wake   chan struct{}
 	done   chan struct{} // closed when the worker has stopped
 
-	// Owned by the worker goroutine.
+	// Owned by whichever runs the current call (see busy): the worker, or submitLocal.
 	loaded bool
 	st     state
 	poll   *poller
@@ -66,7 +67,7 @@ type Client struct {
 	backoffMin, backoffMax time.Duration
 	pollWait               int           // seconds the long poll asks the service to wait
 	minPollGap             time.Duration // least time between two empty long-poll answers
-	onSettle               func()        // called on the worker after each call settles
+	onSettle               func()        // called after each call settles, on the goroutine that ran it
 }
 
 // New returns a started Client. It fails with INVALID_ARGUMENT for an empty APIKey, a
@@ -238,6 +239,45 @@ type job struct {
 // submit reserves fn's place in the queue, synchronously and without blocking. A panic
 // in fn settles its call with INTERNAL and the worker goes on.
 func submit[T any](c *Client, fn func() (T, *Error)) *Call[T] {
+	call, j := newJob(fn)
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		j.abort(errClosed())
+		return call
+	}
+	c.queue = append(c.queue, j)
+	c.mu.Unlock()
+	c.signal()
+	return call
+}
+
+// submitLocal is submit for a call answered from the device's state alone. When no
+// call is queued or running, it runs at once on the caller's goroutine: call order
+// holds all the same, and the bridge resolves it without waiting for the worker,
+// which is most of an isLoggedIn's cost in the browser.
+func submitLocal[T any](c *Client, fn func() (T, *Error)) *Call[T] {
+	c.mu.Lock()
+	if c.closed || c.busy || len(c.queue) > 0 {
+		c.mu.Unlock()
+		return submit(c, fn)
+	}
+	c.busy = true
+	c.mu.Unlock()
+	call, j := newJob(fn)
+	j.run()
+	c.mu.Lock()
+	c.busy = false
+	c.mu.Unlock()
+	if c.onSettle != nil {
+		c.onSettle()
+	}
+	c.signal() // a call queued meanwhile waits for the worker
+	return call
+}
+
+// newJob wraps fn as a job settling call. A panic in fn settles it with INTERNAL.
+func newJob[T any](fn func() (T, *Error)) (*Call[T], job) {
 	call := &Call[T]{done: make(chan struct{})}
 	settle := func(v T, e *Error) {
 		if e != nil {
@@ -248,7 +288,7 @@ func submit[T any](c *Client, fn func() (T, *Error)) *Call[T] {
 		}
 		close(call.done)
 	}
-	j := job{
+	return call, job{
 		run: func() {
 			var v T
 			e := newError(CodeInternal, "internal error in the chat SDK; later calls still work")
@@ -260,16 +300,6 @@ func submit[T any](c *Client, fn func() (T, *Error)) *Call[T] {
 		},
 		abort: func(e *Error) { var zero T; settle(zero, e) },
 	}
-	c.mu.Lock()
-	if c.closed {
-		c.mu.Unlock()
-		j.abort(errClosed())
-		return call
-	}
-	c.queue = append(c.queue, j)
-	c.mu.Unlock()
-	c.signal()
-	return call
 }
 
 // Fail queues a call that settles, in its turn, with err (an *Error, else INTERNAL):
@@ -294,7 +324,7 @@ func (c *Client) worker() {
 	defer close(c.done)
 	for {
 		c.mu.Lock()
-		for len(c.queue) == 0 && !c.closed {
+		for (len(c.queue) == 0 || c.busy) && !c.closed {
 			c.mu.Unlock()
 			<-c.wake
 			c.mu.Lock()
@@ -312,8 +342,12 @@ func (c *Client) worker() {
 		j := c.queue[0]
 		c.queue[0] = job{}
 		c.queue = c.queue[1:]
+		c.busy = true
 		c.mu.Unlock()
 		j.run()
+		c.mu.Lock()
+		c.busy = false
+		c.mu.Unlock()
 		if c.onSettle != nil {
 			c.onSettle()
 		}
@@ -376,12 +410,12 @@ func (c *Client) LogOutThenLogIn(jwt string) *Call[*Identity] {
 // IsLoggedIn tells, without a request, whether the verified customer on this device
 // has this email (idType "email") or externalId (idType "userId").
 func (c *Client) IsLoggedIn(idType, id string) *Call[bool] {
-	return submit(c, func() (bool, *Error) { return c.isLoggedIn(idType, id) })
+	return submitLocal(c, func() (bool, *Error) { return c.isLoggedIn(idType, id) })
 }
 
 // GetIdentity returns a copy of the current identity, anonymous or verified.
 func (c *Client) GetIdentity() *Call[*Identity] {
-	return submit(c, func() (*Identity, *Error) {
+	return submitLocal(c, func() (*Identity, *Error) {
 		c.ensureLoaded()
 		id := c.st.identity
 		return &id, nil

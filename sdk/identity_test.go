@@ -678,3 +678,30 @@ func TestFailSettlesInOrder(t *testing.T) {
 		t.Fatal("Fail settled before an earlier call")
 	}
 }
+
+func TestLocalCallsAnswerAtOnceOnlyWhenNothingIsAhead(t *testing.T) {
+	e := newEnv(t)
+	idle := e.c.IsLoggedIn("email", "ann@example.com")
+	if !isClosed(idle.Done()) {
+		t.Fatal("an isLoggedIn with nothing ahead of it did not settle before returning")
+	}
+
+	release := make(chan struct{})
+	e.svc.setHook(func(req Request) (Response, error, bool) {
+		if strings.HasSuffix(req.URL, "/v1/identities/login") {
+			<-release
+		}
+		return Response{}, nil, false
+	})
+	login := e.c.LogIn(e.emailToken("ann@example.com"))
+	behind := e.c.IsLoggedIn("email", "ann@example.com")
+	identity := e.c.GetIdentity()
+	if isClosed(behind.Done()) || isClosed(identity.Done()) {
+		t.Fatal("a local call settled before the logIn ahead of it")
+	}
+	close(release)
+	must(t, login)
+	if !must(t, behind) || !must(t, identity).Verified {
+		t.Fatal("the local calls did not see the logIn ahead of them")
+	}
+}

@@ -14,8 +14,18 @@ var (
 )
 
 // settle returns a Promise that the call's result settles. The wait happens on its
-// own goroutine: blocking inside a JS callback would deadlock the Go runtime.
+// own goroutine: blocking inside a JS callback would deadlock the Go runtime. A call
+// the core answered at once (isLoggedIn with nothing queued) skips that goroutine.
 func settle[T any](call *sdk.Call[T], toJS func(T) any) any {
+	select {
+	case <-call.Done():
+		value, err := call.Wait()
+		if err != nil {
+			return rejected(err)
+		}
+		return resolved(toJS(value))
+	default:
+	}
 	promise, resolve, reject, err := newPromise()
 	if err != nil {
 		return nil
@@ -36,8 +46,7 @@ func settle[T any](call *sdk.Call[T], toJS func(T) any) any {
 	return promise
 }
 
-// rejected returns a Promise already rejected with err, for calls that never reach a
-// client (nothing to order them against).
+// rejected returns a Promise already rejected with err.
 func rejected(err error) any {
 	promise, _ := promiseClass.Call("reject", jsError(err))
 	return promise

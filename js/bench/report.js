@@ -43,6 +43,10 @@ export function budgets(results) {
   return [
     line('core wasm brotli <= 1.6 x floor brotli', get(results, 'sizes.wasm.brotli'), '<=', floorBr * 1.6, 'B'),
     line('first-visit download <= floor brotli x 1.6 + 20 KB', get(results, 'startup.firstVisit.bytes'), '<=', floorBr * 1.6 + 20 * KB, 'B'),
+    line('ready cold, median < 250 ms', get(results, 'startup.coldReadyMs'), '<', 250, 'ms'),
+    line('ready warm, median < 100 ms', get(results, 'startup.warmReadyMs'), '<', 100, 'ms'),
+    line('isLoggedIn median < 50 µs', get(results, 'calls.isLoggedIn.medianUs'), '<', 50, 'µs'),
+    line('logIn <= 1.5 x bare fetch round trip', get(results, 'login.ratio'), '<=', 1.5, 'x'),
     line('service logins/s >= 2,000', get(results, 'service.logins.perSec'), '>=', 2000, '/s'),
     line('service messages/s >= 5,000', get(results, 'service.messages.perSec'), '>=', 5000, '/s'),
     line('service login p99 < 50 ms', get(results, 'service.logins.p99Ms'), '<', 50, 'ms'),
@@ -116,7 +120,7 @@ export function formatTable(results) {
 
   out.push('Budgets');
   for (const b of results.budgets) {
-    const fmt = b.unit === 'B' ? int : b.unit === 'ms' ? (x) => dec(x, 2) : int;
+    const fmt = b.unit === 'B' || b.unit === '/s' ? int : (x) => dec(x, 2);
     const figure = b.figure === null ? 'missing' : `${fmt(b.figure)} ${b.unit}`;
     const limit = b.limit === null ? '?' : `${fmt(b.limit)} ${b.unit}`;
     out.push(`  ${b.status.padEnd(8)}${b.name.padEnd(52)}${figure.padStart(14)} ${b.op} ${limit}`);
