@@ -26,7 +26,9 @@ func (fetchTransport) Do(cancel <-chan struct{}, req sdk.Request) (sdk.Response,
 	for k, v := range req.Header {
 		headers[k] = v
 	}
-	init := map[string]any{"method": req.Method, "headers": headers, "cache": "no-store"}
+	// No cache mode: the service marks its answers no-store itself, and a cache mode
+	// of no-store would also bypass the CORS preflight cache, a round trip per call.
+	init := map[string]any{"method": req.Method, "headers": headers}
 	if req.Body != nil {
 		init["body"] = string(req.Body)
 	}
