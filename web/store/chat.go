@@ -43,14 +43,22 @@ func (s *SQLite) AddMessage(ctx context.Context, sess Session, conversationID, b
 
 // insertCustomerMessage inserts only into a conversation the session's customer
 // owns: the INSERT selects the conversation under that condition, so there is
-// no window between an ownership check and the write.
+// no window between an ownership check and the write. Every column but seq is
+// known here, so the statement returns nothing and seq is the new rowid.
 func (s *SQLite) insertCustomerMessage(ctx context.Context, tx *sql.Tx, sess Session, conversationID, body string, at int64) (Message, error) {
-	msg, err := scanMessage(tx.StmtContext(ctx, s.ws.insertMessage).QueryRowContext(ctx,
-		newID(), sess.ID, body, at, conversationID, sess.CustomerID))
-	if errors.Is(err, sql.ErrNoRows) {
+	msg := Message{ID: newID(), ConversationID: conversationID, CustomerID: sess.CustomerID, Author: AuthorCustomer,
+		Body: body, CreatedAt: fromMillis(at)}
+	res, err := tx.StmtContext(ctx, s.ws.insertMessage).ExecContext(ctx,
+		msg.ID, sess.ID, body, at, conversationID, sess.CustomerID)
+	if err != nil {
+		return Message{}, err
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return Message{}, err
+	} else if n == 0 {
 		return Message{}, ErrNotFound
 	}
-	if err != nil {
+	if msg.Seq, err = res.LastInsertId(); err != nil {
 		return Message{}, err
 	}
 	_, err = tx.StmtContext(ctx, s.ws.touchConversation).ExecContext(ctx, at, msg.Seq, preview(body), 0, conversationID)

@@ -40,10 +40,15 @@ func (s *SQLite) Login(ctx context.Context, p LoginParams) (LoginResult, error) 
 		stmt := func(st *sql.Stmt) *sql.Stmt { return tx.StmtContext(ctx, st) }
 		byEmail, byExternalID := stmt(s.ws.customerByEmail), stmt(s.ws.customerByExternalID)
 
-		// By email first, else by externalId; none: a new customer.
+		// By email first, else by externalId; none: a new customer. A lookup
+		// that found nobody also says that value is free, which the fill-in
+		// below would otherwise ask again in this same transaction.
+		var emailFree, externalIDFree bool
 		c, err := findCustomer(ctx, byEmail, p.Email)
+		emailFree = err == nil && c.id == ""
 		if err == nil && c.id == "" {
 			c, err = findCustomer(ctx, byExternalID, p.ExternalID)
+			externalIDFree = err == nil && c.id == ""
 		}
 		if err != nil {
 			return err
@@ -53,24 +58,29 @@ func (s *SQLite) Login(ctx context.Context, p LoginParams) (LoginResult, error) 
 		// customer.
 		email, externalID := c.email, c.externalID
 		if email == "" && p.Email != "" {
-			if other, err := findCustomer(ctx, byEmail, p.Email); err != nil {
+			if emailFree {
+				email = p.Email
+			} else if other, err := findCustomer(ctx, byEmail, p.Email); err != nil {
 				return err
 			} else if other.id == "" {
 				email = p.Email
 			}
 		}
 		if externalID == "" && p.ExternalID != "" {
-			if other, err := findCustomer(ctx, byExternalID, p.ExternalID); err != nil {
+			if externalIDFree {
+				externalID = p.ExternalID
+			} else if other, err := findCustomer(ctx, byExternalID, p.ExternalID); err != nil {
 				return err
 			} else if other.id == "" {
 				externalID = p.ExternalID
 			}
 		}
 		var verifiedAt, created, updated int64
-		if c.id == "" {
+		isNew := c.id == ""
+		if isNew {
 			c.id = newID()
-			err = stmt(s.ws.insertCustomer).QueryRowContext(ctx, c.id, nullString(email), nullString(externalID), at).
-				Scan(&verifiedAt, &created, &updated)
+			_, err = stmt(s.ws.insertCustomer).ExecContext(ctx, c.id, nullString(email), nullString(externalID), at)
+			verifiedAt, created, updated = at, at, at
 		} else {
 			err = stmt(s.ws.updateCustomer).QueryRowContext(ctx, nullString(email), nullString(externalID), at, c.id).
 				Scan(&verifiedAt, &created, &updated)
@@ -96,6 +106,11 @@ func (s *SQLite) Login(ctx context.Context, p LoginParams) (LoginResult, error) 
 		res.Identity = id
 		if _, err := stmt(s.ws.insertSession).ExecContext(ctx, hashToken(token), c.id, id.ID, at); err != nil {
 			return err
+		}
+		if isNew && res.MergedFrom == "" {
+			// Created just now in this transaction, and nothing moved in.
+			res.Conversations = []Conversation{}
+			return nil
 		}
 		rows, err := stmt(s.ws.conversations).QueryContext(ctx, c.id)
 		res.Conversations, err = collect(rows, err, scanConversation)

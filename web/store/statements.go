@@ -18,7 +18,7 @@ const conversationsQuery = `SELECT ` + conversationColumns + ` FROM conversation
 	ORDER BY last_message_at DESC, last_seq DESC`
 
 type writeStmts struct {
-	insertMessage      *sql.Stmt // into an owned conversation; no row: not the customer's
+	insertMessage      *sql.Stmt // into an owned conversation; no row inserted: not the customer's
 	insertAgentMessage *sql.Stmt // into any conversation
 	touchConversation  *sql.Stmt
 	insertConversation *sql.Stmt
@@ -40,8 +40,7 @@ type writeStmts struct {
 func (w *writeStmts) prepare(ctx context.Context, db *sql.DB) error {
 	return prepareAll(ctx, db, map[**sql.Stmt]string{
 		&w.insertMessage: `INSERT INTO messages (id, conversation_id, customer_id, author, session_id, body, created_at)
-			SELECT ?1, c.id, c.customer_id, 'customer', ?2, ?3, ?4 FROM conversations c WHERE c.id = ?5 AND c.customer_id = ?6
-			RETURNING ` + messageColumns,
+			SELECT ?1, c.id, c.customer_id, 'customer', ?2, ?3, ?4 FROM conversations c WHERE c.id = ?5 AND c.customer_id = ?6`,
 		&w.insertAgentMessage: `INSERT INTO messages (id, conversation_id, customer_id, author, session_id, body, created_at)
 			SELECT ?1, c.id, c.customer_id, 'agent', NULL, ?2, ?3 FROM conversations c WHERE c.id = ?4
 			RETURNING ` + messageColumns,
@@ -58,7 +57,7 @@ func (w *writeStmts) prepare(ctx context.Context, db *sql.DB) error {
 		&w.customerByEmail:      `SELECT id, email, external_id FROM customers WHERE email = ?`,
 		&w.customerByExternalID: `SELECT id, email, external_id FROM customers WHERE external_id = ?`,
 		&w.insertCustomer: `INSERT INTO customers (id, email, external_id, verified, verified_at, created_at, updated_at)
-			VALUES (?1, ?2, ?3, 1, ?4, ?4, ?4) RETURNING verified_at, created_at, updated_at`,
+			VALUES (?1, ?2, ?3, 1, ?4, ?4, ?4)`,
 		&w.updateCustomer: `UPDATE customers
 			SET email = ?1, external_id = ?2, verified = 1, verified_at = COALESCE(verified_at, ?3), updated_at = ?3
 			WHERE id = ?4 RETURNING verified_at, created_at, updated_at`,

@@ -18,10 +18,11 @@ const maxBatch = 128
 // when many requests write at once, committing them together multiplies
 // throughput; a lone write still commits at once, without waiting for company.
 //
-// Each write runs inside its own SAVEPOINT, so one that fails is rolled back
-// alone and the rest of its group still commits. Writes run with the writer's
-// own context, never the request's: cancelling a statement interrupts the
-// connection, and SQLite may then roll back the whole shared transaction.
+// A write that fails is rolled back alone and the rest of its group still
+// commits: the group then runs again with each write inside its own
+// SAVEPOINT. Writes run with the writer's own context, never the request's:
+// cancelling a statement interrupts the connection, and SQLite may then roll
+// back the whole shared transaction.
 type writer struct {
 	db *sql.DB
 	// SAVEPOINT op, ROLLBACK TO op and RELEASE op, prepared on db.
@@ -32,6 +33,8 @@ type writer struct {
 	closed bool
 	done   chan struct{}
 	groups atomic.Int64 // transactions run, for tests
+	// committed, if set, is called after each successful commit.
+	committed func()
 }
 
 type writeOp struct {
@@ -65,7 +68,9 @@ func (w *writer) stop() bool {
 
 // write runs fn in a transaction on the writer connection and returns once
 // that transaction has committed (nil) or fn's changes are rolled back (fn's
-// error, or the commit's).
+// error, or the commit's). fn may run more than once (its first run rolled
+// back when another write of its group failed), so it must change nothing but
+// the database and its own results, which it sets afresh on each run.
 func (w *writer) write(ctx context.Context, fn func(ctx context.Context, tx *sql.Tx) error) error {
 	op := &writeOp{ctx: ctx, fn: fn, done: make(chan error, 1)}
 	w.mu.RLock()
@@ -128,7 +133,28 @@ func (w *writer) commit(batch []*writeOp) {
 			finish(nil)
 			return
 		}
-		finish(tx.Commit())
+		finish(w.commitTx(tx))
+		return
+	}
+	// Writes almost always succeed, so the group first runs without a
+	// savepoint around each write: a savepoint costs two statements and a
+	// copy of every page the write touches. If one fails, the group rolls
+	// back and runs again, each write in its own savepoint.
+	failed := false
+	for _, op := range batch {
+		if run(ctx, tx, op) != nil {
+			failed = true
+			break
+		}
+	}
+	if !failed {
+		finish(w.commitTx(tx))
+		return
+	}
+	tx.Rollback()
+	w.groups.Add(1)
+	if tx, err = w.db.BeginTx(ctx, nil); err != nil {
+		finish(err)
 		return
 	}
 	for i, op := range batch {
@@ -153,7 +179,15 @@ func (w *writer) commit(batch []*writeOp) {
 			return
 		}
 	}
-	finish(tx.Commit())
+	finish(w.commitTx(tx))
+}
+
+func (w *writer) commitTx(tx *sql.Tx) error {
+	err := tx.Commit()
+	if err == nil && w.committed != nil {
+		w.committed()
+	}
+	return err
 }
 
 // run calls op.fn unless its caller has gone, turning a panic into an error
