@@ -54,36 +54,24 @@
     });
   }
 
-  // The core's start-up runs on the main thread: it waits for the host page's load
-  // event so that it never delays it.
-  function pageLoaded() {
-    return new Promise(function (resolve) {
-      if (d.readyState === 'complete') resolve();
-      else w.addEventListener('load', resolve, { once: true });
-    });
-  }
-
   function boot() {
-    if (typeof WebAssembly !== 'object' || !WebAssembly.compileStreaming) {
+    if (typeof WebAssembly !== 'object' || !WebAssembly.instantiateStreaming) {
       return Promise.reject(chatError('INTERNAL', 'this browser cannot run WebAssembly'));
     }
     // The build puts wasm_exec.js (which defines Go) before this loader and renames
-    // kustomer-chat.wasm to its content-hashed name. Download and compile start at
-    // once, off the main thread; instantiating and running wait for the page.
-    var compiled = WebAssembly.compileStreaming(fetch(new URL('kustomer-chat.wasm', assets)).then(function (r) {
+    // kustomer-chat.wasm to its content-hashed name.
+    var wasm = fetch(new URL('kustomer-chat.wasm', assets)).then(function (r) {
       if (!r.ok) throw chatError('NETWORK_ERROR', 'could not load the chat core: HTTP ' + r.status);
       return r;
     }, function () {
       throw chatError('NETWORK_ERROR', 'could not load the chat core: the chat service is unreachable');
-    }));
-    return Promise.all([compiled, pageLoaded()]).then(function (r) {
-      var go = new w.Go();
-      return WebAssembly.instantiate(r[0], go.importObject).then(function (instance) {
-        go.run(instance); // runs main until it waits for calls
-        var core = w.__kustomerChatCore;
-        if (!core) throw chatError('INTERNAL', 'the chat core did not start');
-        return core;
-      });
+    });
+    var go = new w.Go();
+    return WebAssembly.instantiateStreaming(wasm, go.importObject).then(function (result) {
+      go.run(result.instance); // runs main until it waits for calls
+      var core = w.__kustomerChatCore;
+      if (!core) throw chatError('INTERNAL', 'the chat core did not start');
+      return core;
     });
   }
 
