@@ -100,6 +100,16 @@ test('ready rejects with a clear error when the core cannot load, and so do the 
   await context.close();
 });
 
+test('ready rejects when the browser has no WebAssembly', async () => {
+  const context = await browser.newContext();
+  await context.addInitScript(() => { delete window.WebAssembly; });
+  const page = await openPage(context, site.page(), { waitReady: false });
+  const r = await page.evaluate(() => KustomerChat.ready.then(() => null, (e) => ({ name: e.name, code: e.code, message: e.message })));
+  assert.deepEqual(r, { name: 'KustomerChatError', code: 'INTERNAL', message: 'this browser cannot run WebAssembly' });
+  assert.equal((await call(page, 'isLoggedIn', 'email', 'a@b.c')).code, 'INTERNAL');
+  await context.close();
+});
+
 test('the service serves the core brotli-compressed as application/wasm under an immutable hashed name', async () => {
   const loader = await fetch(`${service.url}/sdk/kustomer-chat.js`);
   assert.equal(loader.headers.get('cache-control'), 'public, max-age=300', 'sites paste this URL: it must pick up releases');
