@@ -34,7 +34,7 @@ run: build
 node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund
 
-test: test-go test-browser test-bench-smoke
+test: test-go test-bench-smoke test-browser
 
 test-go:
 	$(GO) vet ./...
