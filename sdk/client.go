@@ -266,12 +266,7 @@ func submitLocal[T any](c *Client, fn func() (T, *Error)) *Call[T] {
 	c.mu.Unlock()
 	call, j := newJob(fn)
 	j.run()
-	c.mu.Lock()
-	c.busy = false
-	c.mu.Unlock()
-	if c.onSettle != nil {
-		c.onSettle()
-	}
+	c.ranOne()
 	c.signal() // a call queued meanwhile waits for the worker
 	return call
 }
@@ -345,12 +340,17 @@ func (c *Client) worker() {
 		c.busy = true
 		c.mu.Unlock()
 		j.run()
-		c.mu.Lock()
-		c.busy = false
-		c.mu.Unlock()
-		if c.onSettle != nil {
-			c.onSettle()
-		}
+		c.ranOne()
+	}
+}
+
+// ranOne ends the run of a call, on the worker or inline: the next may start.
+func (c *Client) ranOne() {
+	c.mu.Lock()
+	c.busy = false
+	c.mu.Unlock()
+	if c.onSettle != nil {
+		c.onSettle()
 	}
 }
 

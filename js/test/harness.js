@@ -6,12 +6,30 @@ import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SignJWT } from 'jose';
+import { after, before } from 'node:test';
 import { chromium } from 'playwright-core';
 
 const root = new URL('../../', import.meta.url).pathname;
 export const API_KEY = 'test-public-key';
 export const JWT_SECRET = 'test-secret-that-is-long-enough-for-hs256';
 export const AGENT_KEY = 'test-agent-key';
+
+// setUp gives a test file its own service, site and browser, started before its
+// tests and stopped after them.
+export function setUp() {
+  const env = {};
+  before(async () => {
+    env.service = await startService();
+    env.site = await startSite(env.service);
+    env.browser = await launchBrowser();
+  });
+  after(async () => {
+    await env.browser?.close();
+    await env.site?.close();
+    await env.service?.close();
+  });
+  return env;
+}
 
 // startService runs bin/kustomer-chat-server. stop() and start() again keep the same
 // address and database, as an operator restarting it would.

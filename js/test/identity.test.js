@@ -1,24 +1,14 @@
 // logIn, isLoggedIn, logOut, logOutThenLogIn and getIdentity in headless Chromium
 // against the real service, from a site on another origin.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
-import { call, events, launchBrowser, lifecycle, payloadOf, openPage, recordEvents, signToken, startService, startSite, value } from './harness.js';
+import { describe, test } from 'node:test';
+import { call, lifecycle, openPage, payloadOf, recordEvents, setUp, signToken, value } from './harness.js';
 
-let service, site, browser;
-before(async () => {
-  service = await startService();
-  site = await startSite(service);
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  await site?.close();
-  await service?.close();
-});
+const env = setUp();
 
 async function device() {
-  const context = await browser.newContext();
-  const page = await openPage(context, site.page());
+  const context = await env.browser.newContext();
+  const page = await openPage(context, env.site.page());
   return { context, page };
 }
 
@@ -111,8 +101,8 @@ describe('logIn', () => {
   });
 
   test('an unknown API key is TOKEN_REJECTED', async () => {
-    const context = await browser.newContext();
-    const page = await openPage(context, site.page({ apiKey: 'not-a-key' }));
+    const context = await env.browser.newContext();
+    const page = await openPage(context, env.site.page({ apiKey: 'not-a-key' }));
     assert.equal((await call(page, 'logIn', await signToken({ email: 'x@example.com' }))).code, 'TOKEN_REJECTED');
     await context.close();
   });

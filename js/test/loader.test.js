@@ -1,27 +1,17 @@
 // The script-tag loader: the stub queue before the core is ready, ready, start,
 // double inclusion, load failures, and how the service serves the SDK.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import { API_KEY, call, launchBrowser, openPage, signToken, startService, startSite, value } from './harness.js';
+import { test } from 'node:test';
+import { API_KEY, call, openPage, signToken, setUp, value } from './harness.js';
 
-let service, site, browser;
-before(async () => {
-  service = await startService();
-  site = await startSite(service);
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  await site?.close();
-  await service?.close();
-});
+const env = setUp();
 
 test('calls made before the core is ready return Promises and settle in call order', async () => {
   const token = await signToken({ email: 'early@example.com' });
   // This inline script runs right after the loader, long before the .wasm arrives.
   const head = `<script>window.__token = ${JSON.stringify(token)};</script>`;
-  const context = await browser.newContext();
-  const url = site.page({ head });
+  const context = await env.browser.newContext();
+  const url = env.site.page({ head });
   const page = await context.newPage();
   await page.goto(url, { waitUntil: 'commit' });
   const result = await page.evaluate(async () => {
@@ -42,11 +32,11 @@ test('calls made before the core is ready return Promises and settle in call ord
 });
 
 test('including the loader twice loads the core once', async () => {
-  const context = await browser.newContext();
+  const context = await env.browser.newContext();
   const page = await context.newPage();
   const wasm = [];
   page.on('request', (r) => { if (r.url().includes('.wasm')) wasm.push(r.url()); });
-  await page.goto(site.page({ twice: true }));
+  await page.goto(env.site.page({ twice: true }));
   await page.evaluate(() => KustomerChat.ready);
   assert.equal(await value(page, 'isLoggedIn', 'email', 'x@example.com'), false);
   assert.equal(wasm.length, 1);
@@ -54,8 +44,8 @@ test('including the loader twice loads the core once', async () => {
 });
 
 test('without data-api-key, calls before start reject NOT_CONFIGURED and start configures', async () => {
-  const context = await browser.newContext();
-  const page = await openPage(context, site.page({ apiKey: null }));
+  const context = await env.browser.newContext();
+  const page = await openPage(context, env.site.page({ apiKey: null }));
   assert.equal((await call(page, 'getIdentity')).code, 'NOT_CONFIGURED');
   assert.equal((await call(page, 'logIn', await signToken({ email: 'a@example.com' }))).code, 'NOT_CONFIGURED');
   assert.equal((await call(page, 'start', { apiKey: 42 })).code, 'INVALID_ARGUMENT');
@@ -66,9 +56,9 @@ test('without data-api-key, calls before start reject NOT_CONFIGURED and start c
 });
 
 test('start and a call queued before ready run in call order', async () => {
-  const context = await browser.newContext();
+  const context = await env.browser.newContext();
   const page = await context.newPage();
-  await page.goto(site.page({ apiKey: null }), { waitUntil: 'commit' });
+  await page.goto(env.site.page({ apiKey: null }), { waitUntil: 'commit' });
   const codes = await page.evaluate(async (apiKey) => {
     await new Promise((r) => { if (window.KustomerChat) r(); else document.querySelector('script[src*="kustomer-chat.js"]').addEventListener('load', r); });
     const before = KustomerChat.getIdentity().then(() => 'resolved', (e) => e.code);
@@ -81,13 +71,13 @@ test('start and a call queued before ready run in call order', async () => {
 });
 
 test('ready rejects with a clear error when the core cannot load, and so do the calls', async () => {
-  const context = await browser.newContext();
+  const context = await env.browser.newContext();
   // Serve the loader from a directory that has no .wasm beside it.
   await context.route('**/missing/kustomer-chat.js', async (route) => {
-    const r = await fetch(`${service.url}/sdk/kustomer-chat.js`);
+    const r = await fetch(`${env.service.url}/sdk/kustomer-chat.js`);
     await route.fulfill({ status: 200, contentType: 'text/javascript', body: await r.text() });
   });
-  const page = await openPage(context, site.page({ loaderSrc: `${service.url}/missing/kustomer-chat.js` }), { waitReady: false });
+  const page = await openPage(context, env.site.page({ loaderSrc: `${env.service.url}/missing/kustomer-chat.js` }), { waitReady: false });
   const r = await page.evaluate(async () => {
     const ready = await KustomerChat.ready.then(() => null, (e) => ({ name: e.name, code: e.code, message: e.message }));
     const later = await KustomerChat.getIdentity().then(() => null, (e) => e.code);
@@ -101,9 +91,9 @@ test('ready rejects with a clear error when the core cannot load, and so do the 
 });
 
 test('ready rejects when the browser has no WebAssembly', async () => {
-  const context = await browser.newContext();
+  const context = await env.browser.newContext();
   await context.addInitScript(() => { delete window.WebAssembly; });
-  const page = await openPage(context, site.page(), { waitReady: false });
+  const page = await openPage(context, env.site.page(), { waitReady: false });
   const r = await page.evaluate(() => KustomerChat.ready.then(() => null, (e) => ({ name: e.name, code: e.code, message: e.message })));
   assert.deepEqual(r, { name: 'KustomerChatError', code: 'INTERNAL', message: 'this browser cannot run WebAssembly' });
   assert.equal((await call(page, 'isLoggedIn', 'email', 'a@b.c')).code, 'INTERNAL');
@@ -111,10 +101,10 @@ test('ready rejects when the browser has no WebAssembly', async () => {
 });
 
 test('the service serves the core brotli-compressed as application/wasm under an immutable hashed name', async () => {
-  const loader = await fetch(`${service.url}/sdk/kustomer-chat.js`);
+  const loader = await fetch(`${env.service.url}/sdk/kustomer-chat.js`);
   assert.equal(loader.headers.get('cache-control'), 'public, max-age=300', 'sites paste this URL: it must pick up releases');
   const [wasmName] = (await loader.text()).match(/kustomer-chat\.[0-9a-f]{12}\.wasm/);
-  const url = `${service.url}/sdk/${wasmName}`;
+  const url = `${env.service.url}/sdk/${wasmName}`;
   const br = await fetch(url, { headers: { 'Accept-Encoding': 'br' } });
   assert.equal(br.status, 200);
   assert.equal(br.headers.get('content-type'), 'application/wasm');
@@ -132,8 +122,8 @@ test('the service serves the core brotli-compressed as application/wasm under an
 });
 
 test('a panic-free core survives hostile arguments and keeps working', async () => {
-  const context = await browser.newContext();
-  const page = await openPage(context, site.page());
+  const context = await env.browser.newContext();
+  const page = await openPage(context, env.site.page());
   const codes = await page.evaluate(async () => {
     const hostile = [Symbol('s'), { toString() { throw new Error('boom'); } }, new Proxy({}, { get() { throw new Error('trap'); } }), 1n, () => {}];
     const out = [];

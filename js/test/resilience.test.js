@@ -1,19 +1,9 @@
 // Tabs, broken storage, and a service that goes away mid-session.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import { call, events, launchBrowser, lifecycle, payloadOf, openPage, recordEvents, signToken, startService, startSite, value } from './harness.js';
+import { test } from 'node:test';
+import { call, events, lifecycle, payloadOf, openPage, recordEvents, signToken, setUp, value } from './harness.js';
 
-let service, site, browser;
-before(async () => {
-  service = await startService();
-  site = await startSite(service);
-  browser = await launchBrowser();
-});
-after(async () => {
-  await browser?.close();
-  await site?.close();
-  await service?.close();
-});
+const env = setUp();
 
 const storageKey = 'kustomer-chat:test-public-key';
 
@@ -22,8 +12,8 @@ async function waitFor(page, fn, arg) {
 }
 
 test('a logIn and a logOut in one tab reach the other tab within a second', async () => {
-  const context = await browser.newContext();
-  const url = site.page();
+  const context = await env.browser.newContext();
+  const url = env.site.page();
   const a = await openPage(context, url);
   const b = await openPage(context, url);
   await recordEvents(b);
@@ -48,14 +38,14 @@ for (const [why, stored] of [
   ['wrong types', JSON.stringify({ v: 1, deviceId: 42, identity: 'me', sessionToken: [] })],
 ]) {
   test(`stored state with ${why} is replaced by a fresh anonymous identity with a warning`, async () => {
-    const context = await browser.newContext();
+    const context = await env.browser.newContext();
     await context.addInitScript(([key, stored]) => {
       if (!sessionStorage.getItem('seeded')) {
         localStorage.setItem(key, stored);
         sessionStorage.setItem('seeded', '1');
       }
     }, [storageKey, stored]);
-    const page = await openPage(context, site.page());
+    const page = await openPage(context, env.site.page());
     const identity = await value(page, 'getIdentity');
     assert.equal(identity.verified, false);
     assert.match(identity.trackingId, /^[0-9a-f-]{36}$/);
@@ -71,9 +61,9 @@ for (const [why, script] of [
   ['throwing on write', () => { Storage.prototype.setItem = () => { throw new DOMException('full', 'QuotaExceededError'); }; }],
 ]) {
   test(`with localStorage ${why}, the SDK keeps its state in memory and works`, async () => {
-    const context = await browser.newContext();
+    const context = await env.browser.newContext();
     await context.addInitScript(script);
-    const page = await openPage(context, site.page());
+    const page = await openPage(context, env.site.page());
     const identity = await value(page, 'logIn', await signToken({ email: 'memory@example.com' }));
     assert.equal(identity.verified, true);
     assert.equal(await value(page, 'isLoggedIn', 'email', 'memory@example.com'), true);
@@ -88,12 +78,12 @@ for (const [why, script] of [
 }
 
 test('the service stopped mid-session: NETWORK_ERROR, state intact, and working again once back', async () => {
-  const context = await browser.newContext();
-  const page = await openPage(context, site.page());
+  const context = await env.browser.newContext();
+  const page = await openPage(context, env.site.page());
   const identity = await value(page, 'logIn', await signToken({ email: 'offline@example.com' }));
   const conversation = await value(page, 'createConversation', { message: 'before the outage' });
 
-  await service.stop();
+  await env.service.stop();
   try {
     assert.equal((await call(page, 'logIn', await signToken({ email: 'other@example.com' }))).code, 'NETWORK_ERROR');
     assert.equal((await call(page, 'sendMessage', conversation.id, 'lost?')).code, 'NETWORK_ERROR');
@@ -101,7 +91,7 @@ test('the service stopped mid-session: NETWORK_ERROR, state intact, and working 
     assert.deepEqual(await value(page, 'getIdentity'), identity);
     assert.equal(await value(page, 'isLoggedIn', 'email', 'offline@example.com'), true);
   } finally {
-    await service.start();
+    await env.service.start();
   }
   const message = await value(page, 'sendMessage', conversation.id, 'after the outage');
   assert.equal(message.body, 'after the outage');
@@ -111,27 +101,27 @@ test('the service stopped mid-session: NETWORK_ERROR, state intact, and working 
 });
 
 test('logOut clears the device even when the service is down', async () => {
-  const context = await browser.newContext();
-  const page = await openPage(context, site.page());
+  const context = await env.browser.newContext();
+  const page = await openPage(context, env.site.page());
   await value(page, 'logIn', await signToken({ email: 'offline-logout@example.com' }));
-  await service.stop();
+  await env.service.stop();
   try {
     await value(page, 'logOut');
     assert.equal(await value(page, 'isLoggedIn', 'email', 'offline-logout@example.com'), false);
   } finally {
-    await service.start();
+    await env.service.start();
   }
   await context.close();
 });
 
 test('an agent reply reaches onMessageReceived within a second', async () => {
-  const context = await browser.newContext();
-  const page = await openPage(context, site.page());
+  const context = await env.browser.newContext();
+  const page = await openPage(context, env.site.page());
   await recordEvents(page);
   const conversation = await value(page, 'createConversation', { message: 'anyone there?' });
   await new Promise((r) => setTimeout(r, 200)); // let the event poller start its long poll
   const sent = Date.now();
-  const reply = await service.agentReply(conversation.id, 'Hi, how can I help?');
+  const reply = await env.service.agentReply(conversation.id, 'Hi, how can I help?');
   await page.waitForFunction(() => window.__events.some((e) => e.event === 'onMessageReceived'), null, { timeout: 1000, polling: 10 });
   assert.ok(Date.now() - sent < 1000);
   const received = (await events(page)).filter((e) => e.event === 'onMessageReceived').map((e) => e.payload);
