@@ -14,25 +14,14 @@ func (s *server) agentConversations(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *server) agentReply(w http.ResponseWriter, r *http.Request) {
-	id, ok := conversationID(w, r)
-	if !ok {
-		return
+	if id, body, ok := messageRequest(w, r); ok {
+		s.storeAgentReply(w, r, id, body)
 	}
-	var req struct {
-		Body string `json:"body"`
-	}
-	if !decode(w, r, &req) {
-		return
-	}
-	s.storeAgentReply(w, r, id, req.Body)
 }
 
-// storeAgentReply is shared by the agent API and the demo's simulated agent.
+// storeAgentReply is shared by the agent API and the demo's simulated agent; body is
+// already validated.
 func (s *server) storeAgentReply(w http.ResponseWriter, r *http.Request, conversationID, body string) {
-	body, ok := text(w, "body", body)
-	if !ok {
-		return
-	}
 	msg, err := s.store.AgentReply(r.Context(), conversationID, body, s.now())
 	if err != nil {
 		s.storeError(w, r, err)

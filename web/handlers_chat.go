@@ -60,18 +60,24 @@ func (s *server) listMessages(w http.ResponseWriter, r *http.Request, sess store
 	writeJSON(w, http.StatusOK, map[string]any{"messages": messagesOf(msgs)})
 }
 
-func (s *server) sendMessage(w http.ResponseWriter, r *http.Request, sess store.Session) {
-	id, ok := conversationID(w, r)
-	if !ok {
-		return
+// messageRequest reads the conversation id and the {"body"} of a request that posts a
+// message, customer's or agent's.
+func messageRequest(w http.ResponseWriter, r *http.Request) (id, body string, ok bool) {
+	if id, ok = conversationID(w, r); !ok {
+		return "", "", false
 	}
 	var req struct {
 		Body string `json:"body"`
 	}
 	if !decode(w, r, &req) {
-		return
+		return "", "", false
 	}
-	body, ok := text(w, "body", req.Body)
+	body, ok = text(w, "body", req.Body)
+	return id, body, ok
+}
+
+func (s *server) sendMessage(w http.ResponseWriter, r *http.Request, sess store.Session) {
+	id, body, ok := messageRequest(w, r)
 	if !ok {
 		return
 	}

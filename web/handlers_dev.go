@@ -48,5 +48,7 @@ func (s *server) devAgentReply(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, codeNotFound, "no such conversation")
 		return
 	}
-	s.storeAgentReply(w, r, req.ConversationID, req.Body)
+	if body, ok := text(w, "body", req.Body); ok {
+		s.storeAgentReply(w, r, req.ConversationID, body)
+	}
 }
