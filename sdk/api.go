@@ -24,6 +24,19 @@ func (c *Client) sendTimeout(sc *scope, method, path, session string, body []byt
 	if session != "" {
 		req.Header["Authorization"] = "Bearer " + session
 	}
+	return c.sendRequest(sc, req, timeout)
+}
+
+// sendLogIn posts a logIn as a CORS-simple request: a text/plain body that carries
+// the API key, and no header of ours. Browsers send it without a preflight, so a
+// logIn costs one round trip, the first on a page too.
+func (c *Client) sendLogIn(body []byte) (Response, *Error) {
+	req := Request{Method: "POST", URL: c.base + "/v1/identities/login", Body: body,
+		Header: map[string]string{"Content-Type": "text/plain;charset=UTF-8"}}
+	return c.sendRequest(c.scope, req, c.timeout)
+}
+
+func (c *Client) sendRequest(sc *scope, req Request, timeout time.Duration) (Response, *Error) {
 	sc = sc.child()
 	defer sc.cancel()
 	timer := time.AfterFunc(timeout, sc.cancel)

@@ -198,15 +198,16 @@ func (s *fakeService) Do(cancel <-chan struct{}, req Request) (Response, error) 
 	if err != nil {
 		return fail(400, "INVALID_ARGUMENT")
 	}
+	route := req.Method + " " + u.EscapedPath()
+	if route == "POST /v1/identities/login" { // a CORS-simple request: the API key is in the body
+		return s.login(req)
+	}
 	if req.Header["X-Kustomer-Api-Key"] != testAPIKey {
 		return fail(401, "TOKEN_REJECTED")
 	}
-	route := req.Method + " " + u.EscapedPath()
 	switch route {
 	case "POST /v1/identities/anonymous":
 		return s.anonymous(req)
-	case "POST /v1/identities/login":
-		return s.login(req)
 	case "POST /v1/identities/logout":
 		s.mu.Lock()
 		if sess := s.sessions[bearer(req)]; sess != nil {
@@ -327,12 +328,16 @@ func (s *fakeService) anonymous(req Request) (Response, error) {
 
 func (s *fakeService) login(req Request) (Response, error) {
 	var body struct {
+		APIKey        string `json:"apiKey"`
 		JWT           string `json:"jwt"`
 		TrackingID    string `json:"trackingId"`
 		TrackingToken string `json:"trackingToken"`
 	}
 	if json.Unmarshal(req.Body, &body) != nil || body.JWT == "" || body.TrackingID == "" {
 		return fail(400, "INVALID_ARGUMENT")
+	}
+	if body.APIKey != testAPIKey || len(req.Header) != 1 || req.Header["Content-Type"] != "text/plain;charset=UTF-8" {
+		return fail(401, "TOKEN_REJECTED") // the SDK must send logIn CORS-simple
 	}
 	parts := strings.Split(body.JWT, ".")
 	if len(parts) != 3 {

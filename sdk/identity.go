@@ -43,12 +43,13 @@ func (c *Client) logIn(jwt string) (*Identity, *Error) {
 	}
 
 	var body jsonObject
+	body.str("apiKey", c.apiKey)
 	body.str("jwt", jwt)
 	body.str("trackingId", prev.deviceID)
 	if !prev.identity.Verified {
 		body.optStr("trackingToken", prev.session) // the anonymous customer's proof, if it exists
 	}
-	resp, e := c.send(c.scope, "POST", "/v1/identities/login", prev.session, body.end())
+	resp, e := c.sendLogIn(body.end())
 	if e != nil {
 		return nil, e
 	}

@@ -34,13 +34,25 @@ func (s *server) createAnonymous(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusCreated, map[string]any{"identity": identityOf(id), "sessionToken": token})
 }
 
+// login takes the API key from X-Kustomer-Api-Key or from the body's apiKey. The SDK
+// sends the body as text/plain with no header of its own, a CORS-simple request that
+// browsers send without a preflight: a logIn costs one round trip.
 func (s *server) login(w http.ResponseWriter, r *http.Request) {
 	var req struct {
+		APIKey        string `json:"apiKey"`
 		JWT           string `json:"jwt"`
 		TrackingID    string `json:"trackingId"`
 		TrackingToken string `json:"trackingToken"`
 	}
 	if !decode(w, r, &req) {
+		return
+	}
+	key := r.Header.Get("X-Kustomer-Api-Key")
+	if key == "" {
+		key = req.APIKey
+	}
+	if !equalSecret(key, s.apiKey) {
+		writeError(w, http.StatusUnauthorized, codeTokenRejected, "missing or unknown API key")
 		return
 	}
 	if req.JWT == "" {

@@ -253,3 +253,20 @@ func TestLoginTokenErrors(t *testing.T) {
 	e.loginResp(expired, "d9", anon.SessionToken).expectError(401, codeTokenExpired)
 	e.conversations(anon.SessionToken)
 }
+
+// The SDK sends logIn as a CORS-simple request: the API key in a text/plain body.
+func TestLoginTakesTheAPIKeyFromATextPlainBody(t *testing.T) {
+	e := newEnv(t)
+	body := func(apiKey string) string {
+		return `{"apiKey":"` + apiKey + `","jwt":"` + e.jwt("ann@example.com", "") + `","trackingId":"device-1"}`
+	}
+	simple := map[string]string{"Content-Type": "text/plain;charset=UTF-8"}
+	ok := decodeAs[identityResp](e.do(req{Method: "POST", Path: "/v1/identities/login", Body: body(testAPIKey), Header: simple}).expect(200))
+	if !ok.Identity.Verified || ok.SessionToken == "" {
+		t.Fatalf("login = %+v", ok)
+	}
+	e.do(req{Method: "POST", Path: "/v1/identities/login", Body: body("pk_wrong"), Header: simple}).expectError(401, "TOKEN_REJECTED")
+	e.do(req{Method: "POST", Path: "/v1/identities/login", Body: body(""), Header: simple}).expectError(401, "TOKEN_REJECTED")
+	// A header, when present, is the key that counts.
+	e.do(req{Method: "POST", Path: "/v1/identities/login", Body: body(testAPIKey), APIKey: "pk_wrong"}).expectError(401, "TOKEN_REJECTED")
+}

@@ -36,6 +36,17 @@ describe('logIn', () => {
     await context.close();
   });
 
+  test('costs one round trip: no CORS preflight, even the first time on a page', async () => {
+    const { context, page } = await device();
+    const cdp = await context.newCDPSession(page);
+    await cdp.send('Network.enable');
+    const sent = [];
+    cdp.on('Network.requestWillBeSent', (e) => sent.push(`${e.request.method} ${new URL(e.request.url).pathname}`));
+    await value(page, 'logIn', await signToken({ email: 'one-trip@example.com' }));
+    assert.deepEqual(sent.filter((r) => r.includes('/identities/')), ['POST /v1/identities/login']);
+    await context.close();
+  });
+
   test('rejects a non-string or empty token with INVALID_ARGUMENT', async () => {
     const { context, page } = await device();
     for (const bad of [undefined, null, 42, '', { jwt: 'x' }]) {
