@@ -123,7 +123,9 @@ export function formatTable(results) {
     const fmt = b.unit === 'B' || b.unit === '/s' ? int : (x) => dec(x, 2);
     const figure = b.figure === null ? 'missing' : `${fmt(b.figure)} ${b.unit}`;
     const limit = b.limit === null ? '?' : `${fmt(b.limit)} ${b.unit}`;
-    out.push(`  ${b.status.padEnd(8)}${b.name.padEnd(52)}${figure.padStart(14)} ${b.op} ${limit}`);
+    // A smoke run's figures come from a handful of samples: no verdict on them.
+    const status = meta.mode === 'smoke' ? '-' : b.status;
+    out.push(`  ${status.padEnd(8)}${b.name.padEnd(52)}${figure.padStart(14)} ${b.op} ${limit}`);
   }
   if (results.missing.length) {
     out.push('');
