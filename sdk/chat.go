@@ -124,23 +124,7 @@ func (c *Client) getConversations() ([]Conversation, *Error) {
 	if c.st.session == "" {
 		return []Conversation{}, nil
 	}
-	resp, e := c.send(c.scope, "GET", "/v1/conversations", c.st.session, nil)
-	if e != nil {
-		return nil, e
-	}
-	if !ok2xx(resp.Status) {
-		return nil, chatError(resp)
-	}
-	var list []Conversation
-	if e := decodeBody(resp.Body, func(key string, v *fastjson.Value) bool {
-		return key != "conversations" || readList(v, &list)
-	}); e != nil {
-		return nil, e
-	}
-	if list == nil {
-		list = []Conversation{}
-	}
-	return list, nil
+	return getList[Conversation](c, "/v1/conversations", "conversations")
 }
 
 func (c *Client) getMessages(conversationID string) ([]Message, *Error) {
@@ -148,6 +132,12 @@ func (c *Client) getMessages(conversationID string) ([]Message, *Error) {
 	if e != nil {
 		return nil, e
 	}
+	return getList[Message](c, path, "messages")
+}
+
+// getList GETs path and returns the list the answer holds under field: empty, not
+// nil, when there is none.
+func getList[T any, P reader[T]](c *Client, path, field string) ([]T, *Error) {
 	resp, e := c.send(c.scope, "GET", path, c.st.session, nil)
 	if e != nil {
 		return nil, e
@@ -155,14 +145,14 @@ func (c *Client) getMessages(conversationID string) ([]Message, *Error) {
 	if !ok2xx(resp.Status) {
 		return nil, chatError(resp)
 	}
-	var list []Message
+	var list []T
 	if e := decodeBody(resp.Body, func(key string, v *fastjson.Value) bool {
-		return key != "messages" || readList(v, &list)
+		return key != field || readList[T, P](v, &list)
 	}); e != nil {
 		return nil, e
 	}
 	if list == nil {
-		list = []Message{}
+		list = []T{}
 	}
 	return list, nil
 }
