@@ -145,6 +145,8 @@ func chatError(resp Response) *Error {
 		return newError(CodeNotFound, "conversation not found")
 	case 400, 413:
 		return newError(CodeInvalidArgument, "the chat service refused the request as invalid")
+	case 409:
+		return newError(CodeInvalidArgument, "the chat service refused the request: its id is already used")
 	}
 	return statusError(resp.Status)
 }

@@ -51,8 +51,11 @@ func (c *Client) createConversation(message string) (*Conversation, *Error) {
 	if e := c.ensureSession(); e != nil {
 		return nil, e
 	}
+	// Ids made here make the request safe to repeat: the service stores it once.
 	var body jsonObject
+	body.str("id", c.newUUID())
 	body.str("message", message)
+	body.str("messageId", c.newUUID())
 	resp, e := c.send(c.scope, "POST", "/v1/conversations", c.st.session, body.end())
 	if e != nil {
 		return nil, e
@@ -99,6 +102,7 @@ func (c *Client) sendMessage(conversationID, text string) (*Message, *Error) {
 		return nil, e
 	}
 	var body jsonObject
+	body.str("id", c.newUUID())
 	body.str("body", text)
 	resp, e := c.send(c.scope, "POST", path, c.st.session, body.end())
 	if e != nil {

@@ -226,3 +226,44 @@ func TestRequestTimeoutBoundsACall(t *testing.T) {
 	}
 	must(t, c.IsLoggedIn("email", "x"))
 }
+
+// isUUIDv4 tells whether s is a lower-case UUID of version 4, variant 10.
+func isUUIDv4(s string) bool {
+	return isUUID(s) && s == strings.ToLower(s) && s[14] == '4' && strings.ContainsRune("89ab", rune(s[19]))
+}
+
+func TestSendsCarryClientMadeIDs(t *testing.T) {
+	e := newEnv(t)
+	conv := must(t, e.c.CreateConversation("hello"))
+	msg := must(t, e.c.SendMessage(conv.ID, "more"))
+	creates := e.svc.requests("/v1/conversations")
+	var create map[string]string
+	if err := json.Unmarshal(creates[0].Body, &create); err != nil || len(create) != 3 {
+		t.Fatalf("create body %s", creates[0].Body)
+	}
+	if !isUUIDv4(create["id"]) || !isUUIDv4(create["messageId"]) || create["id"] == create["messageId"] || create["message"] != "hello" {
+		t.Fatalf("create body %v", create)
+	}
+	if conv.ID != create["id"] {
+		t.Fatalf("conversation %q, made %q", conv.ID, create["id"])
+	}
+	sends := e.svc.requests("/v1/conversations/" + conv.ID + "/messages")
+	var send map[string]string
+	if err := json.Unmarshal(sends[0].Body, &send); err != nil || len(send) != 2 || !isUUIDv4(send["id"]) || send["body"] != "more" {
+		t.Fatalf("send body %s", sends[0].Body)
+	}
+	if msg.ID != send["id"] {
+		t.Fatalf("message %q, made %q", msg.ID, send["id"])
+	}
+	if send["id"] == create["messageId"] || send["id"] == create["id"] {
+		t.Fatal("ids repeat")
+	}
+}
+
+func TestConflictIsInvalidArgument(t *testing.T) {
+	e := newEnv(t)
+	conv := must(t, e.c.CreateConversation("hello"))
+	e.svc.setHook(status(409, `{"error":{"code":"CONFLICT","message":"id used"}}`))
+	mustFail(t, e.c.SendMessage(conv.ID, "again"), CodeInvalidArgument)
+	mustFail(t, e.c.CreateConversation("new"), CodeInvalidArgument)
+}

@@ -14,6 +14,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/google/uuid"
 )
 
 const (
@@ -188,6 +190,12 @@ func (s *fakeService) Do(cancel <-chan struct{}, req Request) (Response, error) 
 			return resp, err
 		}
 	}
+	return s.serve(cancel, req)
+}
+
+// serve answers req as the service does, without recording it or asking the hook: a
+// hook calls it to let the service store a request whose answer it then loses.
+func (s *fakeService) serve(cancel <-chan struct{}, req Request) (Response, error) {
 	if isClosed(cancel) {
 		return Response{}, context.Canceled
 	}
@@ -231,18 +239,48 @@ func (s *fakeService) Do(cancel <-chan struct{}, req Request) (Response, error) 
 		return reply(200, map[string]any{"conversations": s.conversationsOf(sess.customerID)})
 	case route == "POST /v1/conversations":
 		var body struct {
-			Message string `json:"message"`
+			ID        string `json:"id"`
+			Message   string `json:"message"`
+			MessageID string `json:"messageId"`
 		}
 		if json.Unmarshal(req.Body, &body) != nil || strings.TrimSpace(body.Message) == "" {
 			return fail(400, "INVALID_ARGUMENT")
 		}
+		convID, ok1 := canonicalID(body.ID)
+		msgID, ok2 := canonicalID(body.MessageID)
+		if !ok1 || !ok2 {
+			return fail(400, "INVALID_ARGUMENT")
+		}
 		s.mu.Lock()
-		conv := &fConv{id: s.newID("conv"), customerID: sess.customerID, createdAt: s.now()}
+		defer s.mu.Unlock()
+		if conv := s.convs[convID]; conv != nil { // a repeat
+			if conv.customerID != sess.customerID {
+				return fail(409, "CONFLICT")
+			}
+			first := s.messageByID(msgID)
+			if first == nil {
+				for _, m := range s.msgs {
+					if m.ConversationID == convID {
+						first = m
+						break
+					}
+				}
+			}
+			if first.ConversationID != convID {
+				return fail(409, "CONFLICT")
+			}
+			return reply(200, map[string]any{"conversation": s.convJSON(conv), "message": first.Message})
+		}
+		if s.messageByID(msgID) != nil {
+			return fail(409, "CONFLICT")
+		}
+		if convID == "" {
+			convID = s.newID("conv")
+		}
+		conv := &fConv{id: convID, customerID: sess.customerID, createdAt: s.now()}
 		s.convs[conv.id] = conv
-		m := s.addMessage(conv, body.Message, "customer", sess.token)
-		out := map[string]any{"conversation": s.convJSON(conv), "message": m}
-		s.mu.Unlock()
-		return reply(201, out)
+		m := s.addMessage(conv, msgID, body.Message, "customer", sess.token)
+		return reply(201, map[string]any{"conversation": s.convJSON(conv), "message": m})
 	case len(parts) == 3 && parts[0] == "conversations":
 		id, _ := url.PathUnescape(parts[1])
 		s.mu.Lock()
@@ -262,12 +300,23 @@ func (s *fakeService) Do(cancel <-chan struct{}, req Request) (Response, error) 
 			return reply(200, map[string]any{"messages": out})
 		case "POST messages":
 			var body struct {
+				ID   string `json:"id"`
 				Body string `json:"body"`
 			}
 			if json.Unmarshal(req.Body, &body) != nil || strings.TrimSpace(body.Body) == "" {
 				return fail(400, "INVALID_ARGUMENT")
 			}
-			return reply(201, map[string]any{"message": s.addMessage(conv, body.Body, "customer", sess.token)})
+			msgID, ok := canonicalID(body.ID)
+			if !ok {
+				return fail(400, "INVALID_ARGUMENT")
+			}
+			if m := s.messageByID(msgID); m != nil {
+				if m.ConversationID != id || m.customerID != sess.customerID {
+					return fail(409, "CONFLICT")
+				}
+				return reply(200, map[string]any{"message": m.Message})
+			}
+			return reply(201, map[string]any{"message": s.addMessage(conv, msgID, body.Body, "customer", sess.token)})
 		case "POST read":
 			if len(s.msgs) > 0 {
 				conv.readSeq = s.msgs[len(s.msgs)-1].Seq
@@ -434,9 +483,33 @@ func (s *fakeService) convJSON(c *fConv) map[string]any {
 		"preview": c.preview, "unread": s.unread(c)}
 }
 
-// addMessage stores a message and wakes the long polls. s.mu held.
-func (s *fakeService) addMessage(conv *fConv, body, author, session string) Message {
-	m := &fMsg{Message: Message{ID: s.newID("msg"), ConversationID: conv.id, Body: body, Author: author,
+// canonicalID reads a client-made id as the service does: absent is "", a UUID in
+// any spelling google/uuid accepts is its lower-case form, anything else is refused.
+func canonicalID(s string) (string, bool) {
+	if s == "" {
+		return "", true
+	}
+	u, err := uuid.Parse(s)
+	return u.String(), err == nil
+}
+
+// messageByID is the stored message with id, nil for none (or id ""). s.mu held.
+func (s *fakeService) messageByID(id string) *fMsg {
+	for _, m := range s.msgs {
+		if id != "" && m.ID == id {
+			return m
+		}
+	}
+	return nil
+}
+
+// addMessage stores a message, with id or else one of the service's own, and wakes
+// the long polls. s.mu held.
+func (s *fakeService) addMessage(conv *fConv, id, body, author, session string) Message {
+	if id == "" {
+		id = s.newID("msg")
+	}
+	m := &fMsg{Message: Message{ID: id, ConversationID: conv.id, Body: body, Author: author,
 		CreatedAt: s.now(), Seq: int64(len(s.msgs) + 1)}, customerID: conv.customerID, session: session}
 	s.msgs = append(s.msgs, m)
 	conv.lastMessageAt, conv.preview = m.CreatedAt, body
@@ -454,7 +527,7 @@ func (s *fakeService) agentReply(t *testing.T, convID, body string) Message {
 	if conv == nil {
 		t.Fatalf("no conversation %q", convID)
 	}
-	return s.addMessage(conv, body, "agent", "")
+	return s.addMessage(conv, "", body, "agent", "")
 }
 
 func (s *fakeService) events(cancel <-chan struct{}, sess *fSession, q url.Values) (Response, error) {

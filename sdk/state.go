@@ -70,7 +70,7 @@ func (s state) coherent() bool {
 
 // freshState is a new anonymous device: a new device id, no customer yet.
 func (c *Client) freshState() state {
-	id := c.newDeviceID()
+	id := c.newUUID()
 	now := timestamp(c.now())
 	return state{deviceID: id, identity: Identity{TrackingID: id, CreatedAt: now, UpdatedAt: now}}
 }

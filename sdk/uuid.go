@@ -1,9 +1,9 @@
 package sdk
 
-// newDeviceID returns a random UUID v4 (RFC 9562) made from the Client's random
-// source. A source that fails is a broken platform: the panic settles the call with
-// INTERNAL.
-func (c *Client) newDeviceID() string {
+// newUUID returns a random UUID v4 (RFC 9562) made from the Client's random source:
+// the device id, and the ids the device gives its conversations and messages. A
+// source that fails is a broken platform: the panic settles the call with INTERNAL.
+func (c *Client) newUUID() string {
 	var b [16]byte
 	if err := c.random(b[:]); err != nil {
 		panic(err)
