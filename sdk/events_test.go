@@ -199,3 +199,19 @@ func TestReloadBeforeFirstLoadOnlyLoads(t *testing.T) {
 		t.Fatal("not loaded")
 	}
 }
+
+func TestMessagesCarryTheAgentsName(t *testing.T) {
+	e := newEnv(t)
+	conv := must(t, e.c.CreateConversation("hello"))
+	e.rec.waitFor(t, isUnread(0))
+	e.svc.agentReplyAs(t, conv.ID, "Dana", "I can help")
+	e.svc.agentReply(t, conv.ID, "unsigned")
+	ev := e.rec.waitFor(t, isMessage("I can help"))
+	if m := ev.payload.(*Message); m.AuthorName != "Dana" || m.Author != "agent" {
+		t.Fatalf("onMessageReceived %+v", m)
+	}
+	msgs := must(t, e.c.GetMessages(conv.ID))
+	if len(msgs) != 3 || msgs[0].AuthorName != "" || msgs[1].AuthorName != "Dana" || msgs[2].AuthorName != "" {
+		t.Fatalf("messages %+v", msgs)
+	}
+}

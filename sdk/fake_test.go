@@ -269,7 +269,7 @@ func (s *fakeService) serve(cancel <-chan struct{}, req Request) (Response, erro
 			if first.ConversationID != convID {
 				return fail(409, "CONFLICT")
 			}
-			return reply(200, map[string]any{"conversation": s.convJSON(conv), "message": first.Message})
+			return reply(200, map[string]any{"conversation": s.convJSON(conv), "message": msgJSON(first.Message)})
 		}
 		if s.messageByID(msgID) != nil {
 			return fail(409, "CONFLICT")
@@ -279,8 +279,8 @@ func (s *fakeService) serve(cancel <-chan struct{}, req Request) (Response, erro
 		}
 		conv := &fConv{id: convID, customerID: sess.customerID, createdAt: s.now()}
 		s.convs[conv.id] = conv
-		m := s.addMessage(conv, msgID, body.Message, "customer", sess.token)
-		return reply(201, map[string]any{"conversation": s.convJSON(conv), "message": m})
+		m := s.addMessage(conv, msgID, "", body.Message, sess.token)
+		return reply(201, map[string]any{"conversation": s.convJSON(conv), "message": msgJSON(m)})
 	case len(parts) == 3 && parts[0] == "conversations":
 		id, _ := url.PathUnescape(parts[1])
 		s.mu.Lock()
@@ -291,10 +291,10 @@ func (s *fakeService) serve(cancel <-chan struct{}, req Request) (Response, erro
 		}
 		switch req.Method + " " + parts[2] {
 		case "GET messages":
-			out := []Message{}
+			out := []any{}
 			for _, m := range s.msgs {
 				if m.ConversationID == id {
-					out = append(out, m.Message)
+					out = append(out, msgJSON(m.Message))
 				}
 			}
 			return reply(200, map[string]any{"messages": out})
@@ -314,9 +314,9 @@ func (s *fakeService) serve(cancel <-chan struct{}, req Request) (Response, erro
 				if m.ConversationID != id || m.customerID != sess.customerID {
 					return fail(409, "CONFLICT")
 				}
-				return reply(200, map[string]any{"message": m.Message})
+				return reply(200, map[string]any{"message": msgJSON(m.Message)})
 			}
-			return reply(201, map[string]any{"message": s.addMessage(conv, msgID, body.Body, "customer", sess.token)})
+			return reply(201, map[string]any{"message": msgJSON(s.addMessage(conv, msgID, "", body.Body, sess.token))})
 		case "POST read":
 			if len(s.msgs) > 0 {
 				conv.readSeq = s.msgs[len(s.msgs)-1].Seq
@@ -504,12 +504,16 @@ func (s *fakeService) messageByID(id string) *fMsg {
 }
 
 // addMessage stores a message, with id or else one of the service's own, and wakes
-// the long polls. s.mu held.
-func (s *fakeService) addMessage(conv *fConv, id, body, author, session string) Message {
+// the long polls: an agent's when session is "", else the customer's. s.mu held.
+func (s *fakeService) addMessage(conv *fConv, id, agentName, body, session string) Message {
 	if id == "" {
 		id = s.newID("msg")
 	}
-	m := &fMsg{Message: Message{ID: id, ConversationID: conv.id, Body: body, Author: author,
+	author := "customer"
+	if session == "" {
+		author = "agent"
+	}
+	m := &fMsg{Message: Message{ID: id, ConversationID: conv.id, Body: body, Author: author, AuthorName: agentName,
 		CreatedAt: s.now(), Seq: int64(len(s.msgs) + 1)}, customerID: conv.customerID, session: session}
 	s.msgs = append(s.msgs, m)
 	conv.lastMessageAt, conv.preview = m.CreatedAt, body
@@ -518,8 +522,24 @@ func (s *fakeService) addMessage(conv *fConv, id, body, author, session string) 
 	return m.Message
 }
 
-// agentReply stores an agent's reply, as the agent API does.
+// msgJSON is m as the service writes it: authorName null for the customer's.
+func msgJSON(m Message) map[string]any {
+	var name any
+	if m.AuthorName != "" {
+		name = m.AuthorName
+	}
+	return map[string]any{"id": m.ID, "conversationId": m.ConversationID, "body": m.Body, "author": m.Author,
+		"authorName": name, "createdAt": m.CreatedAt, "seq": m.Seq}
+}
+
+// agentReply stores an agent's reply without a display name, as the agent API does.
 func (s *fakeService) agentReply(t *testing.T, convID, body string) Message {
+	t.Helper()
+	return s.agentReplyAs(t, convID, "", body)
+}
+
+// agentReplyAs stores an agent's reply signed with the agent's display name.
+func (s *fakeService) agentReplyAs(t *testing.T, convID, name, body string) Message {
 	t.Helper()
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -527,7 +547,7 @@ func (s *fakeService) agentReply(t *testing.T, convID, body string) Message {
 	if conv == nil {
 		t.Fatalf("no conversation %q", convID)
 	}
-	return s.addMessage(conv, "", body, "agent", "")
+	return s.addMessage(conv, "", name, body, "")
 }
 
 func (s *fakeService) events(cancel <-chan struct{}, sess *fSession, q url.Values) (Response, error) {
@@ -537,15 +557,16 @@ func (s *fakeService) events(cancel <-chan struct{}, sess *fSession, q url.Value
 	deadline := time.After(time.Duration(wait) * time.Second)
 	for {
 		s.mu.Lock()
-		var out []Message
-		var latest int64
+		out := []any{}
+		var latest, cursor int64
 		for _, m := range s.msgs {
 			if m.customerID != sess.customerID {
 				continue
 			}
 			latest = m.Seq
 			if hasAfter && m.Seq > after && m.session != sess.token {
-				out = append(out, m.Message)
+				out = append(out, msgJSON(m.Message))
+				cursor = m.Seq
 			}
 		}
 		unread := 0
@@ -557,12 +578,8 @@ func (s *fakeService) events(cancel <-chan struct{}, sess *fSession, q url.Value
 		changed := s.changed
 		s.mu.Unlock()
 		if len(out) > 0 || wait == 0 || !hasAfter {
-			cursor := latest
-			if len(out) > 0 {
-				cursor = out[len(out)-1].Seq
-			}
-			if out == nil {
-				out = []Message{}
+			if len(out) == 0 {
+				cursor = latest
 			}
 			return reply(200, map[string]any{"messages": out, "cursor": cursor, "unread": unread})
 		}

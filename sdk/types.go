@@ -24,12 +24,14 @@ type Conversation struct {
 	Unread        int    `json:"unread"`
 }
 
-// Message is one message of a conversation. Author is "customer" or "agent".
+// Message is one message of a conversation. Author is "customer" or "agent";
+// AuthorName is the agent's display name, empty (JSON null) for the customer's.
 type Message struct {
 	ID             string `json:"id"`
 	ConversationID string `json:"conversationId"`
 	Body           string `json:"body"`
 	Author         string `json:"author"`
+	AuthorName     string `json:"authorName"`
 	CreatedAt      string `json:"createdAt"`
 	Seq            int64  `json:"seq"`
 }

@@ -70,6 +70,8 @@ func (m *Message) read(key string, v *fastjson.Value) bool {
 		return readString(v, &m.Body)
 	case "author":
 		return readString(v, &m.Author)
+	case "authorName":
+		return readString(v, &m.AuthorName)
 	case "createdAt":
 		return readString(v, &m.CreatedAt)
 	case "seq":

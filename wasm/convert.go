@@ -55,6 +55,7 @@ func messageJS(m *sdk.Message) any {
 		"conversationId": m.ConversationID,
 		"body":           m.Body,
 		"author":         m.Author,
+		"authorName":     orNull(m.AuthorName),
 		"createdAt":      m.CreatedAt,
 	}
 }
