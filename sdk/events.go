@@ -63,9 +63,11 @@ func (c *Client) stopPoller() int {
 }
 
 // runPoller long-polls GET /v1/events: first without after, for the cursor, then with
-// after=cursor&wait. It emits onMessageReceived for each message and onUnread when
-// the total changes (the first answer counts as a change), and backs off 1 s to 30 s
-// on errors. It never touches the call queue or the state.
+// after=cursor&wait&unread=<the last total>, which the service answers at once when
+// the total differs: a markRead on any device then reaches every device. It emits
+// onMessageReceived for each message and onUnread when the total changes (the first
+// answer counts as a change), and backs off 1 s to 30 s on errors. It never touches
+// the call queue or the state.
 func (c *Client) runPoller(sc *scope, p *poller, session string) {
 	defer close(p.done)
 	defer func() { _ = recover() }()
@@ -75,7 +77,8 @@ func (c *Client) runPoller(sc *scope, p *poller, session string) {
 	for !sc.ended() {
 		path, timeout := "/v1/events", c.timeout
 		if haveCursor {
-			path += "?after=" + strconv.FormatInt(cursor, 10) + "&wait=" + strconv.Itoa(c.pollWait)
+			path += "?after=" + strconv.FormatInt(cursor, 10) + "&wait=" + strconv.Itoa(c.pollWait) +
+				"&unread=" + strconv.Itoa(p.unread)
 			timeout += time.Duration(c.pollWait) * time.Second
 		}
 		started := time.Now()

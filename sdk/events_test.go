@@ -215,3 +215,45 @@ func TestMessagesCarryTheAgentsName(t *testing.T) {
 		t.Fatalf("messages %+v", msgs)
 	}
 }
+
+// waitWithin waits for an event matching match and fails when it took longer than d.
+func waitWithin(t *testing.T, rec *recorder, d time.Duration, match func(recorded) bool) {
+	t.Helper()
+	start := time.Now()
+	rec.waitFor(t, match)
+	if took := time.Since(start); took > d {
+		t.Fatalf("the event took %v", took)
+	}
+}
+
+func TestMarkReadReachesOnUnreadAtOnceOnEveryDevice(t *testing.T) {
+	e := newEnv(t)
+	must(t, e.c.LogIn(e.emailToken("ann@example.com")))
+	conv := must(t, e.c.CreateConversation("hello"))
+	e.svc.agentReply(t, conv.ID, "one")
+	e.svc.agentReply(t, conv.ID, "two")
+	e.rec.waitFor(t, isUnread(2))
+
+	phoneRec := newRecorder()
+	phone := e.client(NewMemoryStorage(), e.svc, phoneRec, nil)
+	must(t, phone.LogIn(e.emailToken("ann@example.com")))
+	phoneRec.waitFor(t, isUnread(2))
+
+	e.rec.reset()
+	must(t, e.c.MarkRead(conv.ID))
+	waitWithin(t, e.rec, time.Second, isUnread(0))
+	waitWithin(t, phoneRec, time.Second, isUnread(0))
+	told := false
+	for _, r := range e.svc.requests("/v1/events") {
+		told = told || strings.HasSuffix(r.URL, "&wait=20&unread=2")
+	}
+	if !told {
+		t.Fatal("no poll told the service the total it saw")
+	}
+
+	e.svc.agentReply(t, conv.ID, "three")
+	e.rec.waitFor(t, isUnread(1))
+	phoneRec.waitFor(t, isUnread(1))
+	must(t, phone.MarkRead(conv.ID))
+	waitWithin(t, e.rec, time.Second, isUnread(0))
+}

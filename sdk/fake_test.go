@@ -321,6 +321,7 @@ func (s *fakeService) serve(cancel <-chan struct{}, req Request) (Response, erro
 			if len(s.msgs) > 0 {
 				conv.readSeq = s.msgs[len(s.msgs)-1].Seq
 			}
+			s.notify() // the unread total may have changed, on every device
 			return reply(204, nil)
 		}
 	case route == "GET /v1/events":
@@ -517,9 +518,14 @@ func (s *fakeService) addMessage(conv *fConv, id, agentName, body, session strin
 		CreatedAt: s.now(), Seq: int64(len(s.msgs) + 1)}, customerID: conv.customerID, session: session}
 	s.msgs = append(s.msgs, m)
 	conv.lastMessageAt, conv.preview = m.CreatedAt, body
+	s.notify()
+	return m.Message
+}
+
+// notify wakes the long polls. s.mu held.
+func (s *fakeService) notify() {
 	close(s.changed)
 	s.changed = make(chan struct{})
-	return m.Message
 }
 
 // msgJSON is m as the service writes it: authorName null for the customer's.
@@ -554,6 +560,14 @@ func (s *fakeService) events(cancel <-chan struct{}, sess *fSession, q url.Value
 	_, hasAfter := q["after"]
 	after, _ := strconv.ParseInt(q.Get("after"), 10, 64)
 	wait, _ := strconv.Atoi(q.Get("wait"))
+	seen := -1 // the total the client last saw; -1: not told
+	if v, has := q["unread"]; has {
+		n, err := strconv.Atoi(v[0])
+		if err != nil || n < 0 {
+			return fail(400, "INVALID_ARGUMENT")
+		}
+		seen = n
+	}
 	deadline := time.After(time.Duration(wait) * time.Second)
 	for {
 		s.mu.Lock()
@@ -577,7 +591,7 @@ func (s *fakeService) events(cancel <-chan struct{}, sess *fSession, q url.Value
 		}
 		changed := s.changed
 		s.mu.Unlock()
-		if len(out) > 0 || wait == 0 || !hasAfter {
+		if len(out) > 0 || wait == 0 || !hasAfter || seen >= 0 && unread != seen {
 			if len(out) == 0 {
 				cursor = latest
 			}
