@@ -159,7 +159,59 @@ func TestEventsImmediateAnswers(t *testing.T) {
 	if d := time.Since(start); d > 2*time.Second {
 		t.Fatalf("immediate answers took %v", d)
 	}
-	for _, q := range []string{"?after=-1", "?after=x", "?after=1&wait=-1", "?after=1&wait=soon"} {
+	for _, q := range []string{"?after=-1", "?after=x", "?after=1&wait=-1", "?after=1&wait=soon",
+		"?after=1&unread=-1", "?after=1&unread=x", "?after=1&unread=", "?unread=1.5", "?wait=soon"} {
 		e.sdk("GET", "/v1/events"+q, s, nil).expectError(400, codeInvalidArgument)
+	}
+}
+
+// A markRead on one device reaches the unread badge of another at once,
+// though no message comes with it.
+func TestMarkReadAnswersLongPollThatSawAnotherUnread(t *testing.T) {
+	e := newEnv(t)
+	phone := e.login(e.jwt("ann@example.com", ""), "phone", "").SessionToken
+	laptop := e.login(e.jwt("ann@example.com", ""), "laptop", "").SessionToken
+	c := e.createConversation(phone, "help").Conversation
+	e.agentReply(c.ID, "hello")
+	seen := e.events(laptop, "")
+	if seen.Unread != 1 {
+		t.Fatalf("unread %d, want 1", seen.Unread)
+	}
+	query := "?after=" + itoa(seen.Cursor) + "&wait=20&unread="
+
+	// A total the client has not seen answers at once.
+	start := time.Now()
+	if ev := e.events(laptop, query+"0"); ev.Unread != 1 || len(ev.Messages) != 0 || ev.Cursor != seen.Cursor {
+		t.Fatalf("events with a stale unread = %+v", ev)
+	}
+	if d := time.Since(start); d > time.Second {
+		t.Fatalf("a stale unread answered after %v", d)
+	}
+
+	answer := e.poll(context.Background(), laptop, query+"1")
+	e.waitSubscribed(1)
+	start = time.Now()
+	e.sdk("POST", "/v1/conversations/"+c.ID+"/read", phone, nil).expect(204)
+	var r response
+	select {
+	case r = <-answer:
+	case <-time.After(3 * time.Second):
+		t.Fatal("markRead on another device did not answer the long poll")
+	}
+	if d := time.Since(start); d > time.Second {
+		t.Fatalf("answered %v after markRead", d)
+	}
+	if ev := decodeAs[eventsJSON](r.expect(200)); ev.Unread != 0 || len(ev.Messages) != 0 || ev.Cursor != seen.Cursor {
+		t.Fatalf("events after markRead = %+v, want unread 0 and no messages", ev)
+	}
+
+	// The total the client shows is no news: the poll waits as before.
+	answer = e.poll(context.Background(), laptop, "?after="+itoa(seen.Cursor)+"&wait=1&unread=0")
+	e.waitSubscribed(1)
+	start = time.Now()
+	e.sdk("POST", "/v1/conversations/"+c.ID+"/read", phone, nil).expect(204)
+	ev := decodeAs[eventsJSON]((<-answer).expect(200))
+	if d := time.Since(start); d < 900*time.Millisecond || len(ev.Messages) != 0 || ev.Unread != 0 {
+		t.Fatalf("answered %+v after %v, want the full wait", ev, d)
 	}
 }

@@ -99,5 +99,7 @@ func (s *server) markRead(w http.ResponseWriter, r *http.Request, sess store.Ses
 		s.storeError(w, r, err)
 		return
 	}
+	// The customer's other tabs and devices show the unread total too.
+	s.notifier.notify(sess.CustomerID)
 	w.WriteHeader(http.StatusNoContent)
 }

@@ -25,24 +25,18 @@ func eventsOf(ev store.Events) eventsJSON {
 
 // events is the long poll of API.md. It subscribes before its first read, so
 // a message stored between that read and the wait still wakes it; every wake
-// re-reads the store, so a wake for a message this session sent itself just
-// goes back to waiting.
+// re-reads the store, so a wake for a message this session sent itself, or a
+// markRead that leaves the total the client knows, just goes back to waiting.
 func (s *server) events(w http.ResponseWriter, r *http.Request, sess store.Session) {
 	q := r.URL.Query()
 	ctx := r.Context()
-	if !q.Has("after") {
-		ev, err := s.store.LatestEvents(ctx, sess.CustomerID)
-		if err != nil {
-			s.storeError(w, r, err)
+	after := int64(-1) // absent: answer at once with the current cursor
+	if q.Has("after") {
+		var err error
+		if after, err = strconv.ParseInt(q.Get("after"), 10, 64); err != nil || after < 0 {
+			writeError(w, http.StatusBadRequest, codeInvalidArgument, "after must be a non-negative integer")
 			return
 		}
-		writeJSON(w, http.StatusOK, eventsOf(ev))
-		return
-	}
-	after, err := strconv.ParseInt(q.Get("after"), 10, 64)
-	if err != nil || after < 0 {
-		writeError(w, http.StatusBadRequest, codeInvalidArgument, "after must be a non-negative integer")
-		return
 	}
 	var wait time.Duration
 	if v := q.Get("wait"); v != "" {
@@ -52,6 +46,26 @@ func (s *server) events(w http.ResponseWriter, r *http.Request, sess store.Sessi
 			return
 		}
 		wait = min(time.Duration(secs)*time.Second, maxWait)
+	}
+	// unread is the total the client shows, -1 when it did not say: another
+	// total answers at once, so a badge a markRead elsewhere cleared does not
+	// wait for the next message to catch up.
+	unread := -1
+	if q.Has("unread") {
+		var err error
+		if unread, err = strconv.Atoi(q.Get("unread")); err != nil || unread < 0 {
+			writeError(w, http.StatusBadRequest, codeInvalidArgument, "unread must be a non-negative integer")
+			return
+		}
+	}
+	if after < 0 {
+		ev, err := s.store.LatestEvents(ctx, sess.CustomerID)
+		if err != nil {
+			s.storeError(w, r, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, eventsOf(ev))
+		return
 	}
 
 	var wake <-chan struct{}
@@ -69,7 +83,7 @@ func (s *server) events(w http.ResponseWriter, r *http.Request, sess store.Sessi
 			s.storeError(w, r, err)
 			return
 		}
-		if len(ev.Messages) > 0 || wait == 0 {
+		if len(ev.Messages) > 0 || wait == 0 || (unread >= 0 && ev.Unread != unread) {
 			writeJSON(w, http.StatusOK, eventsOf(ev))
 			return
 		}

@@ -3,7 +3,7 @@ package web
 import "sync"
 
 // notifier wakes the long polls of one customer when a message for that
-// customer is stored. A wake-up carries no data: the poll re-reads the store,
+// customer is stored or their unread total changes. A wake-up carries no data: the poll re-reads the store,
 // which stays the only source of truth, so a missed or duplicate wake-up can
 // delay an answer but never lose or repeat a message.
 //
