@@ -3,7 +3,10 @@ package web
 import (
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
+
+	"github.com/google/uuid"
 )
 
 func TestAnonymousChat(t *testing.T) {
@@ -152,5 +155,183 @@ func TestUnreadCountsAndMarkRead(t *testing.T) {
 	e.agentReply(c1.ID, "again")
 	if u := unread(); u[c1.ID] != 1 {
 		t.Fatalf("a reply after markRead: unread = %v", u)
+	}
+}
+
+// A send whose answer is lost is sent again, by the same device or after a
+// reload; any number of attempts, sequential or at once, store one message,
+// and only the first wakes anyone.
+func TestSendsWithClientIDsStoreOnce(t *testing.T) {
+	e := newEnv(t)
+	ann := e.login(e.jwt("ann@example.com", ""), "phone", "")
+	phone := ann.SessionToken
+	laptop := e.login(e.jwt("ann@example.com", ""), "laptop", "").SessionToken
+	wake, unsubscribe := e.srv.notifier.subscribe(ann.Identity.CustomerID)
+	defer unsubscribe()
+	woken := func() bool {
+		select {
+		case <-wake:
+			return true
+		default:
+			return false
+		}
+	}
+
+	convID, firstID := uuid.NewString(), uuid.NewString()
+	create := map[string]string{"id": convID, "message": "first", "messageId": firstID}
+	first := decodeAs[createdJSON](e.sdk("POST", "/v1/conversations", phone, create).expect(201))
+	if first.Conversation.ID != convID || first.Message.ID != firstID {
+		t.Fatalf("create = %+v, want the client's ids", first)
+	}
+	if !woken() {
+		t.Fatal("a new conversation woke nobody")
+	}
+	reply := e.agentReply(convID, "an agent answers meanwhile")
+	woken()
+	again := decodeAs[createdJSON](e.sdk("POST", "/v1/conversations", phone, create).expect(200))
+	if again.Message != first.Message {
+		t.Fatalf("repeated create answered message %+v, want the stored %+v", again.Message, first.Message)
+	}
+	if c := again.Conversation; c.ID != convID || c.Unread != 1 || c.Preview != reply.Body || c.CreatedAt != first.Conversation.CreatedAt {
+		t.Fatalf("repeated create answered conversation %+v, want it as it is now", c)
+	}
+	if woken() {
+		t.Fatal("a repeated create woke the long polls")
+	}
+
+	// Any spelling of the id is the same id, stored in canonical form.
+	msgID := uuid.NewString()
+	path := "/v1/conversations/" + convID + "/messages"
+	sent := decodeAs[postedJSON](e.sdk("POST", path, phone, map[string]string{"id": strings.ToUpper(msgID), "body": "second"}).expect(201)).Message
+	if sent.ID != msgID {
+		t.Fatalf("sent %+v, want id %s", sent, msgID)
+	}
+	if !woken() {
+		t.Fatal("a new message woke nobody")
+	}
+	resent := decodeAs[postedJSON](e.sdk("POST", "/v1/conversations/"+strings.ToUpper(convID)+"/messages", laptop, map[string]string{"id": msgID, "body": "second"}).expect(200)).Message
+	if resent != sent {
+		t.Fatalf("resent %+v, want the stored %+v", resent, sent)
+	}
+	if woken() {
+		t.Fatal("a resent message woke the long polls")
+	}
+
+	raceID := uuid.NewString()
+	const attempts = 16
+	answers := make([]response, attempts)
+	var wg sync.WaitGroup
+	for i := range attempts {
+		wg.Go(func() {
+			answers[i] = e.do(req{Method: "POST", Path: path, APIKey: testAPIKey, Session: phone,
+				Body: map[string]string{"id": raceID, "body": "third"}})
+		})
+	}
+	wg.Wait()
+	created := 0
+	var raced messageJSON
+	for i, r := range answers {
+		if r.Code == 201 {
+			created++
+		} else {
+			r.expect(200)
+		}
+		m := decodeAs[postedJSON](r).Message
+		if i > 0 && m != raced {
+			t.Fatalf("concurrent sends answered %+v and %+v", m, raced)
+		}
+		raced = m
+	}
+	if created != 1 || raced.ID != raceID {
+		t.Fatalf("%d of %d concurrent sends answered 201 with %+v, want exactly one with id %s", created, attempts, raced, raceID)
+	}
+
+	msgs := e.messages(phone, convID)
+	if len(msgs) != 4 || msgs[0].ID != firstID || msgs[1].ID != reply.ID || msgs[2].ID != msgID || msgs[3].ID != raceID {
+		t.Fatalf("messages = %+v, want each once", msgs)
+	}
+	if ev := e.events(laptop, "?after=0"); len(ev.Messages) != 4 {
+		t.Fatalf("the other device got %d messages, want 4: %+v", len(ev.Messages), ev.Messages)
+	}
+	if convs := e.conversations(phone); len(convs) != 1 {
+		t.Fatalf("%d conversations, want 1", len(convs))
+	}
+}
+
+// An id another customer used gets 409 and nothing of theirs; into a
+// conversation that is not the caller's, an id changes nothing: 404.
+func TestClientIDsOfAnotherCustomerConflict(t *testing.T) {
+	e := newEnv(t)
+	ann := e.login(e.jwt("ann@example.com", ""), "d1", "")
+	bob := e.login(e.jwt("", "bob-42"), "d2", "").SessionToken
+	annConv, annMsg := uuid.NewString(), uuid.NewString()
+	e.sdk("POST", "/v1/conversations", ann.SessionToken, map[string]string{"id": annConv, "message": "ann's secret", "messageId": annMsg}).expect(201)
+	annOther := e.createConversation(ann.SessionToken, "ann's other").Conversation
+	bobConv := e.createConversation(bob, "bob's own").Conversation
+
+	var conflict []byte
+	for _, q := range []struct {
+		session, path string
+		body          map[string]string
+	}{
+		{bob, "/v1/conversations", map[string]string{"id": annConv, "message": "bob"}},
+		{bob, "/v1/conversations", map[string]string{"id": annConv, "message": "bob", "messageId": annMsg}},
+		{bob, "/v1/conversations", map[string]string{"message": "bob", "messageId": annMsg}},
+		{bob, "/v1/conversations/" + bobConv.ID + "/messages", map[string]string{"id": annMsg, "body": "bob"}},
+		{ann.SessionToken, "/v1/conversations/" + annOther.ID + "/messages", map[string]string{"id": annMsg, "body": "elsewhere"}},
+		{ann.SessionToken, "/v1/conversations", map[string]string{"id": annConv, "message": "new first", "messageId": uuid.NewString()}},
+	} {
+		r := e.sdk("POST", q.path, q.session, q.body)
+		r.expectError(409, codeConflict)
+		if conflict != nil && string(r.Body) != string(conflict) {
+			t.Fatalf("409 bodies differ: %s and %s", r.Body, conflict)
+		}
+		conflict = r.Body
+		for _, leak := range []string{"ann", ann.Identity.CustomerID, "seq", "createdAt"} {
+			if strings.Contains(string(r.Body), leak) {
+				t.Fatalf("409 for %v carries %q: %s", q.body, leak, r.Body)
+			}
+		}
+	}
+	unknown := e.sdk("POST", "/v1/conversations/"+uuid.NewString()+"/messages", bob, map[string]string{"body": "x"})
+	intrusion := e.sdk("POST", "/v1/conversations/"+annConv+"/messages", bob, map[string]string{"id": annMsg, "body": "x"})
+	intrusion.expectError(404, codeNotFound)
+	if string(intrusion.Body) != string(unknown.Body) {
+		t.Fatalf("%s differs from an unknown conversation's %s", intrusion.Body, unknown.Body)
+	}
+
+	if convs := e.conversations(bob); len(convs) != 1 || convs[0].ID != bobConv.ID {
+		t.Fatalf("bob's conversations = %+v, want only his own", convs)
+	}
+	for _, c := range []string{annConv, annOther.ID} {
+		if msgs := e.messages(ann.SessionToken, c); len(msgs) != 1 {
+			t.Fatalf("ann's conversation %s has %d messages, want 1", c, len(msgs))
+		}
+	}
+}
+
+func TestClientIDsMustBeUUIDs(t *testing.T) {
+	e := newEnv(t)
+	s := e.anonymous("d").SessionToken
+	c := e.createConversation(s, "hi").Conversation
+	path := "/v1/conversations/" + c.ID + "/messages"
+	for _, id := range []any{"", "not-a-uuid", "6f1c2b9e-0d4a-4c3b-9a57", 42, true} {
+		e.sdk("POST", "/v1/conversations", s, map[string]any{"id": id, "message": "x"}).expectError(400, codeInvalidArgument)
+		e.sdk("POST", "/v1/conversations", s, map[string]any{"messageId": id, "message": "x"}).expectError(400, codeInvalidArgument)
+		e.sdk("POST", path, s, map[string]any{"id": id, "body": "x"}).expectError(400, codeInvalidArgument)
+	}
+	if convs := e.conversations(s); len(convs) != 1 {
+		t.Fatalf("%d conversations after refused creates, want 1", len(convs))
+	}
+	// null is absent: the service makes the id.
+	made := decodeAs[createdJSON](e.sdk("POST", "/v1/conversations", s, map[string]any{"id": nil, "message": "x", "messageId": nil}).expect(201))
+	if _, err := uuid.Parse(made.Conversation.ID); err != nil || made.Message.ID == "" {
+		t.Fatalf("service-made ids = %+v", made)
+	}
+	// Without dashes is still a UUID, stored canonical.
+	id := uuid.New()
+	m := decodeAs[postedJSON](e.sdk("POST", path, s, map[string]any{"id": strings.ReplaceAll(id.String(), "-", ""), "body": "x"}).expect(201)).Message
+	if m.ID != id.String() {
+		t.Fatalf("id %q, want canonical %q", m.ID, id)
 	}
 }

@@ -16,6 +16,7 @@ const (
 	codeSessionInvalid  = "SESSION_INVALID"
 	codeUnauthorized    = "UNAUTHORIZED"
 	codeNotFound        = "NOT_FOUND"
+	codeConflict        = "CONFLICT"
 	codeServerError     = "SERVER_ERROR"
 )
 
@@ -48,6 +49,9 @@ func (s *server) storeError(w http.ResponseWriter, r *http.Request, err error) {
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		writeError(w, http.StatusNotFound, codeNotFound, "no such conversation")
+	case errors.Is(err, store.ErrConflict):
+		// Says nothing of what holds the id: it may be another customer's.
+		writeError(w, http.StatusConflict, codeConflict, "this id is already used; make a new one")
 	case errors.Is(err, store.ErrSessionInvalid):
 		writeError(w, http.StatusUnauthorized, codeSessionInvalid, "session missing, unknown or revoked")
 	default:

@@ -14,7 +14,17 @@ func (s *server) agentConversations(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *server) agentReply(w http.ResponseWriter, r *http.Request) {
-	if id, body, ok := messageRequest(w, r); ok {
+	id, ok := conversationID(w, r)
+	if !ok {
+		return
+	}
+	var req struct {
+		Body string `json:"body"`
+	}
+	if !decode(w, r, &req) {
+		return
+	}
+	if body, ok := text(w, "body", req.Body); ok {
 		s.storeAgentReply(w, r, id, body)
 	}
 }
@@ -28,5 +38,5 @@ func (s *server) storeAgentReply(w http.ResponseWriter, r *http.Request, convers
 		return
 	}
 	s.notifier.notify(msg.CustomerID)
-	writeJSON(w, http.StatusCreated, map[string]any{"message": messageOf(msg)})
+	writeJSON(w, http.StatusCreated, postedJSON{Message: messageOf(msg)})
 }

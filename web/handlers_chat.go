@@ -3,6 +3,8 @@ package web
 import (
 	"net/http"
 
+	"github.com/google/uuid"
+
 	"github.com/kustomer-chat/kustomer-chat/web/store"
 )
 
@@ -14,6 +16,10 @@ func conversationID(w http.ResponseWriter, r *http.Request) (string, bool) {
 	if id == "" || len(id) > maxIDLen {
 		writeError(w, http.StatusNotFound, codeNotFound, "no such conversation")
 		return "", false
+	}
+	// Client-made ids are stored canonical; any spelling names the same one.
+	if u, err := uuid.Parse(id); err == nil {
+		return u.String(), true
 	}
 	return id, true
 }
@@ -27,24 +33,47 @@ func (s *server) listConversations(w http.ResponseWriter, r *http.Request, sess 
 	writeJSON(w, http.StatusOK, map[string]any{"conversations": conversationsOf(convs, false)})
 }
 
+// createRequest is the body of POST /v1/conversations; the ids are the
+// client's, made so that sending it again stores nothing twice.
+type createRequest struct {
+	ID        *string `json:"id"`
+	Message   string  `json:"message"`
+	MessageID *string `json:"messageId"`
+}
+
+// createdJSON answers POST /v1/conversations.
+type createdJSON struct {
+	Conversation conversationJSON `json:"conversation"`
+	Message      messageJSON      `json:"message"`
+}
+
 func (s *server) createConversation(w http.ResponseWriter, r *http.Request, sess store.Session) {
-	var req struct {
-		Message string `json:"message"`
-	}
+	var req createRequest
 	if !decode(w, r, &req) {
 		return
 	}
-	body, ok := text(w, "message", req.Message)
-	if !ok {
+	m := store.NewMessage{Now: s.now()}
+	var ok bool
+	if m.Body, ok = text(w, "message", req.Message); !ok {
 		return
 	}
-	conv, msg, err := s.store.CreateConversation(r.Context(), sess, body, s.now())
+	if m.ConversationID, ok = clientID(w, "id", req.ID); !ok {
+		return
+	}
+	if m.ID, ok = clientID(w, "messageId", req.MessageID); !ok {
+		return
+	}
+	conv, msg, created, err := s.store.CreateConversation(r.Context(), sess, m)
 	if err != nil {
 		s.storeError(w, r, err)
 		return
 	}
-	s.notifier.notify(sess.CustomerID)
-	writeJSON(w, http.StatusCreated, map[string]any{"conversation": conversationOf(conv), "message": messageOf(msg)})
+	status := http.StatusOK // a repeat: nothing changed, nobody to wake
+	if created {
+		s.notifier.notify(sess.CustomerID)
+		status = http.StatusCreated
+	}
+	writeJSON(w, status, createdJSON{Conversation: conversationOf(conv), Message: messageOf(msg)})
 }
 
 func (s *server) listMessages(w http.ResponseWriter, r *http.Request, sess store.Session) {
@@ -60,34 +89,44 @@ func (s *server) listMessages(w http.ResponseWriter, r *http.Request, sess store
 	writeJSON(w, http.StatusOK, map[string]any{"messages": messagesOf(msgs)})
 }
 
-// messageRequest reads the conversation id and the {"body"} of a request that posts a
-// message, customer's or agent's.
-func messageRequest(w http.ResponseWriter, r *http.Request) (id, body string, ok bool) {
-	if id, ok = conversationID(w, r); !ok {
-		return "", "", false
-	}
-	var req struct {
-		Body string `json:"body"`
-	}
-	if !decode(w, r, &req) {
-		return "", "", false
-	}
-	body, ok = text(w, "body", req.Body)
-	return id, body, ok
+// sendRequest is the body of POST /v1/conversations/{id}/messages.
+type sendRequest struct {
+	ID   *string `json:"id"`
+	Body string  `json:"body"`
+}
+
+// postedJSON answers the requests that post a message.
+type postedJSON struct {
+	Message messageJSON `json:"message"`
 }
 
 func (s *server) sendMessage(w http.ResponseWriter, r *http.Request, sess store.Session) {
-	id, body, ok := messageRequest(w, r)
-	if !ok {
+	m := store.NewMessage{Now: s.now()}
+	var ok bool
+	if m.ConversationID, ok = conversationID(w, r); !ok {
 		return
 	}
-	msg, err := s.store.AddMessage(r.Context(), sess, id, body, s.now())
+	var req sendRequest
+	if !decode(w, r, &req) {
+		return
+	}
+	if m.Body, ok = text(w, "body", req.Body); !ok {
+		return
+	}
+	if m.ID, ok = clientID(w, "id", req.ID); !ok {
+		return
+	}
+	msg, created, err := s.store.AddMessage(r.Context(), sess, m)
 	if err != nil {
 		s.storeError(w, r, err)
 		return
 	}
-	s.notifier.notify(sess.CustomerID)
-	writeJSON(w, http.StatusCreated, map[string]any{"message": messageOf(msg)})
+	status := http.StatusOK // a repeat: nothing changed, nobody to wake
+	if created {
+		s.notifier.notify(sess.CustomerID)
+		status = http.StatusCreated
+	}
+	writeJSON(w, status, postedJSON{Message: messageOf(msg)})
 }
 
 func (s *server) markRead(w http.ResponseWriter, r *http.Request, sess store.Session) {

@@ -213,21 +213,14 @@ func (e *env) login(jwt, trackingID, trackingToken string) identityResp {
 	return decodeAs[identityResp](e.loginResp(jwt, trackingID, trackingToken).expect(200))
 }
 
-type createResp struct {
-	Conversation conversationJSON `json:"conversation"`
-	Message      messageJSON      `json:"message"`
-}
-
-func (e *env) createConversation(session, text string) createResp {
+func (e *env) createConversation(session, text string) createdJSON {
 	e.t.Helper()
-	return decodeAs[createResp](e.sdk("POST", "/v1/conversations", session, map[string]string{"message": text}).expect(201))
+	return decodeAs[createdJSON](e.sdk("POST", "/v1/conversations", session, map[string]string{"message": text}).expect(201))
 }
 
 func (e *env) send(session, convID, text string) messageJSON {
 	e.t.Helper()
-	return decodeAs[struct {
-		Message messageJSON `json:"message"`
-	}](e.sdk("POST", "/v1/conversations/"+convID+"/messages", session, map[string]string{"body": text}).expect(201)).Message
+	return decodeAs[postedJSON](e.sdk("POST", "/v1/conversations/"+convID+"/messages", session, map[string]string{"body": text}).expect(201)).Message
 }
 
 func (e *env) conversations(session string) []conversationJSON {
@@ -248,9 +241,7 @@ func (e *env) agentReply(convID, text string) messageJSON {
 	e.t.Helper()
 	r := e.do(req{Method: "POST", Path: "/v1/agent/conversations/" + convID + "/messages",
 		Body: map[string]string{"body": text}, Header: map[string]string{"Authorization": "Bearer " + testAgentKey}})
-	return decodeAs[struct {
-		Message messageJSON `json:"message"`
-	}](r.expect(201)).Message
+	return decodeAs[postedJSON](r.expect(201)).Message
 }
 
 func (e *env) events(session, query string) eventsJSON {

@@ -8,6 +8,8 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/google/uuid"
+
 	"github.com/kustomer-chat/kustomer-chat/web/store"
 )
 
@@ -50,6 +52,21 @@ func text(w http.ResponseWriter, field, s string) (string, bool) {
 		return "", false
 	}
 	return s, true
+}
+
+// clientID validates an optional client-made id; "" lets the store make one.
+// Every spelling google/uuid accepts becomes the canonical lower-case form,
+// so that one id is never stored twice under two spellings.
+func clientID(w http.ResponseWriter, field string, id *string) (string, bool) {
+	if id == nil {
+		return "", true
+	}
+	u, err := uuid.Parse(*id)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, codeInvalidArgument, field+" must be a UUID")
+		return "", false
+	}
+	return u.String(), true
 }
 
 const timeLayout = "2006-01-02T15:04:05.000Z"

@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"time"
 )
 
 func (s *SQLite) Conversations(ctx context.Context, customerID string) ([]Conversation, error) {
@@ -12,57 +11,123 @@ func (s *SQLite) Conversations(ctx context.Context, customerID string) ([]Conver
 	return collect(rows, err, scanConversation)
 }
 
-func (s *SQLite) CreateConversation(ctx context.Context, sess Session, body string, now time.Time) (Conversation, Message, error) {
-	at := millis(now)
-	conv := Conversation{ID: newID(), CustomerID: sess.CustomerID, CreatedAt: fromMillis(at), LastMessageAt: fromMillis(at)}
+func (s *SQLite) CreateConversation(ctx context.Context, sess Session, m NewMessage) (Conversation, Message, bool, error) {
+	at := millis(m.Now)
+	if m.ConversationID == "" {
+		m.ConversationID = newID()
+	}
+	var conv Conversation
 	var msg Message
+	var created bool
 	err := s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		if _, err := tx.StmtContext(ctx, s.ws.insertConversation).ExecContext(ctx, conv.ID, conv.CustomerID, at, at); err != nil {
+		res, err := tx.StmtContext(ctx, s.ws.insertConversation).ExecContext(ctx, m.ConversationID, sess.CustomerID, at, at)
+		if err != nil {
 			return err
 		}
-		var err error
-		msg, err = s.insertCustomerMessage(ctx, tx, sess, conv.ID, body, at)
+		if n, err := res.RowsAffected(); err != nil {
+			return err
+		} else if n == 0 {
+			created = false
+			conv, msg, err = s.storedConversation(ctx, tx, sess.CustomerID, m)
+			return err
+		}
+		conv = Conversation{ID: m.ConversationID, CustomerID: sess.CustomerID, CreatedAt: fromMillis(at),
+			LastMessageAt: fromMillis(at), Preview: preview(m.Body)}
+		// A new conversation holds no message yet, so a taken m.ID can only
+		// be a conflict, which rolls the conversation back with it.
+		msg, created, err = s.insertCustomerMessage(ctx, tx, sess, m, at)
 		return err
 	})
 	if err != nil {
-		return Conversation{}, Message{}, err
+		return Conversation{}, Message{}, false, err
 	}
-	conv.Preview = preview(body)
-	return conv, msg, nil
+	return conv, msg, created, nil
 }
 
-func (s *SQLite) AddMessage(ctx context.Context, sess Session, conversationID, body string, now time.Time) (Message, error) {
+// storedConversation answers a repeated CreateConversation from what is
+// stored, if the conversation is the customer's and m.ID, when given, is its.
+func (s *SQLite) storedConversation(ctx context.Context, tx *sql.Tx, customerID string, m NewMessage) (Conversation, Message, error) {
+	conv, err := scanConversation(tx.StmtContext(ctx, s.ws.conversationByID).QueryRowContext(ctx, m.ConversationID))
+	if err != nil {
+		return Conversation{}, Message{}, err
+	}
+	if conv.CustomerID != customerID {
+		return Conversation{}, Message{}, ErrConflict
+	}
 	var msg Message
+	if m.ID == "" {
+		msg, err = scanMessage(tx.StmtContext(ctx, s.ws.firstMessage).QueryRowContext(ctx, m.ConversationID))
+	} else {
+		msg, err = s.storedMessage(ctx, tx, customerID, m)
+	}
+	return conv, msg, err
+}
+
+func (s *SQLite) AddMessage(ctx context.Context, sess Session, m NewMessage) (Message, bool, error) {
+	var msg Message
+	var created bool
 	err := s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		var err error
-		msg, err = s.insertCustomerMessage(ctx, tx, sess, conversationID, body, millis(now))
+		msg, created, err = s.insertCustomerMessage(ctx, tx, sess, m, millis(m.Now))
 		return err
 	})
-	return msg, err
+	return msg, created, err
 }
 
 // insertCustomerMessage inserts only into a conversation the session's customer
 // owns: the INSERT selects the conversation under that condition, so there is
 // no window between an ownership check and the write. Every column but seq is
 // known here, so the statement returns nothing and seq is the new rowid.
-func (s *SQLite) insertCustomerMessage(ctx context.Context, tx *sql.Tx, sess Session, conversationID, body string, at int64) (Message, error) {
-	msg := Message{ID: newID(), ConversationID: conversationID, CustomerID: sess.CustomerID, Author: AuthorCustomer,
-		Body: body, CreatedAt: fromMillis(at)}
+//
+// A taken id makes the INSERT do nothing rather than fail (a failed write
+// makes the writer run its whole group again); the row holding the id is then
+// read in the same transaction, so of duplicates sent at once the first in
+// commit order stores the message and the others answer with its row.
+func (s *SQLite) insertCustomerMessage(ctx context.Context, tx *sql.Tx, sess Session, m NewMessage, at int64) (Message, bool, error) {
+	if m.ID == "" {
+		m.ID = newID()
+	}
+	msg := Message{ID: m.ID, ConversationID: m.ConversationID, CustomerID: sess.CustomerID, Author: AuthorCustomer,
+		Body: m.Body, CreatedAt: fromMillis(at)}
 	res, err := tx.StmtContext(ctx, s.ws.insertMessage).ExecContext(ctx,
-		msg.ID, sess.ID, body, at, conversationID, sess.CustomerID)
+		msg.ID, sess.ID, m.Body, at, m.ConversationID, sess.CustomerID)
+	if err != nil {
+		return Message{}, false, err
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return Message{}, false, err
+	} else if n == 0 {
+		msg, err = s.storedMessage(ctx, tx, sess.CustomerID, m)
+		return msg, false, err
+	}
+	if msg.Seq, err = res.LastInsertId(); err != nil {
+		return Message{}, false, err
+	}
+	_, err = tx.StmtContext(ctx, s.ws.touchConversation).ExecContext(ctx, at, msg.Seq, preview(m.Body), 0, m.ConversationID)
+	return msg, true, err
+}
+
+// storedMessage returns message m.ID if it is stored in the customer's
+// conversation m.ConversationID. Otherwise the answer is ErrNotFound when the
+// conversation is not the customer's, whatever m.ID is, so that an id never
+// tells another customer's conversation from a missing one; else ErrConflict.
+func (s *SQLite) storedMessage(ctx context.Context, tx *sql.Tx, customerID string, m NewMessage) (Message, error) {
+	msg, err := scanMessage(tx.StmtContext(ctx, s.ws.messageByID).QueryRowContext(ctx, m.ID))
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return Message{}, err
+	}
+	if err == nil && msg.CustomerID == customerID && msg.ConversationID == m.ConversationID {
+		return msg, nil
+	}
+	var one int
+	err = tx.StmtContext(ctx, s.ws.ownedConv).QueryRowContext(ctx, m.ConversationID, customerID).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Message{}, ErrNotFound
+	}
 	if err != nil {
 		return Message{}, err
 	}
-	if n, err := res.RowsAffected(); err != nil {
-		return Message{}, err
-	} else if n == 0 {
-		return Message{}, ErrNotFound
-	}
-	if msg.Seq, err = res.LastInsertId(); err != nil {
-		return Message{}, err
-	}
-	_, err = tx.StmtContext(ctx, s.ws.touchConversation).ExecContext(ctx, at, msg.Seq, preview(body), 0, conversationID)
-	return msg, err
+	return Message{}, ErrConflict
 }
 
 func (s *SQLite) Messages(ctx context.Context, customerID, conversationID string) ([]Message, error) {

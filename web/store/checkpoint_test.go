@@ -17,12 +17,12 @@ func TestBackgroundCheckpoint(t *testing.T) {
 		t.Fatal(err)
 	}
 	sess, _ := s.Session(ctx, tok)
-	conv, _, err := s.CreateConversation(ctx, sess, "first", t0)
+	conv, _, _, err := s.CreateConversation(ctx, sess, NewMessage{Body: "first", Now: t0})
 	if err != nil {
 		t.Fatal(err)
 	}
 	for range 50 {
-		if _, err := s.AddMessage(ctx, sess, conv.ID, "m", t0); err != nil {
+		if _, _, err := s.AddMessage(ctx, sess, NewMessage{ConversationID: conv.ID, Body: "m", Now: t0}); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -108,14 +108,14 @@ func TestChatScopedToCustomer(t *testing.T) {
 	_, tokB, _ := s.CreateAnonymous(ctx, "b", t0)
 	a, _ := s.Session(ctx, tokA)
 	b, _ := s.Session(ctx, tokB)
-	conv, _, err := s.CreateConversation(ctx, a, "hello", t0)
+	conv, _, _, err := s.CreateConversation(ctx, a, NewMessage{Body: "hello", Now: t0})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if _, err := s.Messages(ctx, b.CustomerID, conv.ID); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("Messages across customers: %v", err)
 	}
-	if _, err := s.AddMessage(ctx, b, conv.ID, "intrude", t0); !errors.Is(err, ErrNotFound) {
+	if _, _, err := s.AddMessage(ctx, b, NewMessage{ConversationID: conv.ID, Body: "intrude", Now: t0}); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("AddMessage across customers: %v", err)
 	}
 	if err := s.MarkRead(ctx, b.CustomerID, conv.ID); !errors.Is(err, ErrNotFound) {
@@ -147,7 +147,7 @@ func TestConcurrentWrites(t *testing.T) {
 	s := openTest(t, filepath.Join(t.TempDir(), "chat.db"))
 	_, tok, _ := s.CreateAnonymous(ctx, "a", t0)
 	sess, _ := s.Session(ctx, tok)
-	conv, _, err := s.CreateConversation(ctx, sess, "first", t0)
+	conv, _, _, err := s.CreateConversation(ctx, sess, NewMessage{Body: "first", Now: t0})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -156,7 +156,7 @@ func TestConcurrentWrites(t *testing.T) {
 	for range 8 {
 		wg.Go(func() {
 			for range 25 {
-				if _, err := s.AddMessage(ctx, sess, conv.ID, "m", t0); err != nil {
+				if _, _, err := s.AddMessage(ctx, sess, NewMessage{ConversationID: conv.ID, Body: "m", Now: t0}); err != nil {
 					errs <- err
 				}
 				if _, err := s.Events(ctx, sess, 0, 10); err != nil {

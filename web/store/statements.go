@@ -14,14 +14,20 @@ const messageColumns = `seq, id, conversation_id, customer_id, author, body, cre
 
 const conversationColumns = `id, customer_id, created_at, last_message_at, preview, unread`
 
+const ownedConvQuery = `SELECT 1 FROM conversations WHERE id = ? AND customer_id = ?`
+
 const conversationsQuery = `SELECT ` + conversationColumns + ` FROM conversations WHERE customer_id = ?
 	ORDER BY last_message_at DESC, last_seq DESC`
 
 type writeStmts struct {
-	insertMessage      *sql.Stmt // into an owned conversation; no row inserted: not the customer's
+	insertMessage      *sql.Stmt // into an owned conversation; nothing inserted: not the customer's, or the id is taken
 	insertAgentMessage *sql.Stmt // into any conversation
 	touchConversation  *sql.Stmt
-	insertConversation *sql.Stmt
+	insertConversation *sql.Stmt // nothing inserted: the id is taken
+	conversationByID   *sql.Stmt
+	messageByID        *sql.Stmt
+	firstMessage       *sql.Stmt
+	ownedConv          *sql.Stmt
 	insertSession      *sql.Stmt
 	upsertIdentity     *sql.Stmt
 	markRead           *sql.Stmt
@@ -40,15 +46,21 @@ type writeStmts struct {
 func (w *writeStmts) prepare(ctx context.Context, db *sql.DB) error {
 	return prepareAll(ctx, db, map[**sql.Stmt]string{
 		&w.insertMessage: `INSERT INTO messages (id, conversation_id, customer_id, author, session_id, body, created_at)
-			SELECT ?1, c.id, c.customer_id, 'customer', ?2, ?3, ?4 FROM conversations c WHERE c.id = ?5 AND c.customer_id = ?6`,
+			SELECT ?1, c.id, c.customer_id, 'customer', ?2, ?3, ?4 FROM conversations c WHERE c.id = ?5 AND c.customer_id = ?6
+			ON CONFLICT (id) DO NOTHING`,
 		&w.insertAgentMessage: `INSERT INTO messages (id, conversation_id, customer_id, author, session_id, body, created_at)
 			SELECT ?1, c.id, c.customer_id, 'agent', NULL, ?2, ?3 FROM conversations c WHERE c.id = ?4
 			RETURNING ` + messageColumns,
 		&w.touchConversation: `UPDATE conversations
 			SET last_message_at = ?1, last_seq = ?2, preview = ?3, unread = unread + ?4
 			WHERE id = ?5`,
-		&w.insertConversation: `INSERT INTO conversations (id, customer_id, created_at, last_message_at) VALUES (?, ?, ?, ?)`,
-		&w.insertSession:      `INSERT INTO sessions (token_hash, customer_id, identity_id, created_at) VALUES (?, ?, ?, ?)`,
+		&w.insertConversation: `INSERT INTO conversations (id, customer_id, created_at, last_message_at) VALUES (?, ?, ?, ?)
+			ON CONFLICT (id) DO NOTHING`,
+		&w.conversationByID: `SELECT ` + conversationColumns + ` FROM conversations WHERE id = ?`,
+		&w.messageByID:      `SELECT ` + messageColumns + ` FROM messages WHERE id = ?`,
+		&w.firstMessage:     `SELECT ` + messageColumns + ` FROM messages WHERE conversation_id = ? ORDER BY seq LIMIT 1`,
+		&w.ownedConv:        ownedConvQuery,
+		&w.insertSession:    `INSERT INTO sessions (token_hash, customer_id, identity_id, created_at) VALUES (?, ?, ?, ?)`,
 		&w.upsertIdentity: `INSERT INTO tracking_identities (id, customer_id, tracking_id, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?4)
 			ON CONFLICT (customer_id, tracking_id) DO UPDATE SET updated_at = excluded.updated_at
 			RETURNING id, created_at, updated_at`,
@@ -72,6 +84,7 @@ func (w *writeStmts) prepare(ctx context.Context, db *sql.DB) error {
 
 func (w *writeStmts) close() {
 	closeAll(w.insertMessage, w.insertAgentMessage, w.touchConversation, w.insertConversation,
+		w.conversationByID, w.messageByID, w.firstMessage, w.ownedConv,
 		w.insertSession, w.upsertIdentity, w.markRead, w.revokeSession,
 		w.customerByEmail, w.customerByExternalID, w.insertCustomer, w.updateCustomer, w.anonymousSession, w.conversations,
 		w.savepoint, w.rollbackTo, w.release)
@@ -92,7 +105,7 @@ func (r *readStmts) prepare(ctx context.Context, db *sql.DB) error {
 	return prepareAll(ctx, db, map[**sql.Stmt]string{
 		&r.session:       `SELECT id, customer_id, identity_id FROM sessions WHERE token_hash = ? AND revoked_at IS NULL`,
 		&r.conversations: conversationsQuery,
-		&r.ownedConv:     `SELECT 1 FROM conversations WHERE id = ? AND customer_id = ?`,
+		&r.ownedConv:     ownedConvQuery,
 		&r.messages:      `SELECT ` + messageColumns + ` FROM messages WHERE conversation_id = ? AND customer_id = ? ORDER BY seq`,
 		&r.events: `SELECT ` + messageColumns + ` FROM messages
 			WHERE customer_id = ?1 AND seq > ?2 AND (session_id IS NULL OR session_id <> ?3)

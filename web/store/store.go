@@ -36,9 +36,20 @@ type Store interface {
 	RevokeSession(ctx context.Context, token string, now time.Time) error
 
 	Conversations(ctx context.Context, customerID string) ([]Conversation, error)
-	CreateConversation(ctx context.Context, s Session, body string, now time.Time) (Conversation, Message, error)
+	// CreateConversation starts conversation m.ConversationID with the
+	// customer's message m.ID; the store makes an id left empty. When that
+	// conversation is already the customer's it stores nothing and returns
+	// created false, the conversation as it is now and its message m.ID (its
+	// first message when m.ID is empty). ErrConflict: the conversation is
+	// another customer's, or m.ID is stored elsewhere or, for an existing
+	// conversation, not at all.
+	CreateConversation(ctx context.Context, s Session, m NewMessage) (conv Conversation, msg Message, created bool, err error)
 	Messages(ctx context.Context, customerID, conversationID string) ([]Message, error)
-	AddMessage(ctx context.Context, s Session, conversationID, body string, now time.Time) (Message, error)
+	// AddMessage stores m in the customer's conversation m.ConversationID.
+	// When m.ID is already stored there it stores nothing and returns the
+	// stored message and created false. ErrConflict: m.ID is stored in another
+	// conversation or for another customer.
+	AddMessage(ctx context.Context, s Session, m NewMessage) (msg Message, created bool, err error)
 	MarkRead(ctx context.Context, customerID, conversationID string) error
 	// Events returns up to limit messages of the session's customer after seq
 	// that the session did not send itself, the cursor and the unread total.
@@ -105,6 +116,16 @@ type Message struct {
 	Author         Author
 	Body           string
 	CreatedAt      time.Time
+}
+
+// NewMessage is a customer's message to store. Empty ids are made by the
+// store; ids the client made (UUIDs in canonical form) let it send the same
+// message again after a lost answer without storing it twice.
+type NewMessage struct {
+	ConversationID string
+	ID             string
+	Body           string
+	Now            time.Time
 }
 
 // LoginParams are the verified claims and the device's proofs.
