@@ -1,6 +1,7 @@
 package web
 
 import (
+	"strings"
 	"testing"
 )
 
@@ -53,4 +54,45 @@ func TestAgentAPIClosedWithoutKey(t *testing.T) {
 	e.do(req{Method: "GET", Path: "/v1/agent/conversations", Header: map[string]string{"Authorization": "Bearer "}}).
 		expectError(401, codeUnauthorized)
 	e.do(req{Method: "GET", Path: "/v1/agent/conversations"}).expectError(401, codeUnauthorized)
+}
+
+func TestAgentAuthorName(t *testing.T) {
+	e := newEnv(t, func(o *Options) { o.Dev = true })
+	s := e.anonymous("d").SessionToken
+	c := e.createConversation(s, "hello").Conversation
+	path := "/v1/agent/conversations/" + c.ID + "/messages"
+	agent := func(body any) response {
+		return e.do(req{Method: "POST", Path: path, Body: body, Header: map[string]string{"Authorization": "Bearer " + testAgentKey}})
+	}
+
+	named := decodeAs[postedJSON](agent(map[string]any{"body": "hi", "authorName": "  Dana Scully \n"}).expect(201)).Message
+	unnamed := decodeAs[postedJSON](agent(map[string]any{"body": "hi", "authorName": nil}).expect(201)).Message
+	longest := decodeAs[postedJSON](agent(map[string]any{"body": "hi", "authorName": strings.Repeat("é", 80)}).expect(201)).Message
+	dev := decodeAs[postedJSON](e.do(req{Method: "POST", Path: "/v1/dev/agent-reply",
+		Body: map[string]any{"conversationId": c.ID, "body": "hi", "authorName": "Fox"}}).expect(201)).Message
+	for _, bad := range []any{"", "   ", strings.Repeat("é", 81), 42} {
+		agent(map[string]any{"body": "x", "authorName": bad}).expectError(400, codeInvalidArgument)
+		e.do(req{Method: "POST", Path: "/v1/dev/agent-reply", Body: map[string]any{"conversationId": c.ID, "body": "x", "authorName": bad}}).
+			expectError(400, codeInvalidArgument)
+	}
+
+	// Every Message carries authorName, null where there is none.
+	raw := decodeAs[struct {
+		Messages []map[string]any `json:"messages"`
+	}](e.sdk("GET", "/v1/conversations/"+c.ID+"/messages", s, nil).expect(200)).Messages
+	want := []any{nil, "Dana Scully", nil, strings.Repeat("é", 80), "Fox"}
+	if len(raw) != len(want) {
+		t.Fatalf("%d messages, want %d: %v", len(raw), len(want), raw)
+	}
+	for i, m := range raw {
+		name, ok := m["authorName"]
+		if !ok || name != want[i] {
+			t.Fatalf("message %d authorName = %#v (present %v), want %#v", i, name, ok, want[i])
+		}
+	}
+	ev := e.events(s, "?after=0")
+	if len(ev.Messages) != 4 || ev.Messages[0].ID != named.ID || *ev.Messages[0].AuthorName != "Dana Scully" ||
+		ev.Messages[1].ID != unnamed.ID || ev.Messages[1].AuthorName != nil || ev.Messages[2].ID != longest.ID || ev.Messages[3].ID != dev.ID {
+		t.Fatalf("events = %+v", ev.Messages)
+	}
 }

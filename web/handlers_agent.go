@@ -13,26 +13,35 @@ func (s *server) agentConversations(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{"conversations": conversationsOf(convs, true)})
 }
 
+// agentReplyRequest is the body of POST /v1/agent/conversations/{id}/messages.
+type agentReplyRequest struct {
+	Body       string  `json:"body"`
+	AuthorName *string `json:"authorName"`
+}
+
 func (s *server) agentReply(w http.ResponseWriter, r *http.Request) {
 	id, ok := conversationID(w, r)
 	if !ok {
 		return
 	}
-	var req struct {
-		Body string `json:"body"`
-	}
-	if !decode(w, r, &req) {
-		return
-	}
-	if body, ok := text(w, "body", req.Body); ok {
-		s.storeAgentReply(w, r, id, body)
+	var req agentReplyRequest
+	if decode(w, r, &req) {
+		s.storeAgentReply(w, r, id, req)
 	}
 }
 
-// storeAgentReply is shared by the agent API and the demo's simulated agent; body is
-// already validated.
-func (s *server) storeAgentReply(w http.ResponseWriter, r *http.Request, conversationID, body string) {
-	msg, err := s.store.AgentReply(r.Context(), conversationID, body, s.now())
+// storeAgentReply validates and stores an agent's reply, for the agent API and
+// the demo's simulated agent.
+func (s *server) storeAgentReply(w http.ResponseWriter, r *http.Request, conversationID string, req agentReplyRequest) {
+	body, ok := text(w, "body", req.Body, MaxTextRunes)
+	if !ok {
+		return
+	}
+	name, ok := authorName(w, req.AuthorName)
+	if !ok {
+		return
+	}
+	msg, err := s.store.AgentReply(r.Context(), conversationID, body, name, s.now())
 	if err != nil {
 		s.storeError(w, r, err)
 		return

@@ -54,7 +54,7 @@ func (s *server) createConversation(w http.ResponseWriter, r *http.Request, sess
 	}
 	m := store.NewMessage{Now: s.now()}
 	var ok bool
-	if m.Body, ok = text(w, "message", req.Message); !ok {
+	if m.Body, ok = text(w, "message", req.Message, MaxTextRunes); !ok {
 		return
 	}
 	if m.ConversationID, ok = clientID(w, "id", req.ID); !ok {
@@ -110,7 +110,7 @@ func (s *server) sendMessage(w http.ResponseWriter, r *http.Request, sess store.
 	if !decode(w, r, &req) {
 		return
 	}
-	if m.Body, ok = text(w, "body", req.Body); !ok {
+	if m.Body, ok = text(w, "body", req.Body, MaxTextRunes); !ok {
 		return
 	}
 	if m.ID, ok = clientID(w, "id", req.ID); !ok {

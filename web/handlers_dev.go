@@ -39,7 +39,7 @@ func (s *server) devConfig(w http.ResponseWriter, r *http.Request) {
 func (s *server) devAgentReply(w http.ResponseWriter, r *http.Request) {
 	var req struct {
 		ConversationID string `json:"conversationId"`
-		Body           string `json:"body"`
+		agentReplyRequest
 	}
 	if !decode(w, r, &req) {
 		return
@@ -48,7 +48,5 @@ func (s *server) devAgentReply(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, codeNotFound, "no such conversation")
 		return
 	}
-	if body, ok := text(w, "body", req.Body); ok {
-		s.storeAgentReply(w, r, req.ConversationID, body)
-	}
+	s.storeAgentReply(w, r, req.ConversationID, req.agentReplyRequest)
 }

@@ -3,6 +3,7 @@ package web
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"time"
@@ -18,6 +19,9 @@ const MaxBodyBytes = 64 << 10
 
 // MaxTextRunes bounds a message body after trimming.
 const MaxTextRunes = 4000
+
+// MaxAuthorNameRunes bounds an agent's display name after trimming.
+const MaxAuthorNameRunes = 80
 
 // decode reads a JSON body into v, answering the error itself when it fails.
 func decode(w http.ResponseWriter, r *http.Request, v any) bool {
@@ -44,14 +48,22 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	json.NewEncoder(w).Encode(v)
 }
 
-// text validates a message body: 1..MaxTextRunes characters once trimmed.
-func text(w http.ResponseWriter, field, s string) (string, bool) {
+// text validates a field that must be 1..maxRunes characters once trimmed.
+func text(w http.ResponseWriter, field, s string, maxRunes int) (string, bool) {
 	s = strings.TrimSpace(s)
-	if n := utf8.RuneCountInString(s); n == 0 || n > MaxTextRunes {
-		writeError(w, http.StatusBadRequest, codeInvalidArgument, field+" must be 1 to 4000 characters")
+	if n := utf8.RuneCountInString(s); n == 0 || n > maxRunes {
+		writeError(w, http.StatusBadRequest, codeInvalidArgument, fmt.Sprintf("%s must be 1 to %d characters", field, maxRunes))
 		return "", false
 	}
 	return s, true
+}
+
+// authorName validates an agent's optional display name; "" means none.
+func authorName(w http.ResponseWriter, name *string) (string, bool) {
+	if name == nil {
+		return "", true
+	}
+	return text(w, "authorName", *name, MaxAuthorNameRunes)
 }
 
 // clientID validates an optional client-made id; "" lets the store make one.
@@ -135,17 +147,18 @@ func conversationsOf(cs []store.Conversation, withCustomer bool) []conversationJ
 }
 
 type messageJSON struct {
-	ID             string `json:"id"`
-	ConversationID string `json:"conversationId"`
-	Body           string `json:"body"`
-	Author         string `json:"author"`
-	CreatedAt      string `json:"createdAt"`
-	Seq            int64  `json:"seq"`
+	ID             string  `json:"id"`
+	ConversationID string  `json:"conversationId"`
+	Body           string  `json:"body"`
+	Author         string  `json:"author"`
+	AuthorName     *string `json:"authorName"`
+	CreatedAt      string  `json:"createdAt"`
+	Seq            int64   `json:"seq"`
 }
 
 func messageOf(m store.Message) messageJSON {
 	return messageJSON{ID: m.ID, ConversationID: m.ConversationID, Body: m.Body, Author: string(m.Author),
-		CreatedAt: formatTime(m.CreatedAt), Seq: m.Seq}
+		AuthorName: optString(m.AuthorName), CreatedAt: formatTime(m.CreatedAt), Seq: m.Seq}
 }
 
 func messagesOf(ms []store.Message) []messageJSON {

@@ -12,12 +12,13 @@ func (s *SQLite) AgentConversations(ctx context.Context) ([]Conversation, error)
 	return collect(rows, err, scanConversation)
 }
 
-func (s *SQLite) AgentReply(ctx context.Context, conversationID, body string, now time.Time) (Message, error) {
+func (s *SQLite) AgentReply(ctx context.Context, conversationID, body, authorName string, now time.Time) (Message, error) {
 	at := millis(now)
 	var msg Message
 	err := s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		var err error
-		msg, err = scanMessage(tx.StmtContext(ctx, s.ws.insertAgentMessage).QueryRowContext(ctx, newID(), body, at, conversationID))
+		msg, err = scanMessage(tx.StmtContext(ctx, s.ws.insertAgentMessage).QueryRowContext(ctx,
+			newID(), nullString(authorName), body, at, conversationID))
 		if errors.Is(err, sql.ErrNoRows) {
 			return ErrNotFound
 		}

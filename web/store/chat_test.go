@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"path/filepath"
 	"sync"
@@ -89,7 +90,7 @@ func TestRepeatedCreateConversationAnswersItAsItIsNow(t *testing.T) {
 	if err != nil || !created {
 		t.Fatalf("CreateConversation = %v, %v", created, err)
 	}
-	reply, err := s.AgentReply(ctx, conv.ID, "a reply", t0)
+	reply, err := s.AgentReply(ctx, conv.ID, "a reply", "", t0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -151,3 +152,58 @@ func TestClientIDsOfOthersConflict(t *testing.T) {
 func errOf4[A, B, C any](_ A, _ B, _ C, err error) error { return err }
 
 func errOf3[A, B any](_ A, _ B, err error) error { return err }
+
+func TestAgentAuthorName(t *testing.T) {
+	ctx := context.Background()
+	s := openTest(t, filepath.Join(t.TempDir(), "chat.db"))
+	sess := session(t, s, "a")
+	conv, _, _, err := s.CreateConversation(ctx, sess, NewMessage{Body: "hi", Now: t0})
+	if err != nil {
+		t.Fatal(err)
+	}
+	named, err := s.AgentReply(ctx, conv.ID, "hello", "Dana", t0)
+	if err != nil || named.AuthorName != "Dana" {
+		t.Fatalf("AgentReply = %+v, %v", named, err)
+	}
+	if _, err := s.AgentReply(ctx, conv.ID, "anonymous agent", "", t0); err != nil {
+		t.Fatal(err)
+	}
+	msgs, err := s.Messages(ctx, sess.CustomerID, conv.ID)
+	if err != nil || len(msgs) != 3 || msgs[0].AuthorName != "" || msgs[1].AuthorName != "Dana" || msgs[2].AuthorName != "" {
+		t.Fatalf("messages = %+v, %v", msgs, err)
+	}
+	var nulls int
+	if err := s.r.QueryRow(`SELECT COUNT(*) FROM messages WHERE author_name IS NULL`).Scan(&nulls); err != nil || nulls != 2 {
+		t.Fatalf("%d NULL author names, want 2 (no name is NULL, not ''): %v", nulls, err)
+	}
+}
+
+// A database made before authorName existed opens with its messages intact
+// and nameless.
+func TestMigrationFromVersion1(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "chat.db")
+	db, err := sql.Open("sqlite", "file:"+path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{
+		`CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)`,
+		migrations[1],
+		`INSERT INTO schema_migrations VALUES (1, 0)`,
+		`INSERT INTO customers (id, created_at, updated_at) VALUES ('c', 0, 0)`,
+		`INSERT INTO conversations (id, customer_id, created_at, last_message_at) VALUES ('v', 'c', 0, 0)`,
+		`INSERT INTO messages (id, conversation_id, customer_id, author, body, created_at) VALUES ('m', 'v', 'c', 'agent', 'old reply', 0)`,
+	} {
+		if _, err := db.Exec(q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	db.Close()
+
+	s := openTest(t, path)
+	msgs, err := s.Messages(ctx, "c", "v")
+	if err != nil || len(msgs) != 1 || msgs[0].Body != "old reply" || msgs[0].AuthorName != "" {
+		t.Fatalf("messages after migrating = %+v, %v", msgs, err)
+	}
+}

@@ -75,6 +75,9 @@ CREATE TABLE messages (
 CREATE INDEX messages_by_conversation ON messages(conversation_id, seq);
 CREATE INDEX messages_by_customer ON messages(customer_id, seq);
 `,
+	// The agent's display name, shown to the visitor; NULL for the customer's
+	// messages and for replies stored before agents had names.
+	2: `ALTER TABLE messages ADD COLUMN author_name TEXT;`,
 }
 
 // migrate brings db to the newest schema. Each migration and its version row

@@ -10,7 +10,7 @@ import (
 // them on each reader connection as it first uses them, and transactions on
 // the single writer connection reuse the writer's.
 
-const messageColumns = `seq, id, conversation_id, customer_id, author, body, created_at`
+const messageColumns = `seq, id, conversation_id, customer_id, author, author_name, body, created_at`
 
 const conversationColumns = `id, customer_id, created_at, last_message_at, preview, unread`
 
@@ -48,8 +48,8 @@ func (w *writeStmts) prepare(ctx context.Context, db *sql.DB) error {
 		&w.insertMessage: `INSERT INTO messages (id, conversation_id, customer_id, author, session_id, body, created_at)
 			SELECT ?1, c.id, c.customer_id, 'customer', ?2, ?3, ?4 FROM conversations c WHERE c.id = ?5 AND c.customer_id = ?6
 			ON CONFLICT (id) DO NOTHING`,
-		&w.insertAgentMessage: `INSERT INTO messages (id, conversation_id, customer_id, author, session_id, body, created_at)
-			SELECT ?1, c.id, c.customer_id, 'agent', NULL, ?2, ?3 FROM conversations c WHERE c.id = ?4
+		&w.insertAgentMessage: `INSERT INTO messages (id, conversation_id, customer_id, author, author_name, session_id, body, created_at)
+			SELECT ?1, c.id, c.customer_id, 'agent', ?2, NULL, ?3, ?4 FROM conversations c WHERE c.id = ?5
 			RETURNING ` + messageColumns,
 		&w.touchConversation: `UPDATE conversations
 			SET last_message_at = ?1, last_seq = ?2, preview = ?3, unread = unread + ?4
@@ -145,9 +145,10 @@ type scanner interface{ Scan(dest ...any) error }
 func scanMessage(sc scanner) (Message, error) {
 	var m Message
 	var author string
+	var authorName sql.NullString
 	var created int64
-	err := sc.Scan(&m.Seq, &m.ID, &m.ConversationID, &m.CustomerID, &author, &m.Body, &created)
-	m.Author, m.CreatedAt = Author(author), fromMillis(created)
+	err := sc.Scan(&m.Seq, &m.ID, &m.ConversationID, &m.CustomerID, &author, &authorName, &m.Body, &created)
+	m.Author, m.AuthorName, m.CreatedAt = Author(author), authorName.String, fromMillis(created)
 	return m, err
 }
 

@@ -59,7 +59,8 @@ type Store interface {
 	LatestEvents(ctx context.Context, customerID string) (Events, error)
 
 	AgentConversations(ctx context.Context) ([]Conversation, error)
-	AgentReply(ctx context.Context, conversationID, body string, now time.Time) (Message, error)
+	// AgentReply stores an agent's message; authorName may be empty.
+	AgentReply(ctx context.Context, conversationID, body, authorName string, now time.Time) (Message, error)
 
 	Close() error
 }
@@ -114,6 +115,7 @@ type Message struct {
 	ConversationID string
 	CustomerID     string
 	Author         Author
+	AuthorName     string // the agent's display name; empty for the customer's and for agents that gave none
 	Body           string
 	CreatedAt      time.Time
 }
