@@ -15,14 +15,25 @@ build: $(SERVER)
 bin/kustomer-chat.wasm: $(WASM_SOURCES)
 	GOOS=js GOARCH=wasm $(GO) build -trimpath -ldflags='-s -w' -o $@ ./wasm
 
-# The release files: the core under a content-hashed name, the loader with the
-# wasm_exec.js of the Go that built the core (the two must match), the typings; each
-# precompressed with brotli and gzip.
-bin/sdk.stamp: bin/kustomer-chat.wasm js/kustomer-chat.js js/kustomer-chat.d.ts
+# The browsers of the SPEC: current and previous Chromium, Firefox, Safari 16.4+.
+ESBUILD := node_modules/.bin/esbuild --log-level=warning --minify --target=chrome120,firefox120,safari16.4
+
+bin/kustomer-chat.js: js/kustomer-chat.js node_modules/.package-lock.json
+	@mkdir -p bin
+	$(ESBUILD) --outfile=$@ js/kustomer-chat.js
+
+bin/kustomer-chat-widget.js: $(wildcard js/widget/*.js) node_modules/.package-lock.json
+	@mkdir -p bin
+	$(ESBUILD) --bundle --format=esm --outfile=$@ js/widget/index.js
+
+# The release files: the loader, the lazily fetched core, its wasm_exec.js (of the Go
+# that built it: the two must match) and the panel under content-hashed names, the
+# typings; each precompressed with brotli and gzip.
+bin/sdk.stamp: bin/kustomer-chat.wasm bin/kustomer-chat.js bin/kustomer-chat-widget.js js/kustomer-chat.d.ts
 	$(GO) run ./web/cmd/sdkbundle -out $(DIST) -wasm bin/kustomer-chat.wasm \
-		-wasm-exec "$$($(GO) env GOROOT)/lib/wasm/wasm_exec.js" \
-		-loader js/kustomer-chat.js -typings js/kustomer-chat.d.ts
-	$(GO) run ./web/cmd/precompress $(DIST)/kustomer-chat.*
+		-wasm-exec "$$($(GO) env GOROOT)/lib/wasm/wasm_exec.js" -widget bin/kustomer-chat-widget.js \
+		-loader bin/kustomer-chat.js -typings js/kustomer-chat.d.ts
+	$(GO) run ./web/cmd/precompress $(DIST)/kustomer-chat*
 	touch $@
 
 $(SERVER): bin/sdk.stamp $(WEB_SOURCES) go.mod go.sum
@@ -57,4 +68,4 @@ bench: build node_modules/.package-lock.json
 	node js/bench/run.js --out bench-results.json
 
 clean:
-	rm -rf bin $(DIST)/kustomer-chat.*
+	rm -rf bin $(DIST)/kustomer-chat*

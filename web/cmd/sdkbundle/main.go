@@ -1,24 +1,26 @@
 // Command sdkbundle lays out the SDK's release files in the directory the service
 // embeds:
 //
-//   - kustomer-chat.HASH.wasm: the core under a content-hashed name, so browsers can
-//     cache it for a year (Cache-Control: immutable) and a release never serves a
-//     stale core;
-//   - kustomer-chat.js: wasm_exec.js followed by the loader, which names that hashed
-//     file. One request instead of two, and no script element inserted by the loader,
-//     which would delay the host page's load event;
+//   - kustomer-chat.js: the loader, the one URL sites paste, so it keeps its name
+//     (and a short cache lifetime);
+//   - the files the loader fetches only when a page needs them, each under a
+//     content-hashed name so browsers can cache it for a year (Cache-Control:
+//     immutable) and a release never mixes old and new: the core
+//     (kustomer-chat.HASH.wasm), its JavaScript runtime, wasm_exec.js of the Go that
+//     built it (kustomer-chat-core.HASH.js), and the chat panel
+//     (kustomer-chat-widget.HASH.js). The loader names each by its plain name, which
+//     the bundle replaces with the hashed one;
 //   - kustomer-chat.d.ts: the typings, as they are.
 //
 // Files of an earlier build are removed first. Compression is precompress's job.
 //
-//	go run ./web/cmd/sdkbundle -out DIR -wasm FILE -wasm-exec FILE -loader FILE -typings FILE
+//	go run ./web/cmd/sdkbundle -out DIR -wasm FILE -wasm-exec FILE -widget FILE -loader FILE -typings FILE
 package main
 
 import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -26,18 +28,30 @@ import (
 	"strings"
 )
 
-// wasmName is how the loader source names the core; the bundle replaces it.
-const wasmName = "kustomer-chat.wasm"
-
 type inputs struct {
-	wasm, wasmExec, loader, typings []byte
+	wasm, wasmExec, widget, loader, typings []byte
+}
+
+// lazyFile is a file the loader fetches by name, to be renamed by its content.
+type lazyFile struct {
+	name string // as the loader source spells it: stem + ext
+	data []byte
+}
+
+func (in inputs) lazyFiles() []lazyFile {
+	return []lazyFile{
+		{"kustomer-chat.wasm", in.wasm},
+		{"kustomer-chat-core.js", in.wasmExec},
+		{"kustomer-chat-widget.js", in.widget},
+	}
 }
 
 func main() {
 	out := flag.String("out", "", "directory to write the release files to")
 	wasm := flag.String("wasm", "", "the built .wasm")
 	wasmExec := flag.String("wasm-exec", "", "wasm_exec.js of the Go that built it")
-	loader := flag.String("loader", "", "js/kustomer-chat.js")
+	widget := flag.String("widget", "", "the bundled chat panel (an ES module)")
+	loader := flag.String("loader", "", "the (minified) loader")
 	typings := flag.String("typings", "", "js/kustomer-chat.d.ts")
 	flag.Parse()
 	var in inputs
@@ -45,7 +59,7 @@ func main() {
 	for _, f := range []struct {
 		name string
 		dst  *[]byte
-	}{{*wasm, &in.wasm}, {*wasmExec, &in.wasmExec}, {*loader, &in.loader}, {*typings, &in.typings}} {
+	}{{*wasm, &in.wasm}, {*wasmExec, &in.wasmExec}, {*widget, &in.widget}, {*loader, &in.loader}, {*typings, &in.typings}} {
 		if err == nil {
 			*f.dst, err = os.ReadFile(f.name)
 		}
@@ -63,22 +77,25 @@ func main() {
 
 // bundle writes the release files into dir and returns their paths.
 func bundle(dir string, in inputs) ([]string, error) {
-	if !bytes.Contains(in.loader, []byte(wasmName)) {
-		return nil, errors.New("the loader does not name " + wasmName)
-	}
-	if err := removeEarlierBuild(dir); err != nil {
-		return nil, err
-	}
-	sum := sha256.Sum256(in.wasm)
-	hashed := "kustomer-chat." + hex.EncodeToString(sum[:])[:12] + ".wasm"
-	loader := bytes.ReplaceAll(in.loader, []byte(wasmName), []byte(hashed))
-	files := []struct {
+	loader := in.loader
+	type file struct {
 		name string
 		data []byte
-	}{
-		{hashed, in.wasm},
-		{"kustomer-chat.js", append(append(append([]byte{}, in.wasmExec...), '\n'), loader...)},
-		{"kustomer-chat.d.ts", in.typings},
+	}
+	var files []file
+	for _, f := range in.lazyFiles() {
+		if !bytes.Contains(loader, []byte(f.name)) {
+			return nil, fmt.Errorf("the loader does not name %s", f.name)
+		}
+		sum := sha256.Sum256(f.data)
+		ext := filepath.Ext(f.name)
+		hashed := strings.TrimSuffix(f.name, ext) + "." + hex.EncodeToString(sum[:])[:12] + ext
+		loader = bytes.ReplaceAll(loader, []byte(f.name), []byte(hashed))
+		files = append(files, file{hashed, f.data})
+	}
+	files = append(files, file{"kustomer-chat.js", loader}, file{"kustomer-chat.d.ts", in.typings})
+	if err := removeEarlierBuild(dir); err != nil {
+		return nil, err
 	}
 	var names []string
 	for _, f := range files {
@@ -97,7 +114,7 @@ func removeEarlierBuild(dir string) error {
 		return err
 	}
 	for _, e := range entries {
-		if strings.HasPrefix(e.Name(), "kustomer-chat.") {
+		if strings.HasPrefix(e.Name(), "kustomer-chat") {
 			if err := os.Remove(filepath.Join(dir, e.Name())); err != nil {
 				return err
 			}
