@@ -44,11 +44,22 @@ export interface Conversation {
 }
 
 export interface Message {
+  /** Made on the device for the customer's own messages, so a retry stores it once. */
   id: string;
   conversationId: string;
   body: string;
   author: 'customer' | 'agent';
+  /** The agent's display name; null for the customer's messages and unnamed agents. */
+  authorName: string | null;
   createdAt: string;
+}
+
+/** A message of this device that the service has not stored yet; it is kept on the
+ * device and sent, in order, when the service is reachable. */
+export interface PendingMessage extends Message {
+  author: 'customer';
+  /** sending: an attempt is under way; failed: the last attempt found no service (it is retried by itself). */
+  state: 'sending' | 'failed';
 }
 
 export interface KustomerChatEvents {
@@ -59,6 +70,10 @@ export interface KustomerChatEvents {
   onUnread: (unread: { total: number }) => void;
   onOpen: () => void;
   onClose: () => void;
+  /** A message of this device was stored by the service (at once, or later from the outbox). */
+  onMessageSent: (message: Message) => void;
+  /** The service became unreachable (connected false) or reachable again. */
+  onConnectionChange: (state: { connected: boolean }) => void;
 }
 
 export interface StartOptions {
@@ -77,7 +92,8 @@ export interface KustomerChat {
   isLoggedIn(idType: 'email' | 'userId', id: string): Promise<boolean>;
   logOut(): Promise<void>;
   logOutThenLogIn(jwt: string): Promise<KustomerTrackingIdentity>;
-  getIdentity(): Promise<KustomerTrackingIdentity | null>;
+  /** Always an identity once started: anonymous until a logIn. */
+  getIdentity(): Promise<KustomerTrackingIdentity>;
   createConversation(options: { message: string }): Promise<Conversation>;
   sendMessage(conversationId: string, text: string): Promise<Message>;
   /** Newest activity first. */
@@ -86,6 +102,15 @@ export interface KustomerChat {
   getMessages(conversationId: string): Promise<Message[]>;
   getUnreadCount(): Promise<number>;
   markRead(conversationId: string): Promise<void>;
+  /** The messages kept on this device until the service stores them, oldest first. */
+  getPendingMessages(): Promise<PendingMessage[]>;
+  /** Try to send the pending messages now instead of at the next scheduled retry. */
+  retryPending(): Promise<void>;
+  /** Show the chat panel; works before the core is ready. */
+  open(): Promise<void>;
+  /** Hide the chat panel. */
+  close(): Promise<void>;
+  isVisible(): Promise<boolean>;
   /** Returns a function that removes the listener. */
   addListener<E extends keyof KustomerChatEvents>(event: E, listener: KustomerChatEvents[E]): () => void;
   removeListener<E extends keyof KustomerChatEvents>(event: E, listener: KustomerChatEvents[E]): void;

@@ -76,7 +76,7 @@
   function emit(event, payload) {
     if (event === 'onUnread') setBadge(payload.total);
     // The panel's draft is the customer's too; the panel may never have been loaded here.
-    if (event === 'onLogout') try { w.localStorage.removeItem('kustomer-chat:' + apiKey + ':draft'); } catch (e) { /* none kept */ }
+    if (event === 'onLogout') try { w.localStorage.removeItem('kustomer-chat:' + config.apiKey + ':draft'); } catch (e) { /* none kept */ }
     (listeners[event] || []).slice().forEach(function (fn) {
       try { fn(payload); } catch (e) { console.error('KustomerChat: an ' + event + ' listener threw', e); }
     });
@@ -124,6 +124,7 @@
     kc.start = function (options) {
       try {
         var o = Object(options);
+        config.apiKey = config.apiKey || o.apiKey; // names the panel's draft
         return core.start({ apiKey: o.apiKey, serverUrl: o.serverUrl || serverUrl }, emit);
       } catch (e) { // a hostile options object
         return Promise.reject(chatError('INVALID_ARGUMENT', 'start({ apiKey, serverUrl }) needs a plain options object'));

@@ -12,7 +12,18 @@ async function site(jwt: string): Promise<void> {
   const conversation = await KustomerChat.createConversation({ message: 'hi' });
   const [first] = await KustomerChat.getMessages(conversation.id);
   const author: 'customer' | 'agent' = first.author;
-  console.log(author);
+  const agentName: string | null = first.authorName;
+  console.log(author, agentName);
+  const me: KustomerTrackingIdentity = await KustomerChat.getIdentity();
+  const device: string = me.trackingId;
+  const pending = await KustomerChat.getPendingMessages();
+  const state: 'sending' | 'failed' | undefined = pending[0]?.state;
+  console.log(device, state);
+  KustomerChat.addListener('onConnectionChange', ({ connected }) => console.log(connected));
+  KustomerChat.addListener('onMessageSent', (m) => console.log(m.id));
+  await KustomerChat.open();
+  const visible: boolean = await KustomerChat.isVisible();
+  if (visible) await KustomerChat.close();
   try {
     await KustomerChat.logOutThenLogIn(jwt);
   } catch (e) {
