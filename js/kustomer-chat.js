@@ -164,7 +164,7 @@
       'width:56px;height:56px;margin:0;padding:0;border:0;border-radius:50%;cursor:pointer;' +
       'background:var(--kc-accent,#1f5fd1);color:var(--kc-accent-text,#fff);box-shadow:0 4px 14px rgba(0,0,0,.25);' +
       'display:flex;align-items:center;justify-content:center}' +
-      '.launcher:focus-visible{outline:3px solid var(--kc-focus,#ffbf47);outline-offset:3px}' +
+      '.launcher:focus-visible{outline:3px solid var(--kc-focus,var(--kc-accent,#1f5fd1));outline-offset:3px}' +
       '.launcher svg{width:28px;height:28px;fill:currentColor}' +
       '.badge{position:absolute;top:-4px;right:-4px;min-width:20px;height:20px;padding:0 6px;box-sizing:border-box;' +
       'border-radius:10px;background:#c62828;color:#fff;font:700 12px/20px system-ui,sans-serif;text-align:center}' +

@@ -20,7 +20,8 @@ text-align:left;letter-spacing:normal;word-spacing:normal;text-transform:none;}
 *,*::before,*::after{box-sizing:border-box}
 button,textarea{font:inherit;color:inherit}
 button{cursor:pointer}
-:focus-visible{outline:3px solid var(--kc-focus,#ffbf47);outline-offset:2px}
+:focus-visible{outline:2px solid var(--kc-focus,currentColor);outline-offset:2px}
+textarea:focus-visible{outline-color:var(--kc-focus,var(--accent));outline-offset:0}
 .vh{position:absolute;width:1px;height:1px;margin:-1px;padding:0;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap;border:0}
 .head{display:flex;align-items:center;gap:8px;padding:12px 12px 12px 16px;background:var(--accent);color:var(--on-accent)}
 .head h2{flex:1;margin:0;font-size:17px;font-weight:600;overflow:hidden;text-overflow:ellipsis;white-space:nowrap}
