@@ -64,14 +64,21 @@ export async function startService() {
     await service.stop();
     rmSync(dir, { recursive: true, force: true });
   };
-  service.agentReply = async (conversationId, body) => {
+  service.agentReply = async (conversationId, body, authorName) => {
     const r = await fetch(`${service.url}/v1/agent/conversations/${conversationId}/messages`, {
       method: 'POST',
       headers: { Authorization: `Bearer ${AGENT_KEY}`, 'Content-Type': 'application/json' },
-      body: JSON.stringify({ body }),
+      body: JSON.stringify({ body, authorName }),
     });
     if (r.status !== 201) throw new Error(`agent reply: HTTP ${r.status}`);
     return (await r.json()).message;
+  };
+  // conversations is every conversation the service stores (agent API), each with its
+  // customerId, newest activity first.
+  service.conversations = async () => {
+    const r = await fetch(`${service.url}/v1/agent/conversations`, { headers: { Authorization: `Bearer ${AGENT_KEY}` } });
+    if (r.status !== 200) throw new Error(`agent conversations: HTTP ${r.status}`);
+    return (await r.json()).conversations;
   };
   await service.start();
   return service;
@@ -82,24 +89,29 @@ export async function startService() {
 export async function startSite(service) {
   const pages = new Map();
   const server = createServer((req, res) => {
-    const html = pages.get(new URL(req.url, 'http://x').pathname);
-    if (!html) {
+    const page = pages.get(new URL(req.url, 'http://x').pathname);
+    if (!page) {
       res.writeHead(404).end();
       return;
     }
-    res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' }).end(html);
+    res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', ...page.headers }).end(page.html);
   });
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
   const origin = `http://127.0.0.1:${server.address().port}`;
   let n = 0;
   return {
     origin,
-    // apiKey: null for a tag without data-api-key; head: markup before the loader;
-    // loaderSrc: another loader URL; twice: include the loader twice.
-    page({ apiKey = API_KEY, head = '', loaderSrc = `${service.url}/sdk/kustomer-chat.js`, twice = false } = {}) {
+    // apiKey: null for a tag without data-api-key; data: more data-* attributes of the
+    // tag ({ launcher: 'none' } gives data-launcher="none"); head: markup before the
+    // loader; body: the page's content; loaderSrc: another loader URL; twice: include
+    // the loader twice; loader: false for the same page without the tag; headers:
+    // more headers of the page's response (a Content-Security-Policy, say).
+    page({ apiKey = API_KEY, data = {}, head = '', body = 'site', loaderSrc = `${service.url}/sdk/kustomer-chat.js`, twice = false, loader = true, headers = {} } = {}) {
       const path = `/page-${++n}.html`;
-      const tag = `<script src="${loaderSrc}"${apiKey ? ` data-api-key="${apiKey}"` : ''} async></script>`;
-      pages.set(path, `<!doctype html><html><head><meta charset="utf-8">${head}${tag}${twice ? tag : ''}</head><body>site</body></html>`);
+      const attrs = Object.entries({ 'api-key': apiKey, ...data }).filter(([, v]) => v != null)
+        .map(([k, v]) => ` data-${k}="${String(v).replace(/&/g, '&amp;').replace(/"/g, '&quot;')}"`).join('');
+      const tag = loader ? `<script src="${loaderSrc}"${attrs} async></script>` : '';
+      pages.set(path, { headers, html: `<!doctype html><html lang="en"><head><meta charset="utf-8">${head}${tag}${twice ? tag : ''}</head><body>${body}</body></html>` });
       return origin + path;
     },
     close: () => new Promise((resolve) => server.close(resolve)),
@@ -154,14 +166,15 @@ export async function value(page, method, ...args) {
   return r.value;
 }
 
-// recordEvents makes the page keep every event of the SDK in window.__events.
-export function recordEvents(page) {
-  return page.evaluate(() => {
-    window.__events = [];
-    for (const e of ['onLogin', 'onLogout', 'onConversationCreate', 'onMessageReceived', 'onUnread']) {
+// recordEvents makes the page keep the SDK's events (by default those of the identity
+// and the chat) in window.__events.
+export function recordEvents(page, names = ['onLogin', 'onLogout', 'onConversationCreate', 'onMessageReceived', 'onUnread']) {
+  return page.evaluate((names) => {
+    window.__events = window.__events || [];
+    for (const e of names) {
       KustomerChat.addListener(e, (payload) => window.__events.push({ event: e, payload }));
     }
-  });
+  }, names);
 }
 
 export const events = (page) => page.evaluate(() => window.__events);
@@ -171,3 +184,83 @@ export const events = (page) => page.evaluate(() => window.__events);
 export const lifecycle = async (page) => (await events(page)).map((e) => e.event).filter((e) => e !== 'onUnread');
 
 export const payloadOf = async (page, event) => (await events(page)).find((e) => e.event === event)?.payload;
+
+// withPage opens url (or site.page(site)) in a new context made with context options,
+// runs fn(page, context) and always closes the context. waitReady as in openPage; by
+// default it does not touch KustomerChat, which would fetch the core.
+export async function withPage(env, { url, site = {}, context: contextOptions = {}, waitReady = false } = {}, fn) {
+  const context = await env.browser.newContext(contextOptions);
+  try {
+    const page = await openPage(context, url || env.site.page(site), { waitReady });
+    return await fn(page, context);
+  } finally {
+    await context.close();
+  }
+}
+
+// widget finds the widget's parts by accessible role and name, as a visitor's
+// assistive technology would; role locators pierce the open shadow root and skip
+// what is hidden.
+export function widget(page, { title = 'Chat with us' } = {}) {
+  return {
+    launcher: page.getByRole('button', { name: /^Open chat/ }),
+    dialog: page.getByRole('dialog', { name: title }),
+    log: page.getByRole('log', { name: 'Messages' }),
+    composer: page.getByRole('textbox', { name: 'Message' }),
+    send: page.getByRole('button', { name: 'Send message' }),
+    closer: page.getByRole('button', { name: 'Close chat' }),
+    allConversations: page.getByRole('button', { name: 'All conversations' }),
+    newConversation: page.getByRole('button', { name: 'New conversation' }),
+    retry: page.getByRole('button', { name: 'Retry' }),
+    status: page.getByRole('status'),
+    host: page.locator('kustomer-chat'),
+    // unread: the launcher as named with n unread messages (0: plain "Open chat").
+    unread: (n) => page.getByRole('button', { name: n ? `Open chat, ${n} unread message${n > 1 ? 's' : ''}` : 'Open chat', exact: true }),
+    // message: a message of the thread whose text contains text.
+    message: (text) => page.getByRole('log', { name: 'Messages' }).locator('.msg', { hasText: text }),
+  };
+}
+
+// waitFocused waits until locator's element has the focus, inside its shadow root and
+// in the document.
+export async function waitFocused(locator, timeout = 2000) {
+  const el = await locator.elementHandle({ timeout });
+  await locator.page().waitForFunction((el) => {
+    const root = el.getRootNode();
+    return root.activeElement === el && (root === document || document.activeElement === root.host);
+  }, el, { timeout, polling: 20 });
+}
+
+// shadowText is all the text in the widget's shadow root, hidden parts included.
+export const shadowText = (page) => page.evaluate(() => document.querySelector('kustomer-chat')?.shadowRoot?.textContent ?? '');
+
+// storedMessages is what the service stores for the page's customer: every message of
+// every conversation (agent API for the list, the customer's own session for each
+// thread), oldest first within a conversation.
+export async function storedMessages(service, page) {
+  const { customerId } = await value(page, 'getIdentity');
+  const state = JSON.parse(await page.evaluate((key) => localStorage.getItem(key), `kustomer-chat:${API_KEY}`));
+  const mine = (await service.conversations()).filter((c) => c.customerId === customerId);
+  const out = [];
+  for (const c of mine) {
+    const r = await fetch(`${service.url}/v1/conversations/${c.id}/messages`, {
+      headers: { 'X-Kustomer-Api-Key': API_KEY, Authorization: `Bearer ${state.sessionToken}` },
+    });
+    if (r.status !== 200) throw new Error(`messages of ${c.id}: HTTP ${r.status}`);
+    out.push(...(await r.json()).messages);
+  }
+  return out;
+}
+
+// eventually retries fn (an async assertion) until it passes or timeout ms have gone.
+export async function eventually(fn, { timeout = 2000, interval = 25 } = {}) {
+  const end = Date.now() + timeout;
+  for (;;) {
+    try {
+      return await fn();
+    } catch (e) {
+      if (Date.now() > end) throw e;
+      await new Promise((r) => setTimeout(r, interval));
+    }
+  }
+}

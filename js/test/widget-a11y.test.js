@@ -1,0 +1,198 @@
+// The widget as keyboard and screen-reader users meet it: opening and closing (launcher,
+// API, Escape) with focus, aria-expanded and onOpen/onClose; the full-screen modal panel
+// on a phone; and axe-core's WCAG 2.1 A/AA rules, light and dark.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { test } from 'node:test';
+import { events, recordEvents, setUp, value, waitFocused, widget, withPage } from './harness.js';
+
+const env = setUp();
+
+const axeSource = readFileSync(new URL('../../node_modules/axe-core/axe.min.js', import.meta.url), 'utf8');
+
+const openClose = async (page) => (await events(page)).map((e) => e.event);
+const expanded = (w) => w.launcher.getAttribute('aria-expanded');
+
+test('the launcher opens and closes the panel: aria-expanded, focus, onOpen/onClose once per change, isVisible', async () => {
+  await withPage(env, {}, async (page) => {
+    const w = widget(page);
+    await w.launcher.waitFor();
+    await recordEvents(page, ['onOpen', 'onClose']);
+    assert.equal(await expanded(w), 'false');
+    assert.equal(await value(page, 'isVisible'), false);
+
+    await w.launcher.click();
+    await w.dialog.waitFor();
+    await waitFocused(w.composer);
+    assert.equal(await expanded(w), 'true');
+    assert.equal(await value(page, 'isVisible'), true);
+    assert.equal(await w.dialog.getAttribute('aria-modal'), null, 'a non-modal dialog on a wide screen');
+    assert.deepEqual(await openClose(page), ['onOpen']);
+
+    // The launcher toggles: a second click closes.
+    await w.launcher.click();
+    await w.dialog.waitFor({ state: 'hidden' });
+    assert.equal(await expanded(w), 'false');
+    assert.equal(await value(page, 'isVisible'), false);
+    assert.deepEqual(await openClose(page), ['onOpen', 'onClose']);
+
+    // The panel's own close button hands the focus back to the launcher.
+    await w.launcher.click();
+    await waitFocused(w.composer);
+    await w.closer.click();
+    await w.dialog.waitFor({ state: 'hidden' });
+    await waitFocused(w.launcher);
+    assert.equal(await expanded(w), 'false');
+    assert.deepEqual(await openClose(page), ['onOpen', 'onClose', 'onOpen', 'onClose']);
+  });
+});
+
+test('open() and close() show and hide the panel, fire onOpen/onClose once per change, and isVisible agrees', async () => {
+  await withPage(env, {}, async (page) => {
+    const w = widget(page);
+    await w.launcher.waitFor();
+    await recordEvents(page, ['onOpen', 'onClose']);
+
+    const opened = await page.evaluate(async () => {
+      await Promise.all([KustomerChat.open(), KustomerChat.open()]);
+      await KustomerChat.open();
+      return KustomerChat.isVisible();
+    });
+    assert.equal(opened, true);
+    await w.dialog.waitFor();
+    await waitFocused(w.composer);
+    assert.equal(await expanded(w), 'true');
+    assert.deepEqual(await openClose(page), ['onOpen'], 'three open() calls, one change');
+
+    const closed = await page.evaluate(async () => {
+      await KustomerChat.close();
+      await KustomerChat.close();
+      return KustomerChat.isVisible();
+    });
+    assert.equal(closed, false);
+    await w.dialog.waitFor({ state: 'hidden' });
+    await waitFocused(w.launcher);
+    assert.equal(await expanded(w), 'false');
+    assert.deepEqual(await openClose(page), ['onOpen', 'onClose']);
+
+    // close() on a closed panel, then open(): still one event per change.
+    await value(page, 'close');
+    await value(page, 'open');
+    await w.dialog.waitFor();
+    assert.deepEqual(await openClose(page), ['onOpen', 'onClose', 'onOpen']);
+  });
+});
+
+test('Escape closes the panel and returns focus to the launcher', async () => {
+  await withPage(env, {}, async (page) => {
+    const w = widget(page);
+    await w.launcher.waitFor();
+    await recordEvents(page, ['onOpen', 'onClose']);
+    await w.launcher.focus();
+    await page.keyboard.press('Enter'); // the launcher is a real button
+    await waitFocused(w.composer);
+    await page.keyboard.type('not sent yet');
+    await page.keyboard.press('Escape');
+    await w.dialog.waitFor({ state: 'hidden' });
+    await waitFocused(w.launcher);
+    assert.equal(await expanded(w), 'false');
+    assert.equal(await value(page, 'isVisible'), false);
+    assert.deepEqual(await openClose(page), ['onOpen', 'onClose']);
+
+    // Escape from elsewhere in the panel (its close button) does the same.
+    await page.keyboard.press('Enter');
+    await waitFocused(w.composer);
+    await w.closer.focus();
+    await page.keyboard.press('Escape');
+    await w.dialog.waitFor({ state: 'hidden' });
+    await waitFocused(w.launcher);
+    assert.deepEqual(await openClose(page), ['onOpen', 'onClose', 'onOpen', 'onClose']);
+  });
+});
+
+test('on a 390x844 phone the open panel fills the viewport, is modal, and Tab stays inside it', async () => {
+  await withPage(env, { context: { viewport: { width: 390, height: 844 }, hasTouch: true } }, async (page) => {
+    const w = widget(page);
+    await w.launcher.click();
+    await w.dialog.waitFor();
+    await waitFocused(w.composer);
+    const box = await w.dialog.boundingBox();
+    assert.deepEqual([box.x, box.y, box.width, box.height].map(Math.round), [0, 0, 390, 844]);
+    assert.equal(await w.dialog.getAttribute('aria-modal'), 'true');
+    const fontSize = await w.composer.evaluate((el) => getComputedStyle(el).fontSize);
+    assert.equal(fontSize, '16px', 'a smaller composer font makes iOS zoom the page');
+
+    const insidePanel = () => page.evaluate(() => {
+      const root = document.querySelector('kustomer-chat').shadowRoot;
+      const active = root.activeElement;
+      return document.activeElement === root.host && !!active && !!active.closest('[role="dialog"]');
+    });
+    const seen = new Set();
+    for (let i = 0; i < 12; i++) {
+      await page.keyboard.press('Tab');
+      assert.equal(await insidePanel(), true, `after ${i + 1} Tab(s) the focus left the modal panel`);
+      seen.add(await page.evaluate(() => document.querySelector('kustomer-chat').shadowRoot.activeElement.outerHTML.slice(0, 60)));
+    }
+    assert.ok(seen.size >= 3, 'Tab cycles through the panel controls');
+    for (let i = 0; i < 12; i++) {
+      await page.keyboard.press('Shift+Tab');
+      assert.equal(await insidePanel(), true, `after ${i + 1} Shift+Tab(s) the focus left the modal panel`);
+    }
+    await page.keyboard.press('Escape');
+    await w.dialog.waitFor({ state: 'hidden' });
+    await waitFocused(w.launcher);
+  });
+});
+
+// axe runs axe-core's WCAG 2.1 A and AA rules on the page; rules must have passed at
+// least once inside the widget's shadow root, so that a scan that missed it fails.
+async function axe(page, label, rules = ['button-name']) {
+  if (!(await page.evaluate(() => !!window.axe))) await page.addScriptTag({ content: axeSource });
+  const result = await page.evaluate(() => window.axe.run(document, {
+    runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] },
+  }).then((r) => ({
+    violations: r.violations,
+    // A target inside a shadow root is a path through it: [['kustomer-chat', 'button']].
+    shadowChecked: r.passes.filter((p) => p.nodes.some((n) => n.target.some(Array.isArray))).map((p) => p.id),
+  })));
+  for (const rule of rules) {
+    assert.ok(result.shadowChecked.includes(rule), `${label}: axe checked ${rule} inside the widget (it did: ${result.shadowChecked})`);
+  }
+  const found = result.violations.map((v) => `${v.id} (${v.impact}): ${v.help}\n    ${v.nodes.map((n) => `${n.target.join(' >>> ')}: ${n.failureSummary}`).join('\n    ')}`);
+  assert.deepEqual(found, [], `axe-core, ${label}:\n  ${found.join('\n  ')}`);
+  return result;
+}
+
+for (const colorScheme of ['light', 'dark']) {
+  test(`axe-core finds no WCAG 2.1 A/AA violation with the panel closed and open, ${colorScheme}`, async () => {
+    // The host page is a minimal accessible page, so that what axe finds is the widget's.
+    const site = { head: '<title>Shop</title>', body: '<main><h1>Shop</h1><p>Welcome.</p></main>' };
+    await withPage(env, { site, context: { colorScheme } }, async (page) => {
+      const w = widget(page);
+      await w.launcher.waitFor();
+      await axe(page, `${colorScheme}, closed`);
+
+      await w.launcher.click();
+      await w.dialog.waitFor();
+      await axe(page, `${colorScheme}, open with the greeting`, ['button-name', 'color-contrast', 'label']);
+
+      await w.composer.fill('Where is my order? Tracking: https://example.com/track?id=1');
+      await page.keyboard.press('Enter');
+      await w.message('Where is my order?').getByText('Sent').waitFor();
+      const [conversation] = await value(page, 'getConversations');
+      await env.service.agentReply(conversation.id, 'It ships today, see https://example.com/faq', 'Dana');
+      await w.message('It ships today').waitFor();
+      await axe(page, `${colorScheme}, open with messages`, ['button-name', 'color-contrast', 'link-name']);
+
+      // The badge on the launcher, and the conversation list.
+      await page.keyboard.press('Escape');
+      await env.service.agentReply(conversation.id, 'Anything else?', 'Dana');
+      await w.unread(1).waitFor();
+      await axe(page, `${colorScheme}, closed with an unread badge`);
+      await w.launcher.click();
+      await w.allConversations.click();
+      await w.newConversation.waitFor();
+      await axe(page, `${colorScheme}, the conversation list`, ['button-name', 'color-contrast', 'list']);
+    });
+  });
+}
