@@ -1,5 +1,6 @@
 // The browser-test harness: the real service binary on a temporary SQLite file, a site
 // on another origin that embeds the SDK with a script tag, and Debian's Chromium.
+import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -142,6 +143,11 @@ export async function openPage(context, url, { waitReady = true } = {}) {
   page.on('request', (r) => { if (r.url().includes('/v1/') && !r.url().includes('/v1/events')) page.apiRequests.push(r.url()); });
   page.on('console', (m) => { if (m.type() === 'warning') page.warnings.push(m.text()); if (m.type() === 'error') page.errors.push(m.text()); });
   page.on('pageerror', (e) => page.errors.push(String(e)));
+  // The event long polls the service holds (wait > 0) and when each began, for waitForPoll.
+  page.polls = new Map();
+  page.on('request', (r) => { if (/\/v1\/events\?.*wait=[1-9]/.test(r.url())) page.polls.set(r, Date.now()); });
+  page.on('requestfinished', (r) => page.polls.delete(r));
+  page.on('requestfailed', (r) => page.polls.delete(r));
   await page.goto(url);
   if (waitReady) await page.evaluate(() => KustomerChat.ready);
   return page;
@@ -250,6 +256,16 @@ export async function storedMessages(service, page) {
     out.push(...(await r.json()).messages);
   }
   return out;
+}
+
+// waitForPoll waits until the page holds an event long poll at the service, so that
+// what the service stores next reaches the page by that poll. A poll counts once held
+// for held ms: one that the service answers at once (it had news) is no wait.
+export function waitForPoll(page, { timeout = 5000, held = 200 } = {}) {
+  return eventually(() => {
+    const since = Math.min(...page.polls.values());
+    assert.ok(Date.now() - since >= held, 'the page holds no event long poll');
+  }, { timeout });
 }
 
 // eventually retries fn (an async assertion) until it passes or timeout ms have gone.
