@@ -36,12 +36,22 @@ func (c *Client) sendLogIn(body []byte) (Response, *Error) {
 	return c.sendRequest(c.scope, req, c.timeout)
 }
 
+// sendRequest also records whether the service answered (see reached); a request
+// given up because its work ended (a poller stopped, the Client closed) tells nothing.
 func (c *Client) sendRequest(sc *scope, req Request, timeout time.Duration) (Response, *Error) {
-	sc = sc.child()
-	defer sc.cancel()
-	timer := time.AfterFunc(timeout, sc.cancel)
+	rsc := sc.child()
+	defer rsc.cancel()
+	timer := time.AfterFunc(timeout, rsc.cancel)
 	defer timer.Stop()
-	return c.roundTrip(sc, req)
+	resp, e := c.roundTrip(rsc, req)
+	switch {
+	case sc.ended():
+	case e == nil:
+		c.reached(true)
+	case e.Code == CodeNetworkError:
+		c.reached(false)
+	}
+	return resp, e
 }
 
 // errCancelled is the cause of a request given up: timed out, or its scope ended.

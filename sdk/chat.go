@@ -48,33 +48,12 @@ func (c *Client) createConversation(message string) (*Conversation, *Error) {
 		return nil, newError(CodeInvalidArgument, "createConversation needs a non-empty message")
 	}
 	c.ensureLoaded()
-	if e := c.ensureSession(); e != nil {
-		return nil, e
-	}
-	// Ids made here make the request safe to repeat: the service stores it once.
-	var body jsonObject
-	body.str("id", c.newUUID())
-	body.str("message", message)
-	body.str("messageId", c.newUUID())
-	resp, e := c.send(c.scope, "POST", "/v1/conversations", c.st.session, body.end())
+	// The ids are made here, so that every attempt is the same request to the service.
+	s, e := c.deliverOwn(c.newEntry(c.newUUID(), message, true))
 	if e != nil {
 		return nil, e
 	}
-	if !ok2xx(resp.Status) {
-		return nil, chatError(resp)
-	}
-	var conv *Conversation
-	if e := decodeBody(resp.Body, func(key string, v *fastjson.Value) bool {
-		return key != "conversation" || readObject(v, &conv)
-	}); e != nil {
-		return nil, e
-	}
-	if conv == nil || conv.ID == "" {
-		return nil, errUnreadable()
-	}
-	event := *conv
-	c.emit(EventConversationCreate, &event)
-	return conv, nil
+	return s.conv, nil
 }
 
 // conversationPath checks a conversation id and returns its path; an id the customer
@@ -97,30 +76,14 @@ func (c *Client) sendMessage(conversationID, text string) (*Message, *Error) {
 	if strings.TrimSpace(text) == "" {
 		return nil, newError(CodeInvalidArgument, "sendMessage needs a non-empty text")
 	}
-	path, e := c.conversationPath(conversationID, "/messages")
+	if _, e := c.conversationPath(conversationID, "/messages"); e != nil && !c.pendingConversation(conversationID) {
+		return nil, e
+	}
+	s, e := c.deliverOwn(c.newEntry(conversationID, text, false))
 	if e != nil {
 		return nil, e
 	}
-	var body jsonObject
-	body.str("id", c.newUUID())
-	body.str("body", text)
-	resp, e := c.send(c.scope, "POST", path, c.st.session, body.end())
-	if e != nil {
-		return nil, e
-	}
-	if !ok2xx(resp.Status) {
-		return nil, chatError(resp)
-	}
-	var msg *Message
-	if e := decodeBody(resp.Body, func(key string, v *fastjson.Value) bool {
-		return key != "message" || readObject(v, &msg)
-	}); e != nil {
-		return nil, e
-	}
-	if msg == nil || msg.ID == "" {
-		return nil, errUnreadable()
-	}
-	return msg, nil
+	return s.msg, nil
 }
 
 func (c *Client) getConversations() ([]Conversation, *Error) {

@@ -16,10 +16,9 @@ type Config struct {
 	// Random fills b with cryptographically secure random bytes, for device ids. nil:
 	// crypto/rand; required under js, where the bridge uses crypto.getRandomValues.
 	Random func(b []byte) error
-	// Emit receives events, from the worker or the poller goroutine, never under a
-	// lock. Payloads: onLogin *Identity, onLogout nil, onConversationCreate
-	// *Conversation, onMessageReceived *Message, onUnread int (the total). It must
-	// not block on a Call's Wait. nil: no events.
+	// Emit receives events, from the worker or the poller goroutine; the Event*
+	// constants name them and their payloads. It may make calls but must not block
+	// on a Call's Wait. nil: no events.
 	Emit func(event string, payload any)
 	// Warn receives console warnings; they never contain a token. nil: discarded.
 	Warn           func(message string)
@@ -56,18 +55,31 @@ type Client struct {
 	done   chan struct{} // closed when the worker has stopped
 
 	// Owned by whichever runs the current call (see busy): the worker, or submitLocal.
-	loaded bool
-	st     state
-	poll   *poller
+	loaded    bool
+	st        state
+	poll      *poller
+	announced map[string]bool // messages this tab has announced with onMessageSent
+	// deliveryFailed: the last delivery of the outbox failed, so what waits in it is
+	// "failed" until the next one.
+	deliveryFailed bool
+
+	// Reachability and the outbox's background retry, under mu.
+	connected   bool          // the last request got an answer
+	waiting     bool          // the outbox held entries after the last delivery
+	retryDelay  time.Duration // the background retry's backoff, 0 after a success
+	retryTimer  *time.Timer
+	flushQueued bool       // a flush job is in the queue
+	connMu      sync.Mutex // keeps reachability changes and their events in one order
 
 	// Background work that outlives its call (revoking a replaced session).
 	bg sync.WaitGroup
 
 	// Tunables, fixed before the worker starts; tests shorten them.
 	backoffMin, backoffMax time.Duration
-	pollWait               int           // seconds the long poll asks the service to wait
-	minPollGap             time.Duration // least time between two empty long-poll answers
-	onSettle               func()        // called after each call settles, on the goroutine that ran it
+	pollWait               int             // seconds the long poll asks the service to wait
+	minPollGap             time.Duration   // least time between two empty long-poll answers
+	sendRetries            []time.Duration // waits before a send's in-call retries
+	onSettle               func()          // called after each call settles, on the goroutine that ran it
 }
 
 // New returns a started Client. It fails with INVALID_ARGUMENT for an empty APIKey, a
@@ -114,6 +126,10 @@ func newClient(cfg Config, tweak func(*Client)) (*Client, *Error) {
 		backoffMax: 30 * time.Second,
 		pollWait:   20,
 		minPollGap: time.Second,
+		// A send fails with NETWORK_ERROR after these; past a restart of the service,
+		// its message waits for the background retry.
+		sendRetries: []time.Duration{300 * time.Millisecond, time.Second},
+		connected:   true,
 	}
 	if cfg.Clock != nil {
 		// A func, not a default Clock value: a type of ours held as a Clock would link
@@ -207,6 +223,7 @@ func (c *Client) StorageKey() string { return c.key }
 func (c *Client) Close() {
 	c.mu.Lock()
 	c.closed = true
+	c.stopRetry()
 	c.mu.Unlock()
 	c.scope.cancel()
 	c.signal()
@@ -375,8 +392,8 @@ func (c *Client) warn(message string) {
 	c.warnFn(message)
 }
 
-// ensureLoaded reads the stored state on the first call and starts the poller when
-// there is a session.
+// ensureLoaded reads the stored state on the first call, starts the poller when
+// there is a session, and sends what the outbox kept from an earlier page.
 func (c *Client) ensureLoaded() {
 	if c.loaded {
 		return
@@ -385,6 +402,12 @@ func (c *Client) ensureLoaded() {
 	c.loaded = true
 	if c.st.session != "" {
 		c.startPoller(c.st.session)
+	}
+	if len(c.readOutbox()) > 0 {
+		c.mu.Lock()
+		c.waiting = true
+		c.mu.Unlock()
+		c.kickFlush()
 	}
 }
 
@@ -423,14 +446,37 @@ func (c *Client) GetIdentity() *Call[*Identity] {
 }
 
 // CreateConversation starts a chat with its first message, creating the anonymous
-// customer first when the device has none.
+// customer first when the device has none. The message goes through the outbox: when
+// the service cannot be reached, the call fails with NETWORK_ERROR but the message is
+// kept, and the conversation is created once the service is back.
 func (c *Client) CreateConversation(message string) *Call[*Conversation] {
 	return submit(c, func() (*Conversation, *Error) { return c.createConversation(message) })
 }
 
-// SendMessage posts a customer message to one of the customer's conversations.
+// SendMessage posts a customer message to one of the customer's conversations, or to
+// one the outbox is still to create. It goes through the outbox, as CreateConversation.
 func (c *Client) SendMessage(conversationID, text string) *Call[*Message] {
 	return submit(c, func() (*Message, *Error) { return c.sendMessage(conversationID, text) })
+}
+
+// GetPendingMessages lists, oldest first and without a request, the messages of this
+// device that the service has not stored yet.
+func (c *Client) GetPendingMessages() *Call[[]PendingMessage] {
+	return submitLocal(c, func() ([]PendingMessage, *Error) { return c.getPendingMessages(), nil })
+}
+
+// RetryPending sends the outbox now, as the background retry would, and resets its
+// backoff. It settles when the attempt has ended; what came of it, the events tell
+// (onMessageSent, onConnectionChange) and GetPendingMessages shows.
+func (c *Client) RetryPending() *Call[struct{}] {
+	return submit(c, func() (struct{}, *Error) {
+		c.ensureLoaded()
+		c.mu.Lock()
+		c.stopRetry()
+		c.mu.Unlock()
+		c.flush()
+		return struct{}{}, nil
+	})
 }
 
 // GetConversations lists the customer's conversations, newest activity first.

@@ -31,7 +31,7 @@ func TestPollerEmitsMessagesAndStopsOnLogOut(t *testing.T) {
 	}
 	e.rec.waitFor(t, isUnread(1))
 	for _, r := range e.rec.all() {
-		if m, ok := r.payload.(*Message); ok && m.Body == "hello" {
+		if isMessage("hello")(r) {
 			t.Fatal("the customer's own message came back as an event")
 		}
 	}

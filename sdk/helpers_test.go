@@ -34,6 +34,7 @@ func (e *env) client(store Storage, tr Transport, rec *recorder, tweak func(*Con
 	}
 	c, err := newClient(cfg, func(c *Client) {
 		c.backoffMin, c.backoffMax, c.minPollGap = time.Millisecond, 5*time.Millisecond, time.Millisecond
+		c.sendRetries = []time.Duration{time.Millisecond, time.Millisecond}
 	})
 	if err != nil {
 		e.t.Fatalf("newClient: %v", err)

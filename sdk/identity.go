@@ -71,6 +71,9 @@ func (c *Client) logIn(jwt string) (*Identity, *Error) {
 		return nil, errUnreadable()
 	}
 
+	if before := prev.verifiedCustomer(); before != "" && before != next.verifiedCustomer() {
+		c.dropOutbox() // an anonymous visitor's messages go on: the service moved its conversations
+	}
 	c.st = next
 	c.persist(next)
 	c.startPoller(next.session)
@@ -105,6 +108,7 @@ func (c *Client) logOut() {
 	if c.st.session != "" {
 		c.revokeSession(c.st.session)
 	}
+	c.dropOutbox()
 	c.st = c.freshState()
 	c.persist(c.st)
 	c.emit(EventLogout, nil)
@@ -137,8 +141,10 @@ func (s state) verifiedCustomer() string {
 	return ""
 }
 
-// reload takes the state another tab stored. Before the first load there is nothing
-// to compare with, so it only loads.
+// reload takes the state, and the outbox, another tab stored. Before the first load
+// there is nothing to compare with, so it only loads. Messages another tab added to
+// the outbox are that tab's to send; this one arms its background retry in case the
+// other tab goes away first.
 func (c *Client) reload() {
 	if !c.loaded {
 		c.ensureLoaded()
@@ -147,6 +153,12 @@ func (c *Client) reload() {
 	prev := c.st
 	next := c.readState()
 	c.st = next
+	if len(c.readOutbox()) > 0 {
+		c.mu.Lock()
+		c.waiting = true
+		c.retryLater()
+		c.mu.Unlock()
+	}
 	unread := -1
 	if next.session != prev.session {
 		unread = c.stopPoller()

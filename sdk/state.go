@@ -144,6 +144,16 @@ func (s *safeStorage) set(key, value string) {
 	_ = s.mem.Set(key, value)
 }
 
+func (s *safeStorage) remove(key string) {
+	if s.usable() {
+		if guard(func() error { return s.inner.Remove(key) }) == nil {
+			return
+		}
+		s.fail()
+	}
+	_ = s.mem.Remove(key)
+}
+
 // guard runs f, turning a panic into an error.
 func guard(f func() error) (err error) {
 	defer func() {

@@ -36,11 +36,34 @@ type Message struct {
 	Seq            int64  `json:"seq"`
 }
 
-// Event names, as JavaScript listeners know them.
+// PendingMessage is a message of this device that the service has not stored yet
+// (see Client.GetPendingMessages). Author is always "customer".
+type PendingMessage struct {
+	ID             string // the id the message will have once stored
+	ConversationID string
+	Body           string
+	Author         string
+	CreatedAt      string // when it was typed
+	State          string // PendingSending or PendingFailed
+}
+
+// PendingMessage states.
+const (
+	PendingSending = "sending" // not tried yet, or being sent
+	PendingFailed  = "failed"  // the last attempt failed; the background retry will try again
+)
+
+// Event names, as JavaScript listeners know them, with the payload Config.Emit gets.
 const (
 	EventLogin              = "onLogin"              // payload *Identity
 	EventLogout             = "onLogout"             // payload nil
 	EventConversationCreate = "onConversationCreate" // payload *Conversation
 	EventMessageReceived    = "onMessageReceived"    // payload *Message
 	EventUnread             = "onUnread"             // payload int (the total)
+	// EventMessageSent: the service stored a message of this device, sent by this tab
+	// (directly or from the outbox); once per message and tab.
+	EventMessageSent = "onMessageSent" // payload *Message
+	// EventConnectionChange: a request got no answer (false), or the first got one
+	// after that (true). The initial state, connected, is not announced.
+	EventConnectionChange = "onConnectionChange" // payload bool (connected)
 )
