@@ -60,6 +60,18 @@ func messageJS(m *sdk.Message) any {
 	}
 }
 
+// pendingJS lists PendingMessages as Message objects with their state.
+func pendingJS(ps []sdk.PendingMessage) any {
+	out := make([]any, len(ps))
+	for i, p := range ps {
+		m := messageJS(&sdk.Message{ID: p.ID, ConversationID: p.ConversationID, Body: p.Body, Author: p.Author,
+			CreatedAt: p.CreatedAt}).(map[string]any)
+		m["state"] = p.State
+		out[i] = m
+	}
+	return out
+}
+
 func conversationsJS(cs []sdk.Conversation) any {
 	out := make([]any, len(cs))
 	for i := range cs {
@@ -84,8 +96,10 @@ func eventPayloadJS(payload any) any {
 		return conversationJS(p)
 	case *sdk.Message:
 		return messageJS(p)
-	case int:
+	case int: // onUnread
 		return map[string]any{"total": p}
+	case bool: // onConnectionChange
+		return map[string]any{"connected": p}
 	default:
 		return nil
 	}

@@ -81,6 +81,12 @@ func (b *bridge) methods() map[string]func(args []safejs.Value) any {
 				return settle(c.MarkRead(id), none)
 			})
 		},
+		"getPendingMessages": func([]safejs.Value) any {
+			return b.with(true, "", func(c *sdk.Client) any { return settle(c.GetPendingMessages(), pendingJS) })
+		},
+		"retryPending": func([]safejs.Value) any {
+			return b.with(true, "", func(c *sdk.Client) any { return settle(c.RetryPending(), none) })
+		},
 	}
 }
 
@@ -130,6 +136,7 @@ func (b *bridge) start(args []safejs.Value) any {
 	b.client, b.apiKey, b.serverURL = client, apiKey, serverURL
 	client.GetIdentity() // load the stored state now, so a logged-in page gets its events
 	watchOtherTabs(client)
+	listen("online", func() { client.RetryPending() }) // the network is back: try the outbox now
 	return resolved(nil)
 }
 
@@ -144,10 +151,10 @@ func emitter(emit safejs.Value) func(event string, payload any) {
 	}
 }
 
-// watchOtherTabs reloads the state when another tab of the site writes it; the
-// storage event fires only in the other tabs, within milliseconds.
+// watchOtherTabs reloads the state and the outbox when another tab of the site
+// writes them; the storage event fires only in the other tabs, within milliseconds.
 func watchOtherTabs(c *sdk.Client) {
-	key := c.StorageKey()
+	keys := [2]string{c.StorageKey(), c.OutboxKey()}
 	onStorage, err := safejs.FuncOf(func(_ safejs.Value, args []safejs.Value) any {
 		if len(args) == 0 {
 			return nil
@@ -157,7 +164,7 @@ func watchOtherTabs(c *sdk.Client) {
 			return nil
 		}
 		changed, _ := k.String()
-		if k.IsNull() || changed == key { // null: localStorage.clear()
+		if k.IsNull() || changed == keys[0] || changed == keys[1] { // null: localStorage.clear()
 			c.Reload()
 		}
 		return nil
@@ -166,4 +173,12 @@ func watchOtherTabs(c *sdk.Client) {
 		return
 	}
 	_, _ = safejs.Global().Call("addEventListener", "storage", onStorage)
+}
+
+// listen calls f on each event of the window's; f must not block.
+func listen(event string, f func()) {
+	fn, err := safejs.FuncOf(func(safejs.Value, []safejs.Value) any { f(); return nil })
+	if err == nil {
+		_, _ = safejs.Global().Call("addEventListener", event, fn)
+	}
 }

@@ -57,14 +57,21 @@ func resolved(value any) any {
 	return promise
 }
 
+// newPromise makes a pending Promise with its resolve and reject functions. The
+// executor runs within the constructor, so they are captured before it returns
+// (Promise.withResolvers would do, but Safari 16.4 lacks it).
 func newPromise() (promise, resolve, reject safejs.Value, err error) {
-	r, err := promiseClass.Call("withResolvers")
+	executor, err := safejs.FuncOf(func(_ safejs.Value, args []safejs.Value) any {
+		if len(args) == 2 {
+			resolve, reject = args[0], args[1]
+		}
+		return nil
+	})
 	if err != nil {
 		return
 	}
-	promise, _ = r.Get("promise")
-	resolve, _ = r.Get("resolve")
-	reject, err = r.Get("reject")
+	defer executor.Release()
+	promise, err = promiseClass.New(executor)
 	return
 }
 
