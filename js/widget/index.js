@@ -103,6 +103,9 @@ export function mount({ kc, root, config, launcher }) {
       if (gen !== generation) return;
       conversations = convs;
       loaded = true;
+      // The visitor wrote in the thread on screen while this loaded (before the core
+      // was ready, or on a slow network): reopening would wipe their message from view.
+      if (starting || unbound.length) return;
       const target = current || (convs[0] && convs[0].id) || (pending[0] && pending[0].conversationId) || null;
       await openConversation(target, pending);
     } catch (e) {
