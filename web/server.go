@@ -116,7 +116,11 @@ func newServer(opts Options) (*server, http.Handler, error) {
 		writeError(w, http.StatusNotFound, codeNotFound, "no such endpoint")
 	})
 	mux.Handle("/sdk/", http.StripPrefix("/sdk", sdk))
-	mux.Handle("GET /{$}", demo.Handler())
+	// The demo site: a shop at / and the developer console at /console.
+	site := demo.Handler(opts.APIKey, opts.Dev)
+	mux.Handle("GET /{$}", site)
+	mux.Handle("GET /console", site)
+	mux.Handle("GET /demo/", site)
 
 	return s, newCORS(opts.AllowedOrigins).wrap(s.recoverPanics(mux)), nil
 }

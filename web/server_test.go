@@ -37,13 +37,22 @@ func TestSDKAndDemoMounted(t *testing.T) {
 	if r := e.do(req{Method: "GET", Path: "/sdk/missing.js"}); r.Code != 404 {
 		t.Fatalf("missing asset: %d", r.Code)
 	}
+	// Without -dev the demo embeds no chat and says how to start it; with -dev its
+	// pages carry the API key on their script tags (web/demo tests the rest).
 	page := e.do(req{Method: "GET", Path: "/"}).expect(200)
 	body := string(page.Body)
 	if !strings.HasPrefix(page.Header.Get("Content-Type"), "text/html") ||
-		!strings.Contains(body, "/sdk/kustomer-chat.js") || !strings.Contains(body, "/v1/dev/config") ||
 		strings.Contains(body, "data-api-key") || !strings.Contains(body, "-dev") {
 		t.Fatalf("demo page: %s", page.Header.Get("Content-Type"))
 	}
+	dev := newEnv(t, func(o *Options) { o.Dev = true })
+	for _, path := range []string{"/", "/console"} {
+		if body := string(dev.do(req{Method: "GET", Path: path}).expect(200).Body); !strings.Contains(body,
+			`<script src="/sdk/kustomer-chat.js" data-api-key="`+testAPIKey+`"`) {
+			t.Fatalf("demo %s with -dev: no script tag with the API key", path)
+		}
+	}
+	dev.do(req{Method: "GET", Path: "/demo/shop.js"}).expect(200)
 }
 
 func TestNewRequiresConfiguration(t *testing.T) {

@@ -1,23 +1,106 @@
-// Package demo is the page the service shows at / : a working integration of
-// the SDK that a site team can read in one file and try against the service
-// started with -dev.
+// Package demo is the site the service shows with -dev: a small shop at / that
+// embeds the chat the way a customer's site would (the pre-load snippet, the script
+// tag, logIn on sign-in, logOut on sign-out), and a developer console at /console
+// that calls every method of the API. Both pages run under a strict Content
+// Security Policy, the one the README tells sites they need, so the demo proves it.
 package demo
 
 import (
-	_ "embed"
+	"bytes"
+	"crypto/sha256"
+	"embed"
+	"encoding/base64"
+	"html/template"
+	"io/fs"
 	"net/http"
+	"path"
+	"strings"
 )
 
-//go:embed index.html
-var page []byte
+//go:embed *.html static
+var files embed.FS
 
-// Handler serves the demo page.
-func Handler() http.Handler {
+// snippet is js/kustomer-chat-snippet.js, the pre-load snippet of the README,
+// inlined into the pages; demo_test.go checks that the copy is the same.
+//
+//go:embed kustomer-chat-snippet.js
+var snippetFile string
+
+var (
+	snippet = strings.TrimSpace(snippetFile)
+	pages   = template.Must(template.ParseFS(files, "*.html"))
+	static  = must(fs.Sub(files, "static"))
+	// The CSP of a site that embeds the chat, with the service on the site's own
+	// origin ('self'): the service's origin and 'wasm-unsafe-eval' for scripts, the
+	// service's origin for connections, the snippet's hash; no 'unsafe-inline'
+	// and no 'unsafe-eval'.
+	csp = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval' '" + hash(snippet) + "'; " +
+		"connect-src 'self'; style-src 'self'; img-src 'self'; object-src 'none'; base-uri 'none'; " +
+		"form-action 'self'; frame-ancestors 'none'"
+)
+
+func must[T any](v T, err error) T {
+	if err != nil {
+		panic(err)
+	}
+	return v
+}
+
+// hash is the CSP source expression that allows exactly this inline script.
+func hash(script string) string {
+	sum := sha256.Sum256([]byte(script))
+	return "sha256-" + base64.StdEncoding.EncodeToString(sum[:])
+}
+
+// page is what the templates see.
+type page struct {
+	// APIKey is the org's public key for the script tag; empty without -dev,
+	// when the pages only say how to start the service.
+	APIKey  string
+	Snippet template.JS
+}
+
+// Handler serves the shop at /, the console at /console and their files under
+// /demo/. apiKey goes into the pages' script tags; dev says whether the service
+// has the development routes (/v1/dev/...) the demo needs: without them the pages
+// embed no chat and say how to start the service.
+func Handler(apiKey string, dev bool) http.Handler {
+	data := page{Snippet: template.JS(snippet)}
+	if dev {
+		data.APIKey = apiKey
+	}
+	shop := render("shop.html", data)
+	console := render("console.html", data)
+	assets := http.StripPrefix("/demo", http.FileServerFS(static))
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
-		h.Set("Content-Type", "text/html; charset=utf-8")
 		h.Set("Cache-Control", "no-cache")
 		h.Set("X-Content-Type-Options", "nosniff")
-		w.Write(page)
+		switch {
+		case r.URL.Path == "/":
+			writePage(w, shop)
+		case r.URL.Path == "/console":
+			writePage(w, console)
+		case strings.HasPrefix(r.URL.Path, "/demo/") && path.Ext(r.URL.Path) != "":
+			assets.ServeHTTP(w, r)
+		default:
+			http.NotFound(w, r)
+		}
 	})
+}
+
+func render(name string, data page) []byte {
+	var b bytes.Buffer
+	if err := pages.ExecuteTemplate(&b, name, data); err != nil {
+		panic(err)
+	}
+	return b.Bytes()
+}
+
+func writePage(w http.ResponseWriter, body []byte) {
+	h := w.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Content-Security-Policy", csp)
+	h.Set("Referrer-Policy", "no-referrer")
+	w.Write(body)
 }
