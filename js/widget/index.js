@@ -28,8 +28,8 @@ export function mount({ kc, root, config, launcher }) {
     h('button', { type: 'submit', class: 'send', 'aria-label': 'Send message' }, h('span', { 'aria-hidden': 'true' }, '➤')));
   const threadView = h('div', { class: 'view' }, log, form);
   const list = h('ul', { class: 'list', 'aria-label': 'Conversations' });
-  const listView = h('div', { class: 'view', hidden: true }, list,
-    h('button', { type: 'button', class: 'new', onclick: () => { openConversation(null, []); input.focus(); } }, 'New conversation'));
+  const newButton = h('button', { type: 'button', class: 'new', onclick: () => { openConversation(null, []); input.focus(); } }, 'New conversation');
+  const listView = h('div', { class: 'view', hidden: true }, list, newButton);
   const panel = h('div', { class: 'panel' + (config.left ? ' left' : ''), id: 'kc-panel', role: 'dialog', 'aria-labelledby': 'kc-title', hidden: true, onkeydown: onPanelKey },
     h('div', { class: 'head' }, back, h('h2', { id: 'kc-title' }, config.title), closer),
     notice, threadView, listView);
@@ -288,7 +288,7 @@ export function mount({ kc, root, config, launcher }) {
     listView.hidden = false;
     back.hidden = true;
     renderList();
-    list.querySelector('button')?.focus();
+    (list.querySelector('button') || newButton).focus(); // the back button that had it is hidden now
     await refreshList();
   }
 
@@ -303,11 +303,15 @@ export function mount({ kc, root, config, launcher }) {
   }
 
   function renderList() {
-    const items = conversations.map((c) => h('li', null, h('button', { type: 'button', onclick: () => openConversation(c.id, []).then(() => input.focus()) },
+    // Re-rendering must not drop the focus of a keyboard user in the list.
+    const active = root.activeElement;
+    const focused = active && list.contains(active) ? active.getAttribute('data-id') : null;
+    const items = conversations.map((c) => h('li', null, h('button', { type: 'button', 'data-id': c.id, onclick: () => openConversation(c.id, []).then(() => input.focus()) },
       h('span', { class: 'preview' }, c.preview || 'Conversation'),
       c.unread > 0 ? h('span', { class: 'count' }, String(c.unread), h('span', { class: 'vh' }, ' unread')) : h('span'),
       when(c.lastMessageAt))));
     list.replaceChildren(...(items.length ? items : [h('li', { class: 'empty' }, 'No conversations yet.')]));
+    if (focused !== null) ([...list.querySelectorAll('button')].find((b) => b.getAttribute('data-id') === focused) || list.querySelector('button') || newButton).focus();
   }
 
   // Viewing a thread in an open panel on a visible page is reading it.
