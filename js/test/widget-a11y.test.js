@@ -144,6 +144,46 @@ test('on a 390x844 phone the open panel fills the viewport, is modal, and Tab st
   });
 });
 
+test('the conversation list works by keyboard: focus lands in it and stays there, Enter opens, Escape closes', async () => {
+  await withPage(env, {}, async (page) => {
+    const w = widget(page);
+    await w.launcher.click();
+    await waitFocused(w.composer);
+    await page.keyboard.type('first topic');
+    await page.keyboard.press('Enter');
+    await w.message('first topic').getByText('Sent').waitFor();
+
+    const list = page.getByRole('list', { name: 'Conversations' });
+    await w.allConversations.focus();
+    const refreshed = page.waitForResponse((r) => new URL(r.url()).pathname === '/v1/conversations');
+    await page.keyboard.press('Enter');
+    await refreshed; // the list is drawn again from the service's answer
+    await waitFocused(list.getByRole('button', { name: /first topic/ }));
+    await page.keyboard.press('Tab');
+    await waitFocused(w.newConversation);
+    await page.keyboard.press('Enter');
+    await waitFocused(w.composer);
+    await w.log.getByText('Hi! How can we help?').waitFor();
+    await page.keyboard.type('second topic');
+    await page.keyboard.press('Enter');
+    await w.message('second topic').getByText('Sent').waitFor();
+
+    await w.allConversations.focus();
+    const again = page.waitForResponse((r) => new URL(r.url()).pathname === '/v1/conversations');
+    await page.keyboard.press('Enter');
+    await again;
+    await waitFocused(list.getByRole('button', { name: /second topic/ })); // newest first
+    await page.keyboard.press('Tab');
+    await waitFocused(list.getByRole('button', { name: /first topic/ }));
+    await page.keyboard.press('Enter');
+    await w.message('first topic').waitFor();
+    await waitFocused(w.composer);
+    await page.keyboard.press('Escape');
+    await w.dialog.waitFor({ state: 'hidden' });
+    await waitFocused(w.launcher);
+  });
+});
+
 // axe runs axe-core's WCAG 2.1 A and AA rules on the page; rules must have passed at
 // least once inside the widget's shadow root, so that a scan that missed it fails.
 async function axe(page, label, rules = ['button-name']) {
