@@ -89,6 +89,7 @@ export function mount({ kc, root, config, launcher }) {
   function reset() {
     generation++;
     conversations = [];
+    list.replaceChildren(); // the hidden list view still shows the previous customer's previews
     loaded = false;
     starting = null;
     openConversation(null, []);
