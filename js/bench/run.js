@@ -1,5 +1,5 @@
-// The SDK's benchmark: sizes, start-up, call latency, logIn round trip, service
-// throughput and memory, printed as a table (and written as JSON with --out).
+// The SDK's benchmark: sizes, start-up, the tag's cost to a host page, call
+// latency, logIn round trip, service throughput and memory, printed as a table (and written as JSON with --out).
 //
 //   node js/bench/run.js [--out FILE]   full run (after `make build`)
 //   node js/bench/run.js --smoke        a quick pass proving the harness works
@@ -12,6 +12,7 @@ import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { launchBrowser, startService } from '../test/harness.js';
 import { measureCalls, measureLogIn, measureMemory } from './latency.js';
+import { measureHost } from './host.js';
 import { budgets, formatTable, missingFigures } from './report.js';
 import { killChildren, measureService } from './service.js';
 import { startBenchSite } from './site.js';
@@ -23,8 +24,8 @@ const { values: opts } = parseArgs({ options: { smoke: { type: 'boolean', defaul
 // Sample counts: the issue's minimums for a full run; the smoke run only has to
 // exercise every code path, inside make test's time.
 const P = opts.smoke
-  ? { startupRuns: 2, calls: 200, plainBatches: 10, loginSamples: 3, memoryCalls: 500, logins: 200, messages: 400, loadgenTimeoutMs: 45_000 }
-  : { startupRuns: 10, calls: 5000, plainBatches: 100, loginSamples: 30, memoryCalls: 10_000, logins: 20_000, messages: 40_000, loadgenTimeoutMs: 300_000 };
+  ? { startupRuns: 2, hostRuns: 2, calls: 200, plainBatches: 10, loginSamples: 3, memoryCalls: 500, logins: 200, messages: 400, loadgenTimeoutMs: 45_000 }
+  : { startupRuns: 10, hostRuns: 10, calls: 5000, plainBatches: 100, loginSamples: 30, memoryCalls: 10_000, logins: 20_000, messages: 40_000, loadgenTimeoutMs: 300_000 };
 
 const results = {
   meta: { mode: opts.smoke ? 'smoke' : 'full', date: new Date().toISOString(), params: P, chromium: 'chromium ?', go: goVersion() },
@@ -92,6 +93,7 @@ try {
   if (env) {
     const { service, site, browser } = env;
     results.startup = await stage('start-up', () => measureStartup(browser, service, site, { runs: P.startupRuns }));
+    results.host = await stage('host page cost', () => measureHost(browser, service, site, { runs: P.hostRuns }));
     results.calls = await stage('call latency', () => measureCalls(browser, site, { calls: P.calls, plainBatches: P.plainBatches }));
     results.login = await stage('logIn round trip', () => measureLogIn(browser, service, site, { samples: P.loginSamples }));
     results.memory = await stage('memory', () => measureMemory(browser, site, { calls: P.memoryCalls }));

@@ -7,6 +7,10 @@
 import { createServer } from 'node:http';
 import { API_KEY } from '../test/harness.js';
 
+const HOST_BODY = `<header><h1>A host site</h1><nav><a href="#a">Products</a> <a href="#b">About</a></nav></header>
+<main>${Array.from({ length: 8 }, (_, i) => `<h2 id="s${i}">Section ${i + 1}</h2><p>${'The quick brown fox jumps over the lazy dog. '.repeat(12)}</p>`).join('')}</main>
+<footer><p>Footer text at the end of the page.</p></footer>`;
+
 export async function startBenchSite(service) {
   const pages = new Map();
   const server = createServer((req, res) => {
@@ -26,11 +30,13 @@ export async function startBenchSite(service) {
     // COOP/COEP so that performance.now() ticks in 5 µs instead of 100 µs.
     // credentialless (not require-corp) keeps the cross-origin loader and the
     // service's CORS responses loading unchanged.
-    page({ tag = true, isolated = false } = {}) {
+    // host gives the page a body of text, as a site's article page has, so that
+    // anything the tag pushed around would register as a layout shift.
+    page({ tag = true, isolated = false, host = false } = {}) {
       const path = `/page-${++n}.html`;
       const script = tag ? `<script src="${service.url}/sdk/kustomer-chat.js" data-api-key="${API_KEY}" async></script>` : '';
       const headers = isolated ? { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'credentialless' } : {};
-      pages.set(path, { headers, html: `<!doctype html><html><head><meta charset="utf-8">${script}</head><body>site</body></html>` });
+      pages.set(path, { headers, html: `<!doctype html><html><head><meta charset="utf-8">${script}</head><body>${host ? HOST_BODY : 'site'}</body></html>` });
       return origin + path;
     },
     close: () => new Promise((resolve) => server.close(resolve)),

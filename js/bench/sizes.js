@@ -31,16 +31,19 @@ export async function compressedSizes(buf) {
   return { raw: buf.length, gzip: g.length, brotli: b.length };
 }
 
-// classify sorts the files a build put in dist/ by role. Names may carry
-// content hashes (kustomer-chat.3fa9c1d2e0.wasm) and wasm_exec.js may be inlined
-// into the loader, so roles come from extensions and name stems, never from
-// exact names. Precompressed copies, typings and source maps are not downloads.
+// classify sorts the files a build put in dist/ by role. Names carry content
+// hashes (kustomer-chat.3fa9c1d2e0ab.wasm), so roles come from extensions and name
+// stems, never from exact names: the core (.wasm); its JavaScript half, Go's
+// wasm_exec.js (kustomer-chat-core.HASH.js, or a file still named wasm_exec);
+// the loader, which draws the launcher (kustomer-chat.js, the one unhashed name);
+// the chat panel (kustomer-chat-widget.HASH.js, and any other chunk the bundler
+// splits off). Precompressed copies, typings and source maps are not downloads.
 export function classify(names) {
   const roles = { wasm: [], loader: [], wasmExec: [], widget: [] };
   for (const name of names) {
     if (name.startsWith('.') || /\.(br|gz|map)$/.test(name) || name.endsWith('.d.ts')) continue;
     if (name.endsWith('.wasm')) roles.wasm.push(name);
-    else if (/^wasm_exec.*\.m?js$/.test(name)) roles.wasmExec.push(name);
+    else if (/^(wasm_exec|kustomer-chat-core)\b.*\.m?js$/.test(name)) roles.wasmExec.push(name);
     else if (name === 'kustomer-chat.js') roles.loader.push(name);
     else if (/\.m?js$/.test(name)) roles.widget.push(name);
   }

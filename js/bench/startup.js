@@ -1,6 +1,6 @@
-// Start-up in headless Chromium: what a first visit downloads, how long until
-// KustomerChat.ready on a cold and on a warm cache, and how much the script tag
-// delays the host page's own load event.
+// Start-up in headless Chromium: what a page that calls the API at once downloads,
+// and how long until KustomerChat.ready on a cold and on a warm cache. (What the tag
+// costs a page whose visitor never chats is host.js's.)
 import { readyProbe, sdkResponses } from './site.js';
 import { median } from './stats.js';
 
@@ -22,18 +22,7 @@ async function coldVisit(browser, service, url) {
     const cached = files.filter((f) => f.fromCache || f.status !== 200);
     if (cached.length) throw new Error(`a cold visit got ${cached.map((f) => f.file).join(', ')} from the cache: contexts share an HTTP cache`);
     if (files.length === 0) throw new Error('a cold visit fetched nothing under /sdk/');
-    return { readyMs, loadMs: await loadEventStart(page), files, bytes: files.reduce((a, f) => a + f.bytes, 0) };
-  } finally {
-    await context.close();
-  }
-}
-
-async function bareVisit(browser, url) {
-  const context = await browser.newContext();
-  try {
-    const page = await context.newPage();
-    await page.goto(url);
-    return await loadEventStart(page);
+    return { readyMs, files, bytes: files.reduce((a, f) => a + f.bytes, 0) };
   } finally {
     await context.close();
   }
@@ -45,23 +34,15 @@ async function readyAt(page) {
   return ms;
 }
 
-const loadEventStart = (page) => page.evaluate(() => performance.getEntriesByType('navigation')[0].loadEventStart);
-
-// measureStartup runs `runs` cold visits of the page with the script tag,
-// interleaved with as many of the same page without it (so drift in the machine's
-// load hits both alike), then `runs` warm navigations in one context.
+// measureStartup runs `runs` cold visits of the page with the script tag, then
+// `runs` warm navigations in one context.
 export async function measureStartup(browser, service, site, { runs }) {
-  // One untimed visit of each kind first: the browser's first navigation pays for
-  // spawning renderer processes, which no visitor of a site waits for.
+  // One untimed visit first: the browser's first navigation pays for spawning
+  // renderer processes, which no visitor of a site waits for.
   await coldVisit(browser, service, site.page());
-  await bareVisit(browser, site.page({ tag: false }));
 
   const cold = [];
-  const bare = [];
-  for (let i = 0; i < runs; i++) {
-    cold.push(await coldVisit(browser, service, site.page()));
-    bare.push(await bareVisit(browser, site.page({ tag: false })));
-  }
+  for (let i = 0; i < runs; i++) cold.push(await coldVisit(browser, service, site.page()));
 
   // Warm: the visitor comes back to the site in the same browser profile, so the
   // loader (short max-age) and the core (immutable when content-hashed) may come
@@ -87,17 +68,12 @@ export async function measureStartup(browser, service, site, { runs }) {
   }
 
   const firstVisitBytes = cold.map((c) => c.bytes);
-  const withTag = median(cold.map((c) => c.loadMs));
-  const without = median(bare);
   return {
     runs,
     coldReadyMs: median(cold.map((c) => c.readyMs)),
     warmReadyMs: median(warm.map((w) => w.readyMs)),
     // Bytes of /sdk/ a warm navigation still downloads (0 when all is cached).
     warmSdkBytes: median(warm.map((w) => w.bytes)),
-    loadEventWithTagMs: withTag,
-    loadEventWithoutTagMs: without,
-    loadEventDelayMs: withTag - without,
     firstVisit: {
       bytes: median(firstVisitBytes),
       // Should be exactly the same every run; reported so a difference shows.
@@ -108,8 +84,6 @@ export async function measureStartup(browser, service, site, { runs }) {
     samples: {
       coldReadyMs: cold.map((c) => c.readyMs),
       warmReadyMs: warm.map((w) => w.readyMs),
-      loadEventWithTagMs: cold.map((c) => c.loadMs),
-      loadEventWithoutTagMs: bare,
     },
   };
 }
