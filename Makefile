@@ -69,3 +69,10 @@ bench: build node_modules/.package-lock.json
 
 clean:
 	rm -rf bin $(DIST)/kustomer-chat*
+
+# The README's pictures of the demo shop (docs/screenshots/), from headless Chromium
+# against the real service (-dev, a temporary database).
+.PHONY: screenshots
+screenshots: build node_modules/.package-lock.json
+	sh js/test/ensure-chromium.sh
+	node js/screenshots.js
