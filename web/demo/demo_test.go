@@ -27,6 +27,17 @@ func TestSnippetIsTheSDKs(t *testing.T) {
 	}
 }
 
+// The README gives the snippet to paste and the hash a CSP needs for it.
+func TestREADMEHasTheSnippetAndItsHash(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(readme), "<script>"+snippet+"</script>") || !strings.Contains(string(readme), "'"+hash(snippet)+"'") {
+		t.Fatal("README.md lacks the pre-load snippet as <script>…</script> or its CSP hash: update them")
+	}
+}
+
 var inlineScript = regexp.MustCompile(`<script>(.*?)</script>`)
 
 func TestPagesWithDev(t *testing.T) {
