@@ -114,6 +114,12 @@ export function mount({ kc, root, config, launcher }) {
       if (e.code === 'NETWORK_ERROR') {
         notice.textContent = 'Cannot reach the chat service. Retrying…';
         retryTimer = setTimeout(() => { if (!panel.hidden) load(); }, 5000);
+        // What this device still has to send (kept across a reload) is shown all the
+        // same, as not sent, so that the visitor neither misses nor rewrites it.
+        const pending = await kc.getPendingMessages().catch(() => []);
+        if (gen === generation && pending.length && !current && !starting && !unbound.length) {
+          await openConversation(pending[0].conversationId, pending);
+        }
       } else notice.textContent = 'Chat is unavailable right now (' + e.message + ').';
     }
   }
