@@ -151,7 +151,7 @@ test('the conversation list works by keyboard: focus lands in it and stays there
     await waitFocused(w.composer);
     await page.keyboard.type('first topic');
     await page.keyboard.press('Enter');
-    await w.message('first topic').getByText('Sent').waitFor();
+    await w.message('first topic').getByText('Sent', { exact: true }).waitFor();
 
     const list = page.getByRole('list', { name: 'Conversations' });
     await w.allConversations.focus();
@@ -166,7 +166,7 @@ test('the conversation list works by keyboard: focus lands in it and stays there
     await w.log.getByText('Hi! How can we help?').waitFor();
     await page.keyboard.type('second topic');
     await page.keyboard.press('Enter');
-    await w.message('second topic').getByText('Sent').waitFor();
+    await w.message('second topic').getByText('Sent', { exact: true }).waitFor();
 
     await w.allConversations.focus();
     const again = page.waitForResponse((r) => new URL(r.url()).pathname === '/v1/conversations');
@@ -218,7 +218,7 @@ for (const colorScheme of ['light', 'dark']) {
 
       await w.composer.fill('Where is my order? Tracking: https://example.com/track?id=1');
       await page.keyboard.press('Enter');
-      await w.message('Where is my order?').getByText('Sent').waitFor();
+      await w.message('Where is my order?').getByText('Sent', { exact: true }).waitFor();
       const [conversation] = await value(page, 'getConversations');
       await env.service.agentReply(conversation.id, 'It ships today, see https://example.com/faq', 'Dana');
       await w.message('It ships today').waitFor();

@@ -27,14 +27,14 @@ test('Enter sends, Shift+Enter makes a new line, and each message is stored once
     assert.equal(await w.log.locator('.msg').count(), 0, 'Shift+Enter sent nothing');
 
     await page.keyboard.press('Enter');
-    await w.message('first line').getByText('Sent').waitFor();
+    await w.message('first line').getByText('Sent', { exact: true }).waitFor();
     assert.equal(await w.composer.inputValue(), '');
     assert.equal(await w.message('first line').locator('.bubble').innerText(), 'first line\nsecond line');
     await waitFocused(w.composer); // the visitor keeps typing
 
     await w.composer.fill('and by the button');
     await w.send.click();
-    await w.message('and by the button').getByText('Sent').waitFor();
+    await w.message('and by the button').getByText('Sent', { exact: true }).waitFor();
 
     assert.deepEqual(await bodies(page), [['customer', 'first line\nsecond line'], ['customer', 'and by the button']]);
     const { customerId } = await value(page, 'getIdentity');
@@ -55,7 +55,7 @@ test('an agent reply appears in the open panel within a second, with the agent n
     const w = await openPanel(page);
     await page.keyboard.type('is anyone there?');
     await page.keyboard.press('Enter');
-    await w.message('is anyone there?').getByText('Sent').waitFor();
+    await w.message('is anyone there?').getByText('Sent', { exact: true }).waitFor();
     const [conversation] = await value(page, 'getConversations');
 
     for (const text of ['Hi, I am Dana.', 'How can I help?']) {
@@ -81,7 +81,7 @@ test('message text is text: HTML-looking messages create no element, http(s) lin
     const mine = '<img src=x onerror="window.__pwned=1"><b>bold</b><script>window.__pwned=2</script>';
     await w.composer.fill(mine);
     await page.keyboard.press('Enter');
-    await w.message('<b>bold</b>').getByText('Sent').waitFor();
+    await w.message('<b>bold</b>').getByText('Sent', { exact: true }).waitFor();
     const [conversation] = await value(page, 'getConversations');
 
     const theirs = '<a href="javascript:window.__pwned=3">click</a><iframe src="javascript:window.parent.__pwned=4"></iframe>';
@@ -109,7 +109,7 @@ test('a visitor with conversations sees the latest, can list them newest first, 
     let w = await openPanel(page);
     await page.keyboard.type('about order one');
     await page.keyboard.press('Enter');
-    await w.message('about order one').getByText('Sent').waitFor();
+    await w.message('about order one').getByText('Sent', { exact: true }).waitFor();
 
     await w.allConversations.click();
     await w.log.waitFor({ state: 'hidden' });
@@ -120,7 +120,7 @@ test('a visitor with conversations sees the latest, can list them newest first, 
     await waitFocused(w.composer);
     await page.keyboard.type('about order two');
     await page.keyboard.press('Enter');
-    await w.message('about order two').getByText('Sent').waitFor();
+    await w.message('about order two').getByText('Sent', { exact: true }).waitFor();
     assert.equal(await w.log.getByText('Hi! How can we help?').count(), 0);
 
     const { customerId } = await value(page, 'getIdentity');

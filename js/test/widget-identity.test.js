@@ -18,7 +18,7 @@ async function send(page, text) {
   const w = widget(page);
   await w.composer.fill(text);
   await page.keyboard.press('Enter');
-  await w.message(text).getByText('Sent').waitFor();
+  await w.message(text).getByText('Sent', { exact: true }).waitFor();
 }
 
 const storage = (page) => page.evaluate(() => Object.entries(localStorage).map(([k, v]) => `${k}=${v}`).join('\n'));
@@ -41,7 +41,7 @@ test('the draft survives closing and reopening the panel and a reload, and goes 
     assert.equal(await w.composer.inputValue(), draft);
 
     await page.keyboard.press('Enter');
-    await w.message('half a thought').getByText('Sent').waitFor();
+    await w.message('half a thought').getByText('Sent', { exact: true }).waitFor();
     assert.equal(await w.composer.inputValue(), '');
     await page.reload();
     w = await openPanel(page);

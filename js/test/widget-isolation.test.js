@@ -43,7 +43,7 @@ async function metrics(page) {
   await page.keyboard.type('styled as designed');
   await page.keyboard.press('Enter');
   const message = w.message('styled as designed');
-  await message.getByText('Sent').waitFor();
+  await message.getByText('Sent', { exact: true }).waitFor();
   return {
     ...closed,
     dialog: await box(w.dialog),
@@ -137,7 +137,7 @@ test('the widget changes nothing of the host page, closed or open', async () => 
     await w.dialog.waitFor();
     await page.keyboard.type('hello');
     await page.keyboard.press('Enter');
-    await w.message('hello').getByText('Sent').waitFor();
+    await w.message('hello').getByText('Sent', { exact: true }).waitFor();
     assert.deepEqual(await hostSnapshot(page), without, 'with the panel open');
     // The page still scrolls under the non-modal panel.
     await page.mouse.wheel(0, 600);
@@ -177,7 +177,7 @@ test('on a strict-CSP host page, opening, sending and receiving cause zero CSP v
     await waitFocused(w.composer);
     await page.keyboard.type('hello under CSP https://example.com');
     await page.keyboard.press('Enter');
-    await w.message('hello under CSP').getByText('Sent').waitFor();
+    await w.message('hello under CSP').getByText('Sent', { exact: true }).waitFor();
     const [conversation] = await value(page, 'getConversations');
     await waitForPoll(page);
     await env.service.agentReply(conversation.id, 'Replies arrive too', 'Dana');

@@ -70,7 +70,7 @@ test("a returning visitor's unread badge is live with no interaction", async () 
     await waitFocused(w1.composer);
     await first.keyboard.type('I will be back');
     await first.keyboard.press('Enter');
-    await w1.message('I will be back').getByText('Sent').waitFor();
+    await w1.message('I will be back').getByText('Sent', { exact: true }).waitFor();
     const [conversation] = await value(first, 'getConversations');
     await first.close();
     await env.service.agentReply(conversation.id, 'We answered while you were away');
@@ -104,7 +104,7 @@ test('data-launcher="none": no launcher; the site opens the chat with open() and
     assert.equal(await value(page, 'isVisible'), true);
     await page.keyboard.type('opened from the site button');
     await page.keyboard.press('Enter');
-    await w.message('opened from the site button').getByText('Sent').waitFor();
+    await w.message('opened from the site button').getByText('Sent', { exact: true }).waitFor();
 
     await page.keyboard.press('Escape');
     await w.dialog.waitFor({ state: 'hidden' });
@@ -141,7 +141,7 @@ test('open() called before the core is ready shows the panel, and a message type
     assert.equal(await page.evaluate(() => window.__ready), false, 'the core is still held back');
 
     release();
-    await w.message('typed before the core ran').getByText('Sent').waitFor({ timeout: 5000 });
+    await w.message('typed before the core ran').getByText('Sent', { exact: true }).waitFor({ timeout: 5000 });
     assert.deepEqual((await storedMessages(env.service, page)).map((m) => m.body), ['typed before the core ran']);
   } finally {
     await context.close();

@@ -12,7 +12,7 @@ async function chat(page, text) {
   await waitFocused(w.composer);
   await page.keyboard.type(text);
   await page.keyboard.press('Enter');
-  await w.message(text).getByText('Sent').waitFor();
+  await w.message(text).getByText('Sent', { exact: true }).waitFor();
   return w;
 }
 
