@@ -233,9 +233,16 @@ func errClosed() *Error { return newError(CodeNotConfigured, "the chat client is
 
 // Call is one queued operation. It settles exactly once.
 type Call[T any] struct {
-	done  chan struct{}
+	settled
 	value T
-	err   error
+}
+
+// settled is what a Call is but for its value. The queue handles settled, not
+// Call[T], so that each type of call adds a few small functions to the WebAssembly
+// build, not its own copy of the queue's code.
+type settled struct {
+	done chan struct{}
+	err  error
 }
 
 // Wait blocks until the call has settled and returns its result. Every error is an
@@ -246,27 +253,60 @@ func (c *Call[T]) Wait() (T, error) {
 }
 
 // Done is closed when the call has settled.
-func (c *Call[T]) Done() <-chan struct{} { return c.done }
+func (s *settled) Done() <-chan struct{} { return s.done }
+
+func (s *settled) settle(e *Error) {
+	if e != nil {
+		s.err = e
+	}
+	close(s.done)
+}
 
 type job struct {
-	run   func()
-	abort func(*Error)
+	call *settled
+	run  func() *Error // sets the call's value when it succeeds
+}
+
+// runAndSettle runs the job and settles its call. A panic settles it with INTERNAL.
+func (j job) runAndSettle() {
+	e := newError(CodeInternal, "internal error in the chat SDK; later calls still work")
+	func() {
+		defer func() { _ = recover() }()
+		e = j.run()
+	}()
+	j.call.settle(e)
+}
+
+// newJob wraps fn as a job settling the returned call.
+func newJob[T any](fn func() (T, *Error)) (*Call[T], job) {
+	call := &Call[T]{settled: settled{done: make(chan struct{})}}
+	return call, job{&call.settled, func() *Error {
+		v, e := fn()
+		if e == nil {
+			call.value = v
+		}
+		return e
+	}}
 }
 
 // submit reserves fn's place in the queue, synchronously and without blocking. A panic
 // in fn settles its call with INTERNAL and the worker goes on.
 func submit[T any](c *Client, fn func() (T, *Error)) *Call[T] {
 	call, j := newJob(fn)
+	c.enqueue(j)
+	return call
+}
+
+func (c *Client) enqueue(j job) {
 	c.mu.Lock()
 	if c.closed {
 		c.mu.Unlock()
-		j.abort(errClosed())
-		return call
+		j.call.settle(errClosed())
+		return
 	}
 	c.queue = append(c.queue, j)
 	c.mu.Unlock()
 	c.signal()
-	return call
 }
 
 // submitLocal is submit for a call answered from the device's state alone. When no
@@ -274,44 +314,23 @@ func submit[T any](c *Client, fn func() (T, *Error)) *Call[T] {
 // holds all the same, and the bridge resolves it without waiting for the worker,
 // which is most of an isLoggedIn's cost in the browser.
 func submitLocal[T any](c *Client, fn func() (T, *Error)) *Call[T] {
-	c.mu.Lock()
-	if c.closed || c.busy || len(c.queue) > 0 {
-		c.mu.Unlock()
-		return submit(c, fn)
-	}
-	c.busy = true
-	c.mu.Unlock()
 	call, j := newJob(fn)
-	j.run()
-	c.ranOne()
-	c.signal() // a call queued meanwhile waits for the worker
+	c.runLocal(j)
 	return call
 }
 
-// newJob wraps fn as a job settling call. A panic in fn settles it with INTERNAL.
-func newJob[T any](fn func() (T, *Error)) (*Call[T], job) {
-	call := &Call[T]{done: make(chan struct{})}
-	settle := func(v T, e *Error) {
-		if e != nil {
-			var zero T
-			call.value, call.err = zero, e
-		} else {
-			call.value = v
-		}
-		close(call.done)
+func (c *Client) runLocal(j job) {
+	c.mu.Lock()
+	if c.closed || c.busy || len(c.queue) > 0 {
+		c.mu.Unlock()
+		c.enqueue(j)
+		return
 	}
-	return call, job{
-		run: func() {
-			var v T
-			e := newError(CodeInternal, "internal error in the chat SDK; later calls still work")
-			func() {
-				defer func() { _ = recover() }()
-				v, e = fn()
-			}()
-			settle(v, e)
-		},
-		abort: func(e *Error) { var zero T; settle(zero, e) },
-	}
+	c.busy = true
+	c.mu.Unlock()
+	j.runAndSettle()
+	c.ranOne()
+	c.signal() // a call queued meanwhile waits for the worker
 }
 
 // Fail queues a call that settles, in its turn, with err (an *Error, else INTERNAL):
@@ -346,7 +365,7 @@ func (c *Client) worker() {
 			c.queue = nil
 			c.mu.Unlock()
 			for _, j := range pending {
-				j.abort(errClosed())
+				j.call.settle(errClosed())
 			}
 			c.stopPoller()
 			return
@@ -356,7 +375,7 @@ func (c *Client) worker() {
 		c.queue = c.queue[1:]
 		c.busy = true
 		c.mu.Unlock()
-		j.run()
+		j.runAndSettle()
 		c.ranOne()
 	}
 }
