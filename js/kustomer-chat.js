@@ -194,7 +194,8 @@
       root.appendChild(launcher);
       setBadge(unread);
     }
-    d.body.appendChild(host);
+    if (d.body) d.body.appendChild(host);
+    else d.addEventListener('DOMContentLoaded', function () { d.body.appendChild(host); });
   }
 
   function setBadge(total) {
@@ -255,30 +256,33 @@
 
   w.KustomerChat = kc;
 
-  // A page that pasted the pre-load snippet has queued calls on its stub: replay them.
+  // A page that pasted the pre-load snippet has queued calls on its stub: replay them,
+  // and forward what the stub still receives, for a page that kept a reference to it.
+  function replay(c) {
+    if (c[0] === 'ready') kc.ready.then(c[2], c[3]);
+    else if (c[0] === 'addListener' || c[0] === 'removeListener') {
+      try { kc[c[0]].apply(kc, c[1]); } catch (e) { console.error('KustomerChat:', e.message); }
+    } else kc[c[0]].apply(kc, c[1]).then(c[2], c[3]);
+  }
   if (prior && prior._q) {
-    prior._q.forEach(function (c) {
-      if (c[0] === 'ready') kc.ready.then(c[2], c[3]);
-      else if (c[0] === 'addListener' || c[0] === 'removeListener') {
-        try { kc[c[0]].apply(kc, c[1]); } catch (e) { console.error('KustomerChat:', e.message); }
-      } else kc[c[0]].apply(kc, c[1]).then(c[2], c[3]);
-    });
+    prior._q.splice(0).forEach(replay);
+    prior._q.push = replay;
   }
 
-  function whenBody(fn) {
-    if (d.body) fn();
-    else d.addEventListener('DOMContentLoaded', fn);
-  }
-  if (config.launcher) whenBody(ensureHost);
+  // The launcher is drawn after the page's load event: before it, any work of ours
+  // would be the page's.
+  if (config.launcher) afterLoad(ensureHost);
 
   // A returning visitor (this device holds the SDK's state) has a badge to keep live:
   // start the core once the page is idle after load. A first-time visitor pays nothing.
   function returning() {
     try { return !!apiKey && w.localStorage.getItem('kustomer-chat:' + apiKey) !== null; } catch (e) { return false; }
   }
+  // afterLoad runs fn after the load event, outside its handlers: the page's own
+  // load listeners come first.
   function afterLoad(fn) {
-    if (d.readyState === 'complete') fn();
-    else w.addEventListener('load', fn);
+    if (d.readyState === 'complete') setTimeout(fn);
+    else w.addEventListener('load', function () { setTimeout(fn); });
   }
   afterLoad(function () {
     if (!returning()) return;
