@@ -75,6 +75,27 @@ test('an agent reply appears in the open panel within a second, with the agent n
   });
 });
 
+test('agent replies in quick succession each appear within a second', async () => {
+  await withPage(env, {}, async (page) => {
+    const w = await openPanel(page);
+    await page.keyboard.type('a question');
+    await page.keyboard.press('Enter');
+    await w.message('a question').getByText('Sent', { exact: true }).waitFor();
+    const [conversation] = await value(page, 'getConversations');
+    await waitForPoll(page);
+    // Each reply is stored as soon as the previous one is on screen (and so is being
+    // marked read): no waiting for the page's poll in between.
+    const late = [];
+    for (const text of ['One moment.', 'Found it.', 'It ships today.']) {
+      const stored = Date.now();
+      await env.service.agentReply(conversation.id, text, 'Dana');
+      await w.message(text).waitFor({ timeout: 5000 });
+      if (Date.now() - stored >= 1000) late.push(`"${text}" after ${Date.now() - stored} ms`);
+    }
+    assert.deepEqual(late, [], 'replies shown a second or more after the service stored them');
+  });
+});
+
 test('message text is text: HTML-looking messages create no element, http(s) links are safe links, other URLs are not', async () => {
   await withPage(env, {}, async (page) => {
     const w = await openPanel(page);

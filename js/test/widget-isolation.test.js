@@ -150,7 +150,7 @@ test('the widget changes nothing of the host page, closed or open', async () => 
 // rest; no 'unsafe-inline', no 'unsafe-eval'. Extra sources are what the page itself
 // needs (the hash of an inline snippet).
 const csp = (extraScript = '') => `default-src 'self'; script-src 'self' ${extraScript}${env.service.url} 'wasm-unsafe-eval'; `
-  + `connect-src ${env.service.url}; style-src 'self'; img-src 'self'; font-src 'self'`;
+  + `connect-src ${env.service.url}; style-src 'self'`;
 
 // watchCSP records the page's securitypolicyviolation events from before its first
 // script runs (Playwright's init scripts are not subject to the page's CSP).
