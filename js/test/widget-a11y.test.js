@@ -184,6 +184,21 @@ test('the conversation list works by keyboard: focus lands in it and stays there
   });
 });
 
+test('the panel fades in, except for a visitor who prefers reduced motion', async () => {
+  for (const reducedMotion of ['no-preference', 'reduce']) {
+    await withPage(env, { context: { reducedMotion } }, async (page) => {
+      const w = widget(page);
+      await w.launcher.waitFor();
+      const animations = await page.evaluate(async () => {
+        await KustomerChat.open();
+        return document.querySelector('kustomer-chat').shadowRoot.getAnimations().length;
+      });
+      await w.dialog.waitFor();
+      assert.equal(animations > 0, reducedMotion === 'no-preference', `${reducedMotion}: ${animations} animation(s) on open`);
+    });
+  }
+});
+
 // axe runs axe-core's WCAG 2.1 A and AA rules on the page; rules must have passed at
 // least once inside the widget's shadow root, so that a scan that missed it fails.
 async function axe(page, label, rules = ['button-name']) {
@@ -216,6 +231,8 @@ for (const colorScheme of ['light', 'dark']) {
 
       await w.launcher.click();
       await w.dialog.waitFor();
+      const background = await w.dialog.evaluate((el) => getComputedStyle(el).backgroundColor);
+      assert.equal(background, colorScheme === 'dark' ? 'rgb(27, 30, 36)' : 'rgb(255, 255, 255)', 'the panel follows prefers-color-scheme');
       await axe(page, `${colorScheme}, open with the greeting`, ['button-name', 'color-contrast', 'label']);
 
       await w.composer.fill('Where is my order? Tracking: https://example.com/track?id=1');
