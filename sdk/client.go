@@ -13,8 +13,9 @@ type Config struct {
 	Storage   Storage   // nil: in memory
 	Transport Transport // required
 	Clock     Clock     // nil: the system clock
-	// Random fills b with cryptographically secure random bytes, for device ids. nil:
-	// crypto/rand; required under js, where the bridge uses crypto.getRandomValues.
+	// Random fills b with cryptographically secure random bytes, for the ids the
+	// device makes: its own, its conversations' and its messages'. nil: crypto/rand;
+	// required under js, where the bridge uses crypto.getRandomValues.
 	Random func(b []byte) error
 	// Emit receives events, from the worker or the poller goroutine; the Event*
 	// constants name them and their payloads. It may make calls but must not block
