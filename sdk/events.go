@@ -102,14 +102,17 @@ func (c *Client) runPoller(sc *scope, p *poller, session string) {
 		if sc.ended() {
 			return
 		}
+		news := len(out.Messages) > 0 || out.Unread != p.unread
 		if out.Unread != p.unread {
 			p.unread = out.Unread
 			c.emit(EventUnread, out.Unread)
 		}
 		waited := haveCursor
 		cursor, haveCursor = *out.Cursor, true
-		// A service that answers a long poll at once with nothing must not be hammered.
-		if waited && len(out.Messages) == 0 && time.Since(started) < c.minPollGap {
+		// A service that answers a long poll at once with nothing new must not be
+		// hammered. A new total is news: a markRead woke the poll, and an agent's next
+		// reply must not wait out the gap.
+		if waited && !news && time.Since(started) < c.minPollGap {
 			if !sleep(sc, c.minPollGap) {
 				return
 			}

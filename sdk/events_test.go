@@ -257,3 +257,23 @@ func TestMarkReadReachesOnUnreadAtOnceOnEveryDevice(t *testing.T) {
 	must(t, phone.MarkRead(conv.ID))
 	waitWithin(t, e.rec, time.Second, isUnread(0))
 }
+
+func TestAPollWokenByMarkReadPollsAgainAtOnce(t *testing.T) {
+	e := newEnv(t)
+	c, err := newClient(Config{APIKey: testAPIKey, ServerURL: testBase, Storage: e.store, Transport: e.svc,
+		Clock: e.clock, Emit: e.rec.emit}, nil) // the real gap between empty answers: 1 s
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	conv := must(t, c.CreateConversation("hello"))
+	e.rec.waitFor(t, isUnread(0))
+	waitLongPoll(t, e.svc)
+	for _, text := range []string{"one", "two", "three"} {
+		e.svc.agentReply(t, conv.ID, text)
+		waitWithin(t, e.rec, 500*time.Millisecond, isMessage(text))
+		must(t, c.MarkRead(conv.ID)) // wakes the poll with the new total, and no message
+		e.rec.waitFor(t, isUnread(0))
+		e.rec.reset()
+	}
+}
