@@ -138,7 +138,9 @@
 
   // The widget: a host element with an open shadow root, so that the page's CSS and
   // ours cannot touch each other, yet checkers and the site's tests can see inside.
-  var host, root, launcher, badge, ui, uiLoading;
+  var host, root, launcher, launcherIcon, badge, ui, uiLoading;
+  var CHAT_ICON = 'M4 3h16a2 2 0 0 1 2 2v11a2 2 0 0 1-2 2H8l-5 4V5a2 2 0 0 1 1-2z';
+  var CLOSE_ICON = 'M7.4 8.6 12 13.2l4.6-4.6L18 10l-6 6-6-6z';
   var visible = false;
   var shown = false;
   var unread = 0;
@@ -177,10 +179,10 @@
       launcher.setAttribute('aria-expanded', 'false');
       launcher.setAttribute('aria-controls', 'kc-panel');
       var svg = d.createElementNS('http://www.w3.org/2000/svg', 'svg');
-      var path = d.createElementNS('http://www.w3.org/2000/svg', 'path');
+      var path = launcherIcon = d.createElementNS('http://www.w3.org/2000/svg', 'path');
       svg.setAttribute('viewBox', '0 0 24 24');
       svg.setAttribute('aria-hidden', 'true');
-      path.setAttribute('d', 'M4 3h16a2 2 0 0 1 2 2v11a2 2 0 0 1-2 2H8l-5 4V5a2 2 0 0 1 1-2z');
+      path.setAttribute('d', CHAT_ICON);
       svg.appendChild(path);
       badge = d.createElement('span');
       badge.className = 'badge';
@@ -230,7 +232,10 @@
   function reconcile() {
     if (!ui || shown === visible) return;
     shown = visible;
-    if (launcher) launcher.setAttribute('aria-expanded', String(shown));
+    if (launcher) {
+      launcher.setAttribute('aria-expanded', String(shown));
+      launcherIcon.setAttribute('d', shown ? CLOSE_ICON : CHAT_ICON);
+    }
     if (shown) ui.show();
     else ui.hide();
     emit(shown ? 'onOpen' : 'onClose');

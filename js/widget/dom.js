@@ -14,6 +14,19 @@ export function h(tag, attrs, ...children) {
   return el;
 }
 
+const SVG = 'http://www.w3.org/2000/svg';
+
+// icon is a decorative 24x24 SVG: its button carries the accessible name.
+export function icon(d) {
+  const svg = document.createElementNS(SVG, 'svg');
+  const path = document.createElementNS(SVG, 'path');
+  svg.setAttribute('viewBox', '0 0 24 24');
+  svg.setAttribute('aria-hidden', 'true');
+  path.setAttribute('d', d);
+  svg.append(path);
+  return svg;
+}
+
 // An http(s) URL in running text, up to whitespace or a character that cannot end one.
 const URL_IN_TEXT = /\bhttps?:\/\/[^\s<>"'`]+/gi;
 const TRAILING = /[.,;:!?)\]}'"]+$/;

@@ -1,7 +1,7 @@
 // The chat panel, loaded by the loader the first time a visitor shows intent or the
 // page opens the chat. It talks to the SDK only through the public KustomerChat API,
 // so everything it does a site could do too.
-import { h, linkify, when } from './dom.js';
+import { h, icon, linkify, when } from './dom.js';
 import { css } from './style.js';
 
 const NARROW = '(max-width: 479.98px)';
@@ -17,15 +17,17 @@ export function mount({ kc, root, config, launcher }) {
   root.adoptedStyleSheets = [...root.adoptedStyleSheets, sheet(css), viewport];
   const draft = draftStore('kustomer-chat:' + config.apiKey + ':draft');
 
-  const back = h('button', { type: 'button', class: 'icon', 'aria-label': 'All conversations', hidden: true, onclick: () => showList() }, '‹');
-  const closer = h('button', { type: 'button', class: 'icon', 'aria-label': 'Close chat', onclick: () => kc.close() }, '×');
+  const back = h('button', { type: 'button', class: 'icon', 'aria-label': 'All conversations', hidden: true, onclick: () => showList() },
+    icon('M15.4 7.4 14 6l-6 6 6 6 1.4-1.4-4.6-4.6z'));
+  const closer = h('button', { type: 'button', class: 'icon', 'aria-label': 'Close chat', onclick: () => kc.close() },
+    icon('M19 6.4 17.6 5 12 10.6 6.4 5 5 6.4 10.6 12 5 17.6 6.4 19 12 13.4 17.6 19 19 17.6 13.4 12z'));
   const notice = h('p', { class: 'notice', role: 'status' });
   const log = h('div', { class: 'log', role: 'log', 'aria-label': 'Messages', tabindex: '0' });
   const input = h('textarea', { id: 'kc-input', rows: '1', maxlength: '4000', placeholder: 'Write a message…', onkeydown: onComposerKey, oninput: onInput });
   const form = h('form', { onsubmit: onSubmit },
     h('label', { for: 'kc-input', class: 'vh' }, 'Message'),
     input,
-    h('button', { type: 'submit', class: 'send', 'aria-label': 'Send message' }, h('span', { 'aria-hidden': 'true' }, '➤')));
+    h('button', { type: 'submit', class: 'send', 'aria-label': 'Send message' }, icon('M3 20.5 21 12 3 3.5v6.6l12 1.9-12 1.9z')));
   const threadView = h('div', { class: 'view' }, log, form);
   const list = h('ul', { class: 'list', 'aria-label': 'Conversations' });
   const newButton = h('button', { type: 'button', class: 'new', onclick: () => { openConversation(null, []); input.focus(); } }, 'New conversation');

@@ -26,6 +26,8 @@ textarea:focus-visible{outline-color:var(--kc-focus,var(--accent));outline-offse
 .head{display:flex;align-items:center;gap:8px;padding:12px 12px 12px 16px;background:var(--accent);color:var(--on-accent)}
 .head h2{flex:1;margin:0;font-size:17px;font-weight:600;overflow:hidden;text-overflow:ellipsis;white-space:nowrap}
 .icon{width:40px;height:40px;flex:none;border:0;border-radius:50%;background:transparent;color:inherit;font-size:22px;line-height:1;display:flex;align-items:center;justify-content:center}
+.icon svg,.send svg{width:24px;height:24px;fill:currentColor}
+.send svg{width:20px;height:20px}
 .icon:hover{background:rgba(255,255,255,.16)}
 .icon[hidden]{display:none}
 .notice{margin:0;padding:8px 16px;background:#fff4ce;color:#4a3800;font-size:14px}
