@@ -16,6 +16,7 @@ const REQUIRED = [
   'startup.firstVisit.bytes', 'startup.coldReadyMs', 'startup.warmReadyMs',
   'host.neverChats.bytes', 'host.neverChats.wasmFiles', 'host.neverChats.otherFiles', 'host.neverChats.apiRequests',
   'host.loadEventWithTagMs', 'host.loadEventWithoutTagMs', 'host.loadEventDelayMs', 'host.loadEventNoiseMs',
+  'host.loadEventFloorTagMs', 'host.loadEventDelayOverFloorMs',
   'host.layoutShift',
   'calls.isLoggedIn.medianUs', 'calls.isLoggedIn.p99Us', 'calls.plain.medianUs', 'calls.plain.p99Us',
   'calls.plain.batchMedianUs', 'calls.ratio',
@@ -42,6 +43,7 @@ export function budgets(results) {
     line('widget (chat panel) brotli <= 25 KB', get(results, 'sizes.widget.brotli'), '<=', 25 * KB, 'B'),
     line('never chats: files besides the loader (no .wasm)', get(results, 'host.neverChats.otherFiles'), '<=', 0, 'files'),
     line('host load-event delay <= noise (IQR without tag)', get(results, 'host.loadEventDelayMs'), '<=', get(results, 'host.loadEventNoiseMs'), 'ms'),
+    line('load-event delay over an empty async tag <= noise', get(results, 'host.loadEventDelayOverFloorMs'), '<=', get(results, 'host.loadEventNoiseMs'), 'ms'),
     line('layout shift with the tag = 0', get(results, 'host.layoutShift'), '<=', 0, ''),
     line('first-call download <= floor brotli x 1.6 + 20 KB', get(results, 'startup.firstVisit.bytes'), '<=', floorBr * 1.6 + 20 * KB, 'B'),
     line('ready cold, median < 250 ms', get(results, 'startup.coldReadyMs'), '<', 250, 'ms'),
@@ -99,6 +101,8 @@ export function formatTable(results) {
   }
   out.push(row('load event, median ms: with tag / without', dec(host.loadEventWithTagMs), dec(host.loadEventWithoutTagMs)));
   out.push(row('delay of the load event by the tag, ms', dec(host.loadEventDelayMs)));
+  out.push(row('load event with an empty async tag of the service, ms', dec(host.loadEventFloorTagMs)));
+  out.push(row('delay by the tag over the empty tag, ms', dec(host.loadEventDelayOverFloorMs)));
   out.push(row('noise: IQR of the load event without tag, ms', dec(host.loadEventNoiseMs)));
   out.push(row('layout shift with the tag (sum, max of runs)', dec(host.layoutShift, 4)));
   if (Number.isFinite(host.layoutShiftWithoutTag) && host.layoutShiftWithoutTag > 0) out.push(`  note: the page shifts without the tag too: ${dec(host.layoutShiftWithoutTag, 4)}`);

@@ -26,7 +26,9 @@ export async function startBenchSite(service) {
   let n = 0;
   return {
     origin,
-    // page({ tag: false }) is the same page without the SDK; isolated adds
+    // page({ tag: false }) is the same page without the SDK; tag: 'floor' puts in its
+    // place an async script tag of the same service that loads nothing (its /v1/ping),
+    // the cost of any third-party script tag; isolated adds
     // COOP/COEP so that performance.now() ticks in 5 µs instead of 100 µs.
     // credentialless (not require-corp) keeps the cross-origin loader and the
     // service's CORS responses loading unchanged.
@@ -34,7 +36,8 @@ export async function startBenchSite(service) {
     // anything the tag pushed around would register as a layout shift.
     page({ tag = true, isolated = false, host = false } = {}) {
       const path = `/page-${++n}.html`;
-      const script = tag ? `<script src="${service.url}/sdk/kustomer-chat.js" data-api-key="${API_KEY}" async></script>` : '';
+      const src = tag === 'floor' ? `${service.url}/v1/ping` : `${service.url}/sdk/kustomer-chat.js" data-api-key="${API_KEY}`;
+      const script = tag ? `<script src="${src}" async></script>` : '';
       const headers = isolated ? { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'credentialless' } : {};
       pages.set(path, { headers, html: `<!doctype html><html><head><meta charset="utf-8">${script}</head><body>${host ? HOST_BODY : 'site'}</body></html>` });
       return origin + path;
