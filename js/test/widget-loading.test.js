@@ -206,3 +206,19 @@ test('the pre-load snippet: calls made on its stub settle in call order once the
     assert.equal(await page.evaluate((key) => localStorage.getItem(key).includes('snippet-'), `kustomer-chat:${API_KEY}`), false);
   });
 });
+
+test("the README's after-load embed: the loader is fetched after the page's load event, and calls made on the snippet's stub before it settle", async () => {
+  const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+  const embed = readme.match(/<script>(addEventListener\('load'[^\n]*?)<\/script>/)[1]
+    .replace('https://chat.example.com', env.service.url).replace('PUBLIC_API_KEY', API_KEY);
+  const head = `<script>${snippet}</script><script>${embed}</script>
+    <script>window.__early = KustomerChat.isVisible().then(() => KustomerChat.getIdentity()).then((id) => typeof id.trackingId);</script>`;
+  await withPage(env, { site: { head, loader: false } }, async (page) => {
+    assert.equal(await page.evaluate(() => window.__early), 'string');
+    const timing = await page.evaluate(() => ({
+      load: performance.getEntriesByType('navigation')[0].loadEventStart,
+      loaderStart: performance.getEntriesByType('resource').find((e) => e.name.endsWith('/sdk/kustomer-chat.js')).startTime,
+    }));
+    assert.ok(timing.load > 0 && timing.loaderStart >= timing.load, JSON.stringify(timing));
+  });
+});
