@@ -229,12 +229,29 @@ export function widget(page, { title = 'Chat with us' } = {}) {
 
 // waitFocused waits until locator's element has the focus, inside its shadow root and
 // in the document.
+// openPanel opens the chat by its launcher, as a visitor does, and waits for the focus
+// in the composer.
+export async function openPanel(page) {
+  const w = widget(page);
+  await w.launcher.click();
+  await w.dialog.waitFor();
+  await waitFocused(w.composer);
+  return w;
+}
+
+// waitFocused waits until the element the locator finds has the focus. The locator is
+// resolved again on every try: a list drawn anew holds other elements.
 export async function waitFocused(locator, timeout = 2000) {
-  const el = await locator.elementHandle({ timeout });
-  await locator.page().waitForFunction((el) => {
-    const root = el.getRootNode();
-    return root.activeElement === el && (root === document || document.activeElement === root.host);
-  }, el, { timeout, polling: 20 });
+  const deadline = Date.now() + timeout;
+  for (;;) {
+    const focused = await locator.evaluate((el) => {
+      const root = el.getRootNode();
+      return root.activeElement === el && (root === document || document.activeElement === root.host);
+    }, null, { timeout: Math.max(1, deadline - Date.now()) }).catch(() => false);
+    if (focused) return;
+    if (Date.now() >= deadline) throw new Error(`${locator} did not get the focus within ${timeout} ms`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
 }
 
 // shadowText is all the text in the widget's shadow root, hidden parts included.

@@ -2,19 +2,11 @@
 // while the panel is open, message text that stays text, and the conversation list.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { setUp, storedMessages, value, waitFocused, waitForPoll, widget, withPage } from './harness.js';
+import { openPanel, setUp, storedMessages, value, waitFocused, waitForPoll, widget, withPage } from './harness.js';
 
 const env = setUp();
 
 const bodies = async (page) => (await storedMessages(env.service, page)).map((m) => [m.author, m.body]);
-
-async function openPanel(page) {
-  const w = widget(page);
-  await w.launcher.click();
-  await w.dialog.waitFor();
-  await waitFocused(w.composer);
-  return w;
-}
 
 test('Enter sends, Shift+Enter makes a new line, and each message is stored once', async () => {
   await withPage(env, {}, async (page) => {

@@ -3,17 +3,9 @@
 // once when the service is back, also across a reload; a lost response stores once.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { eventually, openPage, setUp, storedMessages, value, waitFocused, widget, withPage } from './harness.js';
+import { eventually, openPage, openPanel, setUp, storedMessages, value, waitFocused, widget, withPage } from './harness.js';
 
 const env = setUp();
-
-async function openPanel(page) {
-  const w = widget(page);
-  await w.launcher.click();
-  await w.dialog.waitFor();
-  await waitFocused(w.composer);
-  return w;
-}
 
 async function write(page, text) {
   await widget(page).composer.fill(text);

@@ -2,17 +2,9 @@
 // customer's history after logIn, and nothing of them left after logOut.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { openPage, shadowText, signToken, setUp, value, waitFocused, waitForPoll, widget, withPage } from './harness.js';
+import { openPage, openPanel, setUp, shadowText, signToken, value, waitForPoll, widget, withPage } from './harness.js';
 
 const env = setUp();
-
-async function openPanel(page) {
-  const w = widget(page);
-  await w.launcher.click();
-  await w.dialog.waitFor();
-  await waitFocused(w.composer);
-  return w;
-}
 
 async function send(page, text) {
   const w = widget(page);
