@@ -140,7 +140,7 @@
   // ours cannot touch each other, yet checkers and the site's tests can see inside.
   var host, root, launcher, launcherIcon, badge, ui, uiLoading;
   var CHAT_ICON = 'M4 3h16a2 2 0 0 1 2 2v11a2 2 0 0 1-2 2H8l-5 4V5a2 2 0 0 1 1-2z';
-  var CLOSE_ICON = 'M7.4 8.6 12 13.2l4.6-4.6L18 10l-6 6-6-6z';
+  var COLLAPSE_ICON = 'M7.4 8.6 12 13.2l4.6-4.6L18 10l-6 6-6-6z';
   var visible = false;
   var shown = false;
   var unread = 0;
@@ -217,7 +217,7 @@
     if (!uiLoading) {
       uiLoading = import(new URL(WIDGET_JS, assets).href).then(function (m) {
         ensureHost();
-        ui = m.mount({ kc: kc, root: root, host: host, config: config, launcher: launcher });
+        ui = m.mount({ kc: kc, root: root, config: config, launcher: launcher });
         return ui;
       }, function () {
         uiLoading = null; // a later open may try again
@@ -234,7 +234,7 @@
     shown = visible;
     if (launcher) {
       launcher.setAttribute('aria-expanded', String(shown));
-      launcherIcon.setAttribute('d', shown ? CLOSE_ICON : CHAT_ICON);
+      launcherIcon.setAttribute('d', shown ? COLLAPSE_ICON : CHAT_ICON);
     }
     if (shown) ui.show();
     else ui.hide();

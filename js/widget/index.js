@@ -106,6 +106,7 @@ export function mount({ kc, root, config, launcher }) {
       if (gen !== generation) return;
       conversations = convs;
       loaded = true;
+      notice.textContent = ''; // an earlier failed load's notice; the service answered
       // The visitor wrote in the thread on screen while this loaded (before the core
       // was ready, or on a slow network): reopening would wipe their message from view.
       if (starting || unbound.length) return;
