@@ -56,10 +56,11 @@ func OpenSQLite(ctx context.Context, path string, opts SQLiteOptions) (*SQLite, 
 		q := url.Values{}
 		q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", opts.BusyTimeout.Milliseconds()))
 		q.Add("_pragma", "journal_mode(WAL)")
-		// NORMAL is durable across application crashes in WAL mode; only a
-		// power loss can drop the last commits, in exchange for no fsync per
-		// commit — the difference between hundreds and thousands of writes/s.
-		q.Add("_pragma", "synchronous(NORMAL)")
+		// FULL syncs the WAL at every commit, so a write the service has
+		// acknowledged survives a power loss too, not only a crash (NORMAL
+		// can drop the last commits then). The group commit pays that sync
+		// once per group, not once per write.
+		q.Add("_pragma", "synchronous(FULL)")
 		q.Add("_pragma", "foreign_keys(1)")
 		// The group commit's savepoints journal in memory, not a temp file.
 		q.Add("_pragma", "temp_store(MEMORY)")
