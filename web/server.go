@@ -36,6 +36,10 @@ type Options struct {
 	Assets fs.FS
 	// Logger receives server errors (never tokens); nil means slog.Default().
 	Logger *slog.Logger
+	// Stopping, closed when the server starts shutting down, ends the long
+	// polls at once (they answer with what there is) while other requests,
+	// writes above all, run to their end.
+	Stopping <-chan struct{}
 }
 
 type server struct {
@@ -47,6 +51,7 @@ type server struct {
 	now      func() time.Time
 	log      *slog.Logger
 	notifier *notifier
+	stopping <-chan struct{}
 }
 
 // New returns the service's handler.
@@ -71,6 +76,7 @@ func newServer(opts Options) (*server, http.Handler, error) {
 		now:      opts.Now,
 		log:      opts.Logger,
 		notifier: newNotifier(),
+		stopping: opts.Stopping,
 	}
 	if s.now == nil {
 		s.now = time.Now

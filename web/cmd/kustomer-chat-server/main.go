@@ -70,7 +70,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		fmt.Fprintf(stderr, "KUSTOMER_CHAT_AGENT_KEY unset; using the generated agent key kept in %s:\n  agent key: %s\n", *dbPath, agentKey)
 	}
 
+	// Closed when shutdown starts, so waiting long polls answer at once
+	// instead of holding the shutdown for up to 25 s. Request contexts are
+	// not cancelled: a write under way finishes and is answered.
+	stopping := make(chan struct{})
 	handler, err := web.New(web.Options{
+		Stopping:       stopping,
 		Store:          st,
 		APIKey:         apiKey,
 		JWTSecret:      secret,
@@ -87,10 +92,6 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 	if err != nil {
 		return err
 	}
-	// Cancelled when shutdown starts, so waiting long polls answer at once
-	// instead of holding the shutdown for up to 25 s.
-	baseCtx, cancelBase := context.WithCancel(context.Background())
-	defer cancelBase()
 	srv := &http.Server{
 		Handler:           handler,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -98,7 +99,6 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		WriteTimeout:      60 * time.Second, // above the 25 s long poll
 		IdleTimeout:       120 * time.Second,
 		MaxHeaderBytes:    32 << 10,
-		BaseContext:       func(net.Listener) context.Context { return baseCtx },
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
 	if *dev {
@@ -115,7 +115,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 	case <-ctx.Done():
 	}
 	fmt.Fprintln(stderr, "shutting down")
-	cancelBase()
+	close(stopping)
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	if err := srv.Shutdown(shutdownCtx); err != nil {
