@@ -122,14 +122,35 @@ func newServer(opts Options) (*server, http.Handler, error) {
 		writeError(w, http.StatusNotFound, codeNotFound, "no such endpoint")
 	})
 	mux.Handle("/sdk/", http.StripPrefix("/sdk", sdk))
-	// The demo site: a shop at / and the developer console at /console.
-	site := demo.Handler(opts.APIKey, opts.Dev)
-	mux.Handle("GET /{$}", site)
-	mux.Handle("GET /console", site)
-	mux.Handle("GET /demo/", site)
+	if opts.Dev {
+		// The demo site: a shop at / and the developer console at /console.
+		site := demo.Handler(opts.APIKey, true)
+		mux.Handle("GET /{$}", site)
+		mux.Handle("GET /console", site)
+		mux.Handle("GET /demo/", site)
+	} else {
+		// In production / only says what answers here, so an operator who
+		// opens it knows the service runs and where the SDK is.
+		mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
+			h := w.Header()
+			h.Set("Content-Type", "text/html; charset=utf-8")
+			h.Set("Content-Security-Policy", "default-src 'none'")
+			h.Set("X-Content-Type-Options", "nosniff")
+			w.Write([]byte(homePage))
+		})
+	}
 
 	return s, newCORS(opts.AllowedOrigins).wrap(s.recoverPanics(mux)), nil
 }
+
+const homePage = `<!doctype html>
+<html lang="en"><meta charset="utf-8"><title>Kustomer Chat service</title>
+<h1>Kustomer Chat service</h1>
+<p>This is the chat service of the Kustomer Chat SDK: its API is under <code>/v1/</code>,
+and sites load the SDK from <code>/sdk/kustomer-chat.js</code>.
+The demo shop and console are served only when the service runs with <code>-dev</code>.</p>
+</html>
+`
 
 // recoverPanics turns a handler's panic into a 500 in the API's format rather
 // than a dropped connection.
