@@ -11,6 +11,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"net"
 	"net/http"
@@ -21,8 +22,13 @@ import (
 	"time"
 
 	"github.com/kustomer-chat/kustomer-chat/web"
+	"github.com/kustomer-chat/kustomer-chat/web/sdkassets"
 	"github.com/kustomer-chat/kustomer-chat/web/store"
 )
+
+// sdkFiles are the SDK's files the binary serves; tests, built without
+// them, set their own.
+var sdkFiles = sdkassets.Dist()
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -52,6 +58,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 	// and tests; everything else goes to stderr.
 	logger := slog.New(slog.NewTextHandler(stderr, nil))
 
+	// go build alone, without make's SDK step, embeds an empty dist: the
+	// service would run and answer 404 for the very script sites load.
+	if _, err := fs.Stat(sdkFiles, "kustomer-chat.js"); err != nil {
+		return errors.New("this binary was built without the SDK's files (web/sdkassets/dist has no kustomer-chat.js): build it with make build")
+	}
+
 	st, err := store.OpenSQLite(ctx, *dbPath, store.SQLiteOptions{})
 	if err != nil {
 		return err
@@ -76,6 +88,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 	stopping := make(chan struct{})
 	handler, err := web.New(web.Options{
 		Stopping:       stopping,
+		Assets:         sdkFiles,
 		Store:          st,
 		APIKey:         apiKey,
 		JWTSecret:      secret,
