@@ -8,7 +8,7 @@ WASM_SOURCES := $(shell find sdk wasm -name '*.go') go.mod go.sum
 WEB_SOURCES := $(shell find web -type f -not -path '$(DIST)/*')
 SERVER := bin/kustomer-chat-server
 
-.PHONY: build run test test-go test-browser test-bench-smoke bench clean
+.PHONY: build run test test-go test-faults test-browser test-bench-smoke bench clean
 
 build: $(SERVER)
 
@@ -45,7 +45,7 @@ run: build
 node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund
 
-test: test-go test-bench-smoke test-browser
+test: test-go test-faults test-bench-smoke test-browser
 
 test-go:
 	$(GO) vet ./...
@@ -56,6 +56,11 @@ test-browser: build node_modules/.package-lock.json
 	sh js/test/ensure-chromium.sh
 	npx tsc -p js
 	node --test --test-concurrency=1 js/test/*.test.js examples/node-backend/*.test.js
+
+# The real binary under load, killed with SIGKILL and SIGTERM in turn: no
+# acknowledged message lost (about 17 s).
+test-faults: build
+	KUSTOMER_CHAT_TEST_SERVER=$(CURDIR)/$(SERVER) $(GO) test -count=1 -run '^TestFaultsLoseNoAcknowledgedMessage$$' -v ./web/cmd/kustomer-chat-server
 
 # A quick pass of the benchmark harness, so that make bench keeps working.
 test-bench-smoke: build node_modules/.package-lock.json

@@ -35,13 +35,24 @@ func writeError(w http.ResponseWriter, status int, code, message string) {
 	writeJSON(w, status, body)
 }
 
-// serverError logs what went wrong and tells the caller only that it did.
+// serverError logs what went wrong and tells the caller only that it did. A
+// request that could not finish because the service is stopping, its store is
+// closed or the machine refuses writes (disk full, read-only, database file
+// gone) answers 503: the client may try again, and the log names the cause.
+// It always answers: a handler that wrote nothing would let net/http send an
+// empty 200 for a write that was not stored.
 func (s *server) serverError(w http.ResponseWriter, r *http.Request, err error) {
-	if errors.Is(err, context.Canceled) && r.Context().Err() != nil {
-		return // the client left; nobody reads the answer
+	switch {
+	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded), errors.Is(err, store.ErrClosed):
+		s.log.Warn("request not completed", "method", r.Method, "path", r.URL.Path, "err", err)
+		writeError(w, http.StatusServiceUnavailable, codeServerError, "the chat service is unavailable; try again")
+	case errors.Is(err, store.ErrDiskFull), errors.Is(err, store.ErrReadOnly), errors.Is(err, store.ErrDatabaseGone):
+		s.log.Error("cannot store: "+err.Error(), "method", r.Method, "path", r.URL.Path)
+		writeError(w, http.StatusServiceUnavailable, codeServerError, "the chat service cannot store messages now; try again later")
+	default:
+		s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+		writeError(w, http.StatusInternalServerError, codeServerError, "the chat service failed; try again")
 	}
-	s.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
-	writeError(w, http.StatusInternalServerError, codeServerError, "the chat service failed; try again")
 }
 
 // storeError maps the store's sentinels to API errors.

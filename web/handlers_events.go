@@ -92,9 +92,13 @@ func (s *server) events(w http.ResponseWriter, r *http.Request, sess store.Sessi
 		case <-timeout:
 			writeJSON(w, http.StatusOK, eventsOf(ev))
 			return
+		case <-s.stopping:
+			// Nothing is lost: the client polls again from the same cursor,
+			// on this service's successor.
+			writeJSON(w, http.StatusOK, eventsOf(ev))
+			return
 		case <-ctx.Done():
-			// The client left, or the server is shutting down: answer with
-			// what there is, which a departed client never reads.
+			// The client left: nobody reads an answer.
 			writeJSON(w, http.StatusOK, eventsOf(ev))
 			return
 		}

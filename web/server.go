@@ -36,6 +36,10 @@ type Options struct {
 	Assets fs.FS
 	// Logger receives server errors (never tokens); nil means slog.Default().
 	Logger *slog.Logger
+	// Stopping, closed when the server starts shutting down, ends the long
+	// polls at once (they answer with what there is) while other requests,
+	// writes above all, run to their end.
+	Stopping <-chan struct{}
 }
 
 type server struct {
@@ -47,6 +51,7 @@ type server struct {
 	now      func() time.Time
 	log      *slog.Logger
 	notifier *notifier
+	stopping <-chan struct{}
 }
 
 // New returns the service's handler.
@@ -71,6 +76,7 @@ func newServer(opts Options) (*server, http.Handler, error) {
 		now:      opts.Now,
 		log:      opts.Logger,
 		notifier: newNotifier(),
+		stopping: opts.Stopping,
 	}
 	if s.now == nil {
 		s.now = time.Now
@@ -116,14 +122,35 @@ func newServer(opts Options) (*server, http.Handler, error) {
 		writeError(w, http.StatusNotFound, codeNotFound, "no such endpoint")
 	})
 	mux.Handle("/sdk/", http.StripPrefix("/sdk", sdk))
-	// The demo site: a shop at / and the developer console at /console.
-	site := demo.Handler(opts.APIKey, opts.Dev)
-	mux.Handle("GET /{$}", site)
-	mux.Handle("GET /console", site)
-	mux.Handle("GET /demo/", site)
+	if opts.Dev {
+		// The demo site: a shop at / and the developer console at /console.
+		site := demo.Handler(opts.APIKey, true)
+		mux.Handle("GET /{$}", site)
+		mux.Handle("GET /console", site)
+		mux.Handle("GET /demo/", site)
+	} else {
+		// In production / only says what answers here, so an operator who
+		// opens it knows the service runs and where the SDK is.
+		mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
+			h := w.Header()
+			h.Set("Content-Type", "text/html; charset=utf-8")
+			h.Set("Content-Security-Policy", "default-src 'none'")
+			h.Set("X-Content-Type-Options", "nosniff")
+			w.Write([]byte(homePage))
+		})
+	}
 
 	return s, newCORS(opts.AllowedOrigins).wrap(s.recoverPanics(mux)), nil
 }
+
+const homePage = `<!doctype html>
+<html lang="en"><meta charset="utf-8"><title>Kustomer Chat service</title>
+<h1>Kustomer Chat service</h1>
+<p>This is the chat service of the Kustomer Chat SDK: its API is under <code>/v1/</code>,
+and sites load the SDK from <code>/sdk/kustomer-chat.js</code>.
+The demo shop and console are served only when the service runs with <code>-dev</code>.</p>
+</html>
+`
 
 // recoverPanics turns a handler's panic into a 500 in the API's format rather
 // than a dropped connection.

@@ -42,8 +42,11 @@ func TestSDKAndDemoMounted(t *testing.T) {
 	page := e.do(req{Method: "GET", Path: "/"}).expect(200)
 	body := string(page.Body)
 	if !strings.HasPrefix(page.Header.Get("Content-Type"), "text/html") ||
-		strings.Contains(body, "data-api-key") || !strings.Contains(body, "-dev") {
-		t.Fatalf("demo page: %s", page.Header.Get("Content-Type"))
+		strings.Contains(body, "data-api-key") || !strings.Contains(body, "/sdk/kustomer-chat.js") {
+		t.Fatalf("home page without -dev: %s %s", page.Header.Get("Content-Type"), body)
+	}
+	for _, path := range []string{"/console", "/demo/shop.js"} {
+		e.do(req{Method: "GET", Path: path}).expect(404)
 	}
 	dev := newEnv(t, func(o *Options) { o.Dev = true })
 	for _, path := range []string{"/", "/console"} {

@@ -1,6 +1,12 @@
 package store
 
-import "errors"
+import (
+	"errors"
+	"fmt"
+
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+)
 
 var (
 	// ErrNotFound hides whether a conversation exists but belongs to someone else.
@@ -12,4 +18,33 @@ var (
 	ErrSessionInvalid = errors.New("store: session invalid")
 	// ErrClosed is a call after Close.
 	ErrClosed = errors.New("store: closed")
+
+	// The faults below are the machine's, not the request's: the service
+	// cannot store anything until an operator acts, and says which it is.
+
+	// ErrDiskFull is a write refused for want of space (SQLITE_FULL).
+	ErrDiskFull = errors.New("store: disk full: free space on the database's filesystem")
+	// ErrReadOnly is a write to a database file, directory or filesystem the
+	// service may not write (SQLITE_READONLY).
+	ErrReadOnly = errors.New("store: database is read-only: check the file's and its directory's permissions and the mount")
+	// ErrDatabaseGone is a write after the database file was deleted or
+	// replaced while the service ran: it would land in an unlinked file and
+	// be lost at the next start.
+	ErrDatabaseGone = errors.New("store: database file deleted or replaced while running: restart the service")
 )
+
+// classify tags SQLite's result codes for a full disk or a read-only
+// database with the sentinel that names the cause, keeping SQLite's error.
+func classify(err error) error {
+	var e *sqlite.Error
+	if !errors.As(err, &e) {
+		return err
+	}
+	switch e.Code() & 0xff {
+	case sqlite3.SQLITE_FULL:
+		return fmt.Errorf("%w: %w", ErrDiskFull, err)
+	case sqlite3.SQLITE_READONLY:
+		return fmt.Errorf("%w: %w", ErrReadOnly, err)
+	}
+	return err
+}

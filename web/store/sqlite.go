@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"os"
 	"runtime"
 	"time"
 
@@ -56,10 +57,11 @@ func OpenSQLite(ctx context.Context, path string, opts SQLiteOptions) (*SQLite, 
 		q := url.Values{}
 		q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", opts.BusyTimeout.Milliseconds()))
 		q.Add("_pragma", "journal_mode(WAL)")
-		// NORMAL is durable across application crashes in WAL mode; only a
-		// power loss can drop the last commits, in exchange for no fsync per
-		// commit — the difference between hundreds and thousands of writes/s.
-		q.Add("_pragma", "synchronous(NORMAL)")
+		// FULL syncs the WAL at every commit, so a write the service has
+		// acknowledged survives a power loss too, not only a crash (NORMAL
+		// can drop the last commits then). The group commit pays that sync
+		// once per group, not once per write.
+		q.Add("_pragma", "synchronous(FULL)")
 		q.Add("_pragma", "foreign_keys(1)")
 		// The group commit's savepoints journal in memory, not a temp file.
 		q.Add("_pragma", "temp_store(MEMORY)")
@@ -85,6 +87,20 @@ func OpenSQLite(ctx context.Context, path string, opts SQLiteOptions) (*SQLite, 
 	w.SetConnMaxLifetime(0)
 	w.SetConnMaxIdleTime(0)
 	if err := migrate(ctx, w); err != nil {
+		w.Close()
+		return nil, fmt.Errorf("open %s: %w", path, classify(err))
+	}
+	// A database that is already migrated opens without writing, so a
+	// read-only file or a full disk would only show at the first customer's
+	// write: one committed write now makes the service fail at start instead.
+	if _, err := w.ExecContext(ctx, `INSERT INTO settings(key, value) VALUES ('opened_at', ?)
+		ON CONFLICT(key) DO UPDATE SET value = excluded.value`, time.Now().UTC().Format(time.RFC3339Nano)); err != nil {
+		w.Close()
+		return nil, fmt.Errorf("open %s: %w", path, classify(err))
+	}
+	// The file as opened: a later write checks that the path still names it.
+	opened, err := os.Stat(path)
+	if err != nil {
 		w.Close()
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
@@ -118,6 +134,15 @@ func OpenSQLite(ctx context.Context, path string, opts SQLiteOptions) (*SQLite, 
 	}
 	s.ckpt = newCheckpointer(c)
 	s.writer.committed = s.ckpt.wake
+	// On Linux a deleted database stays writable through the open file, and
+	// every write after that is lost at the next start; checking before each
+	// commit costs one stat per group, little beside the commit's fsync.
+	s.writer.precommit = func() error {
+		if now, err := os.Stat(path); err != nil || !os.SameFile(now, opened) {
+			return fmt.Errorf("%w (%s)", ErrDatabaseGone, path)
+		}
+		return nil
+	}
 	s.writer.start(w, s.ws.savepoint, s.ws.rollbackTo, s.ws.release)
 	return s, nil
 }

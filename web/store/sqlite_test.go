@@ -60,6 +60,11 @@ func TestMigrationsIdempotentOnReopen(t *testing.T) {
 		if err := s.w.QueryRow(`PRAGMA foreign_keys`).Scan(&fk); err != nil || fk != 1 {
 			t.Fatalf("foreign_keys = %d, %v", fk, err)
 		}
+		// 2 is FULL: the WAL is synced at every commit, before the write returns.
+		var sync int
+		if err := s.w.QueryRow(`PRAGMA synchronous`).Scan(&sync); err != nil || sync != 2 {
+			t.Fatalf("writer synchronous = %d, %v; want 2 (FULL)", sync, err)
+		}
 		s.Close()
 	}
 }

@@ -35,6 +35,9 @@ type writer struct {
 	groups atomic.Int64 // transactions run, for tests
 	// committed, if set, is called after each successful commit.
 	committed func()
+	// precommit, if set, runs before each commit; its error rolls the
+	// transaction back instead.
+	precommit func() error
 }
 
 type writeOp struct {
@@ -86,7 +89,7 @@ func (w *writer) write(ctx context.Context, fn func(ctx context.Context, tx *sql
 	}
 	w.mu.RUnlock()
 	// Once handed over, wait even if ctx ends: the op may be committing.
-	return <-op.done
+	return classify(<-op.done)
 }
 
 func (w *writer) loop() {
@@ -183,6 +186,12 @@ func (w *writer) commit(batch []*writeOp) {
 }
 
 func (w *writer) commitTx(tx *sql.Tx) error {
+	if w.precommit != nil {
+		if err := w.precommit(); err != nil {
+			tx.Rollback()
+			return err
+		}
+	}
 	err := tx.Commit()
 	if err == nil && w.committed != nil {
 		w.committed()

@@ -11,6 +11,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"net"
 	"net/http"
@@ -21,8 +22,13 @@ import (
 	"time"
 
 	"github.com/kustomer-chat/kustomer-chat/web"
+	"github.com/kustomer-chat/kustomer-chat/web/sdkassets"
 	"github.com/kustomer-chat/kustomer-chat/web/store"
 )
+
+// sdkFiles are the SDK's files the binary serves; tests, built without
+// them, set their own.
+var sdkFiles = sdkassets.Dist()
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -52,6 +58,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 	// and tests; everything else goes to stderr.
 	logger := slog.New(slog.NewTextHandler(stderr, nil))
 
+	// go build alone, without make's SDK step, embeds an empty dist: the
+	// service would run and answer 404 for the very script sites load.
+	if _, err := fs.Stat(sdkFiles, "kustomer-chat.js"); err != nil {
+		return errors.New("this binary was built without the SDK's files (web/sdkassets/dist has no kustomer-chat.js): build it with make build")
+	}
+
 	st, err := store.OpenSQLite(ctx, *dbPath, store.SQLiteOptions{})
 	if err != nil {
 		return err
@@ -70,7 +82,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		fmt.Fprintf(stderr, "KUSTOMER_CHAT_AGENT_KEY unset; using the generated agent key kept in %s:\n  agent key: %s\n", *dbPath, agentKey)
 	}
 
+	// Closed when shutdown starts, so waiting long polls answer at once
+	// instead of holding the shutdown for up to 25 s. Request contexts are
+	// not cancelled: a write under way finishes and is answered.
+	stopping := make(chan struct{})
 	handler, err := web.New(web.Options{
+		Stopping:       stopping,
+		Assets:         sdkFiles,
 		Store:          st,
 		APIKey:         apiKey,
 		JWTSecret:      secret,
@@ -87,10 +105,6 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 	if err != nil {
 		return err
 	}
-	// Cancelled when shutdown starts, so waiting long polls answer at once
-	// instead of holding the shutdown for up to 25 s.
-	baseCtx, cancelBase := context.WithCancel(context.Background())
-	defer cancelBase()
 	srv := &http.Server{
 		Handler:           handler,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -98,7 +112,6 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		WriteTimeout:      60 * time.Second, // above the 25 s long poll
 		IdleTimeout:       120 * time.Second,
 		MaxHeaderBytes:    32 << 10,
-		BaseContext:       func(net.Listener) context.Context { return baseCtx },
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
 	if *dev {
@@ -115,7 +128,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 	case <-ctx.Done():
 	}
 	fmt.Fprintln(stderr, "shutting down")
-	cancelBase()
+	close(stopping)
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	if err := srv.Shutdown(shutdownCtx); err != nil {

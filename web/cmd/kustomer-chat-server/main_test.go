@@ -4,14 +4,33 @@ import (
 	"bufio"
 	"context"
 	"io"
+	"io/fs"
 	"net/http"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
 	"testing"
+	"testing/fstest"
 	"time"
 )
+
+func TestMain(m *testing.M) {
+	// A worktree where make build never ran embeds an empty dist.
+	sdkFiles = fstest.MapFS{"kustomer-chat.js": {Data: []byte("// loader\n")}}
+	os.Exit(m.Run())
+}
+
+func TestRefusesABinaryWithoutTheSDK(t *testing.T) {
+	defer func(f fs.FS) { sdkFiles = f }(sdkFiles)
+	sdkFiles = fstest.MapFS{".gitkeep": {}}
+	db := filepath.Join(t.TempDir(), "chat.db")
+	err := run(context.Background(), []string{"-addr", "127.0.0.1:0", "-db", db}, io.Discard, io.Discard, func(string) string { return "" })
+	if err == nil || !strings.Contains(err.Error(), "without the SDK's files") {
+		t.Fatalf("run without the SDK's files: %v", err)
+	}
+}
 
 var listening = regexp.MustCompile(`^kustomer-chat-server listening on (http://127\.0\.0\.1:\d+)$`)
 
