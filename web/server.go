@@ -36,6 +36,8 @@ type Options struct {
 	Assets fs.FS
 	// Logger receives server errors (never tokens); nil means slog.Default().
 	Logger *slog.Logger
+	// Limits bound clients, sessions and customers; the zero value bounds nothing.
+	Limits Limits
 }
 
 type server struct {
@@ -47,6 +49,11 @@ type server struct {
 	now      func() time.Time
 	log      *slog.Logger
 	notifier *notifier
+
+	proxyHeader                           string
+	anonymous, logins, convCreates, sends *keyedLimiter
+	polls                                 *pollGate
+	maxSessions                           int
 }
 
 // New returns the service's handler.
@@ -71,6 +78,14 @@ func newServer(opts Options) (*server, http.Handler, error) {
 		now:      opts.Now,
 		log:      opts.Logger,
 		notifier: newNotifier(),
+
+		proxyHeader: http.CanonicalHeaderKey(opts.Limits.TrustedProxyHeader),
+		anonymous:   newKeyedLimiter(opts.Limits.Anonymous, maxLimiterKeys),
+		logins:      newKeyedLimiter(opts.Limits.Logins, maxLimiterKeys),
+		convCreates: newKeyedLimiter(opts.Limits.Conversations, maxLimiterKeys),
+		sends:       newKeyedLimiter(opts.Limits.Messages, maxLimiterKeys),
+		polls:       newPollGate(opts.Limits.PollsPerSession, opts.Limits.Polls),
+		maxSessions: opts.Limits.SessionsPerCustomer,
 	}
 	if s.now == nil {
 		s.now = time.Now
