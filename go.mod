@@ -9,6 +9,7 @@ require (
 	github.com/google/uuid v1.6.0
 	github.com/hack-pad/safejs v0.1.1
 	github.com/valyala/fastjson v1.6.10
+	golang.org/x/time v0.16.0
 	modernc.org/sqlite v1.62.0
 )
 

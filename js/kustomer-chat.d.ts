@@ -10,6 +10,8 @@ export type KustomerChatErrorCode =
   | 'NOT_FOUND'
   | 'NETWORK_ERROR'
   | 'SERVER_ERROR'
+  /** The service refused for now (too many requests): try again in a while, not at once. */
+  | 'RATE_LIMITED'
   | 'INTERNAL';
 
 /** Every rejection of the SDK. */

@@ -162,6 +162,9 @@ func chatError(resp Response) *Error {
 }
 
 func statusError(status int) *Error {
+	if status == 429 {
+		return newError(CodeRateLimited, "the chat service is limiting requests from this visitor; try again in a while")
+	}
 	if status >= 500 {
 		return newError(CodeServerError, "the chat service failed; try again later")
 	}

@@ -1,6 +1,7 @@
 package sdk
 
 import (
+	"strconv"
 	"strings"
 
 	"github.com/valyala/fastjson"
@@ -102,25 +103,48 @@ func (c *Client) getMessages(conversationID string) ([]Message, *Error) {
 	return getList[Message](c, path, "messages")
 }
 
-// getList GETs path and returns the list the answer holds under field: empty, not
-// nil, when there is none.
+// maxPages bounds the pages getList follows: 5,000 items at the service's 100 a page,
+// far past any real visitor's history, and a bound on a service that never ends.
+const maxPages = 50
+
+// getList GETs path and the pages its "next" cursors name, and returns the items they
+// hold under field: empty, not nil, when there are none. After maxPages it returns
+// what it has, with a warning.
 func getList[T any, P reader[T]](c *Client, path, field string) ([]T, *Error) {
-	resp, e := c.send(c.scope, "GET", path, c.st.session, nil)
-	if e != nil {
-		return nil, e
+	list := []T{}
+	cursor := ""
+	for range maxPages {
+		p := path
+		if cursor != "" {
+			p += "?cursor=" + pathSegment(cursor)
+		}
+		resp, e := c.send(c.scope, "GET", p, c.st.session, nil)
+		if e != nil {
+			return nil, e
+		}
+		if !ok2xx(resp.Status) {
+			return nil, chatError(resp)
+		}
+		var page []T
+		next := ""
+		if e := decodeBody(resp.Body, func(key string, v *fastjson.Value) bool {
+			switch key {
+			case field:
+				return readList[T, P](v, &page)
+			case "next":
+				return v.Type() == fastjson.TypeNull || readString(v, &next)
+			}
+			return true
+		}); e != nil {
+			return nil, e
+		}
+		list = append(list, page...)
+		if next == "" {
+			return list, nil
+		}
+		cursor = next
 	}
-	if !ok2xx(resp.Status) {
-		return nil, chatError(resp)
-	}
-	var list []T
-	if e := decodeBody(resp.Body, func(key string, v *fastjson.Value) bool {
-		return key != field || readList[T, P](v, &list)
-	}); e != nil {
-		return nil, e
-	}
-	if list == nil {
-		list = []T{}
-	}
+	c.warn("the chat service's list " + path + " had more than " + strconv.Itoa(maxPages) + " pages; the rest is left out")
 	return list, nil
 }
 

@@ -164,6 +164,7 @@ func TestChatErrorMapping(t *testing.T) {
 		{"api key unknown", status(401, `{"error":{"code":"TOKEN_REJECTED","message":"x"}}`), CodeTokenRejected, ""},
 		{"404", status(404, `{"error":{"code":"NOT_FOUND","message":"x"}}`), CodeNotFound, ""},
 		{"400", status(400, `{"error":{"code":"INVALID_ARGUMENT","message":"x"}}`), CodeInvalidArgument, ""},
+		{"429", status(429, `{"error":{"code":"RATE_LIMITED","message":"x"}}`), CodeRateLimited, ""},
 		{"500", status(500, `{"error":{"code":"SERVER_ERROR","message":"x"}}`), CodeServerError, ""},
 		{"502 empty", status(502, ``), CodeServerError, ""},
 		{"200 garbage", status(200, `<html>`), CodeServerError, ""},

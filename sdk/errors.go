@@ -14,6 +14,9 @@ const (
 	CodeNotFound        Code = "NOT_FOUND"
 	CodeNetworkError    Code = "NETWORK_ERROR"
 	CodeServerError     Code = "SERVER_ERROR"
+	// CodeRateLimited: the service refused for now (HTTP 429), too many requests from
+	// this visitor or too many waiting polls; trying at once does not help.
+	CodeRateLimited Code = "RATE_LIMITED"
 	CodeInternal        Code = "INTERNAL"
 )
 
@@ -42,6 +45,7 @@ var (
 	ErrNotFound        = &Error{Code: CodeNotFound, Message: "not found"}
 	ErrNetwork         = &Error{Code: CodeNetworkError, Message: "network error"}
 	ErrServer          = &Error{Code: CodeServerError, Message: "server error"}
+	ErrRateLimited     = &Error{Code: CodeRateLimited, Message: "rate limited"}
 	ErrInternal        = &Error{Code: CodeInternal, Message: "internal error"}
 )
 

@@ -144,6 +144,7 @@ func TestLogInServiceErrorsChangeNothing(t *testing.T) {
 		{"401 TOKEN_REJECTED", status(401, `{"error":{"code":"TOKEN_REJECTED","message":"x"}}`), nil, CodeTokenRejected},
 		{"400", status(400, `{"error":{"code":"INVALID_ARGUMENT","message":"x"}}`), nil, CodeTokenRejected},
 		{"403", status(403, ``), nil, CodeTokenRejected},
+		{"429", status(429, `{"error":{"code":"RATE_LIMITED","message":"x"}}`), nil, CodeRateLimited},
 		{"500", status(500, `{"error":{"code":"SERVER_ERROR","message":"x"}}`), nil, CodeServerError},
 		{"503 html", status(503, `<html>`), nil, CodeServerError},
 		{"200 garbage", status(200, `{"identity":`), nil, CodeServerError},

@@ -17,6 +17,7 @@ const (
 	codeUnauthorized    = "UNAUTHORIZED"
 	codeNotFound        = "NOT_FOUND"
 	codeConflict        = "CONFLICT"
+	codeRateLimited     = "RATE_LIMITED"
 	codeServerError     = "SERVER_ERROR"
 )
 
@@ -63,6 +64,8 @@ func (s *server) storeError(w http.ResponseWriter, r *http.Request, err error) {
 	case errors.Is(err, store.ErrConflict):
 		// Says nothing of what holds the id: it may be another customer's.
 		writeError(w, http.StatusConflict, codeConflict, "this id is already used; make a new one")
+	case errors.Is(err, store.ErrBadCursor):
+		writeError(w, http.StatusBadRequest, codeInvalidArgument, "cursor is not one this list gave")
 	case errors.Is(err, store.ErrSessionInvalid):
 		writeError(w, http.StatusUnauthorized, codeSessionInvalid, "session missing, unknown or revoked")
 	default:

@@ -5,12 +5,16 @@ import (
 )
 
 func (s *server) agentConversations(w http.ResponseWriter, r *http.Request) {
-	convs, err := s.store.AgentConversations(r.Context())
+	p, ok := page(w, r)
+	if !ok {
+		return
+	}
+	convs, next, err := s.store.AgentConversations(r.Context(), p)
 	if err != nil {
 		s.storeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"conversations": conversationsOf(convs, true)})
+	writeJSON(w, http.StatusOK, map[string]any{"conversations": conversationsOf(convs, true), "next": nextOf(next)})
 }
 
 // agentReplyRequest is the body of POST /v1/agent/conversations/{id}/messages.

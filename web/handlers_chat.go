@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"strconv"
 
 	"github.com/google/uuid"
 
@@ -10,6 +11,8 @@ import (
 
 // maxIDLen cuts off ids no store would ever have issued before they reach it.
 const maxIDLen = 64
+
+func sessionKey(sess store.Session) string { return strconv.FormatInt(sess.ID, 10) }
 
 func conversationID(w http.ResponseWriter, r *http.Request) (string, bool) {
 	id := r.PathValue("id")
@@ -24,13 +27,38 @@ func conversationID(w http.ResponseWriter, r *http.Request) (string, bool) {
 	return id, true
 }
 
+// maxCursorLen cuts off cursors no store would have made before they reach it.
+const maxCursorLen = 256
+
+// page reads a list request's ?cursor=.
+func page(w http.ResponseWriter, r *http.Request) (store.Page, bool) {
+	cursor := r.URL.Query().Get("cursor")
+	if len(cursor) > maxCursorLen {
+		writeError(w, http.StatusBadRequest, codeInvalidArgument, "cursor is not one this list gave")
+		return store.Page{}, false
+	}
+	return store.Page{Cursor: cursor, Limit: store.MaxPage}, true
+}
+
+// nextOf is a page's "next": the cursor of the following page, null after the last.
+func nextOf(cursor string) *string {
+	if cursor == "" {
+		return nil
+	}
+	return &cursor
+}
+
 func (s *server) listConversations(w http.ResponseWriter, r *http.Request, sess store.Session) {
-	convs, err := s.store.Conversations(r.Context(), sess.CustomerID)
+	p, ok := page(w, r)
+	if !ok {
+		return
+	}
+	convs, next, err := s.store.Conversations(r.Context(), sess.CustomerID, p)
 	if err != nil {
 		s.storeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"conversations": conversationsOf(convs, false)})
+	writeJSON(w, http.StatusOK, map[string]any{"conversations": conversationsOf(convs, false), "next": nextOf(next)})
 }
 
 // createRequest is the body of POST /v1/conversations; the ids are the
@@ -48,6 +76,9 @@ type createdJSON struct {
 }
 
 func (s *server) createConversation(w http.ResponseWriter, r *http.Request, sess store.Session) {
+	if !s.allow(w, s.convCreates, sessionKey(sess)) {
+		return
+	}
 	var req createRequest
 	if !decode(w, r, &req) {
 		return
@@ -81,12 +112,16 @@ func (s *server) listMessages(w http.ResponseWriter, r *http.Request, sess store
 	if !ok {
 		return
 	}
-	msgs, err := s.store.Messages(r.Context(), sess.CustomerID, id)
+	p, ok := page(w, r)
+	if !ok {
+		return
+	}
+	msgs, next, err := s.store.Messages(r.Context(), sess.CustomerID, id, p)
 	if err != nil {
 		s.storeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"messages": messagesOf(msgs)})
+	writeJSON(w, http.StatusOK, map[string]any{"messages": messagesOf(msgs), "next": nextOf(next)})
 }
 
 // sendRequest is the body of POST /v1/conversations/{id}/messages.
@@ -101,6 +136,9 @@ type postedJSON struct {
 }
 
 func (s *server) sendMessage(w http.ResponseWriter, r *http.Request, sess store.Session) {
+	if !s.allow(w, s.sends, sessionKey(sess)) {
+		return
+	}
 	m := store.NewMessage{Now: s.now()}
 	var ok bool
 	if m.ConversationID, ok = conversationID(w, r); !ok {

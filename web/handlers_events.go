@@ -71,6 +71,11 @@ func (s *server) events(w http.ResponseWriter, r *http.Request, sess store.Sessi
 	var wake <-chan struct{}
 	var timeout <-chan time.Time
 	if wait > 0 {
+		if !s.polls.enter(sess.ID) {
+			tooMany(w, pollRetry)
+			return
+		}
+		defer s.polls.leave(sess.ID)
 		ch, unsubscribe := s.notifier.subscribe(sess.CustomerID)
 		defer unsubscribe()
 		timer := time.NewTimer(wait)

@@ -20,6 +20,9 @@ func validTrackingID(w http.ResponseWriter, id string) bool {
 }
 
 func (s *server) createAnonymous(w http.ResponseWriter, r *http.Request) {
+	if !s.allow(w, s.anonymous, s.clientAddr(r)) {
+		return
+	}
 	var req struct {
 		TrackingID string `json:"trackingId"`
 	}
@@ -38,6 +41,10 @@ func (s *server) createAnonymous(w http.ResponseWriter, r *http.Request) {
 // sends the body as text/plain with no header of its own, a CORS-simple request that
 // browsers send without a preflight: a logIn costs one round trip.
 func (s *server) login(w http.ResponseWriter, r *http.Request) {
+	// Before anything is read: a refused flood costs no token check.
+	if !s.allow(w, s.logins, s.clientAddr(r)) {
+		return
+	}
 	var req struct {
 		APIKey        string `json:"apiKey"`
 		JWT           string `json:"jwt"`
@@ -76,6 +83,7 @@ func (s *server) login(w http.ResponseWriter, r *http.Request) {
 		ExternalID:    claims.ExternalID,
 		TrackingID:    req.TrackingID,
 		TrackingToken: req.TrackingToken,
+		MaxSessions:   s.maxSessions,
 		Now:           s.now(),
 	})
 	if err != nil {

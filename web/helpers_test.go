@@ -134,6 +134,7 @@ type req struct {
 	Session      string
 	Header       map[string]string
 	Ctx          context.Context
+	RemoteAddr   string // "host:port"; empty: httptest's 192.0.2.1:1234
 }
 
 func (e *env) do(q req) response {
@@ -155,6 +156,9 @@ func (e *env) do(q req) response {
 	r := httptest.NewRequest(q.Method, q.Path, body)
 	if q.Ctx != nil {
 		r = r.WithContext(q.Ctx)
+	}
+	if q.RemoteAddr != "" {
+		r.RemoteAddr = q.RemoteAddr
 	}
 	if q.Body != nil {
 		r.Header.Set("Content-Type", "application/json")

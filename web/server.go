@@ -40,6 +40,8 @@ type Options struct {
 	// polls at once (they answer with what there is) while other requests,
 	// writes above all, run to their end.
 	Stopping <-chan struct{}
+	// Limits bound clients, sessions and customers; the zero value bounds nothing.
+	Limits Limits
 }
 
 type server struct {
@@ -52,6 +54,11 @@ type server struct {
 	log      *slog.Logger
 	notifier *notifier
 	stopping <-chan struct{}
+
+	proxyHeader                           string
+	anonymous, logins, convCreates, sends *keyedLimiter
+	polls                                 *pollGate
+	maxSessions                           int
 }
 
 // New returns the service's handler.
@@ -77,6 +84,14 @@ func newServer(opts Options) (*server, http.Handler, error) {
 		log:      opts.Logger,
 		notifier: newNotifier(),
 		stopping: opts.Stopping,
+
+		proxyHeader: http.CanonicalHeaderKey(opts.Limits.TrustedProxyHeader),
+		anonymous:   newKeyedLimiter(opts.Limits.Anonymous, maxLimiterKeys),
+		logins:      newKeyedLimiter(opts.Limits.Logins, maxLimiterKeys),
+		convCreates: newKeyedLimiter(opts.Limits.Conversations, maxLimiterKeys),
+		sends:       newKeyedLimiter(opts.Limits.Messages, maxLimiterKeys),
+		polls:       newPollGate(opts.Limits.PollsPerSession, opts.Limits.Polls),
+		maxSessions: opts.Limits.SessionsPerCustomer,
 	}
 	if s.now == nil {
 		s.now = time.Now

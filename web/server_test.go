@@ -75,11 +75,11 @@ func TestNewRequiresConfiguration(t *testing.T) {
 // must not reach the client.
 type failingStore struct{ store.Store }
 
-func (failingStore) Conversations(context.Context, string) ([]store.Conversation, error) {
-	return nil, errors.New("sqlite: disk I/O error at /var/lib/kustomer/secret.db")
+func (failingStore) Conversations(context.Context, string, store.Page) ([]store.Conversation, string, error) {
+	return nil, "", errors.New("sqlite: disk I/O error at /var/lib/kustomer/secret.db")
 }
 
-func (failingStore) Messages(context.Context, string, string) ([]store.Message, error) {
+func (failingStore) Messages(context.Context, string, string, store.Page) ([]store.Message, string, error) {
 	panic("unexpected nil map in /src/internal/thing.go")
 }
 

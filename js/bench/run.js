@@ -10,7 +10,7 @@
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { launchBrowser, startService } from '../test/harness.js';
+import { launchBrowser, startService, UNLIMITED } from '../test/harness.js';
 import { measureCalls, measureLogIn, measureMemory } from './latency.js';
 import { measureHost } from './host.js';
 import { budgets, formatTable, missingFigures } from './report.js';
@@ -81,7 +81,7 @@ try {
   // The browser stages share one service and one site; each stage opens its own
   // browser contexts.
   const env = await stage('start service, site and Chromium', async () => {
-    const service = await startService();
+    const service = await startService(UNLIMITED);
     cleanups.push(() => service.close());
     const site = await startBenchSite(service);
     cleanups.push(() => site.close());

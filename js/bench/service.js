@@ -3,7 +3,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { API_KEY, JWT_SECRET, startService } from '../test/harness.js';
+import { API_KEY, JWT_SECRET, startService, UNLIMITED } from '../test/harness.js';
 
 const root = new URL('../../', import.meta.url).pathname;
 const LOADGEN = 'web/cmd/kustomer-chat-loadgen';
@@ -42,7 +42,7 @@ export async function measureService({ logins, messages, concurrency, timeoutMs,
   if (!existsSync(join(root, LOADGEN))) {
     throw new Error(`${LOADGEN} does not exist yet: no throughput figures`);
   }
-  const service = await startService();
+  const service = await startService(UNLIMITED);
   onClose(() => service.close());
   try {
     const { code, stdout, stderr } = await runGroup('go', ['run', `./${LOADGEN}`,

@@ -32,14 +32,20 @@ export function setUp() {
   return env;
 }
 
-// startService runs bin/kustomer-chat-server. stop() and start() again keep the same
-// address and database, as an operator restarting it would.
-export async function startService() {
+// UNLIMITED are the service's arguments that turn its abuse limits off, for the
+// benchmarks: they load the service from one address as fast as they can, which
+// would measure the limits instead of the service.
+export const UNLIMITED = ['-limit-anonymous', 'off', '-limit-logins', 'off', '-limit-conversations', 'off',
+  '-limit-messages', 'off', '-max-sessions-per-customer', '0'];
+
+// startService runs bin/kustomer-chat-server with args added to its own. stop() and
+// start() again keep the same address and database, as an operator restarting it would.
+export async function startService(args = []) {
   const dir = mkdtempSync(join(tmpdir(), 'kustomer-chat-test-'));
   const service = { url: null, proc: null };
   let addr = '127.0.0.1:0';
   service.start = async () => {
-    const proc = spawn(join(root, 'bin/kustomer-chat-server'), ['-addr', addr, '-db', join(dir, 'chat.db')], {
+    const proc = spawn(join(root, 'bin/kustomer-chat-server'), ['-addr', addr, '-db', join(dir, 'chat.db'), ...args], {
       env: { ...process.env, KUSTOMER_CHAT_API_KEY: API_KEY, KUSTOMER_CHAT_JWT_SECRET: JWT_SECRET, KUSTOMER_CHAT_AGENT_KEY: AGENT_KEY },
       stdio: ['ignore', 'pipe', 'inherit'],
     });

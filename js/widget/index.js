@@ -6,6 +6,10 @@ import { css } from './style.js';
 
 const NARROW = '(max-width: 479.98px)';
 
+// A refusal that passes: the service is out of reach or limiting this visitor for now.
+// The core keeps what was typed and sends it later, so the widget retries too.
+const passing = (e) => e.code === 'NETWORK_ERROR' || e.code === 'RATE_LIMITED';
+
 function sheet(text) {
   const s = new CSSStyleSheet();
   s.replaceSync(text);
@@ -114,8 +118,8 @@ export function mount({ kc, root, config, launcher }) {
       await openConversation(target, pending);
     } catch (e) {
       if (gen !== generation) return;
-      if (e.code === 'NETWORK_ERROR') {
-        notice.textContent = 'Cannot reach the chat service. Retrying…';
+      if (passing(e)) {
+        notice.textContent = (e.code === 'RATE_LIMITED' ? 'The chat service is busy.' : 'Cannot reach the chat service.') + ' Retrying…';
         retryTimer = setTimeout(() => { if (!panel.hidden) load(); }, 5000);
         // What this device still has to send (kept across a reload) is shown all the
         // same, as not sent, so that the visitor neither misses nor rewrites it.
@@ -142,7 +146,7 @@ export function mount({ kc, root, config, launcher }) {
       for (const m of stored) append(messageNode(m, null), m.id);
       for (const p of pending) if (p.conversationId === id && !nodes.has(p.id)) append(messageNode(p, p.state), p.id);
     } catch (e) {
-      if (gen === generation) notice.textContent = 'Could not load this conversation. ' + (e.code === 'NETWORK_ERROR' ? 'Retrying…' : '');
+      if (gen === generation) notice.textContent = 'Could not load this conversation. ' + (passing(e) ? 'Retrying…' : '');
     } finally {
       log.removeAttribute('aria-busy');
     }
@@ -229,7 +233,7 @@ export function mount({ kc, root, config, launcher }) {
       if (gen === generation) setState(el, 'sent');
     } catch (err) {
       if (gen !== generation) return;
-      if (err.code === 'NETWORK_ERROR') await adoptPending().catch(() => setState(el, 'failed'));
+      if (passing(err)) await adoptPending().catch(() => setState(el, 'failed'));
       else {
         unbound = unbound.filter((u) => u.el !== el);
         el.lastChild.className = 'state failed';

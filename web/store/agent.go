@@ -7,9 +7,19 @@ import (
 	"time"
 )
 
-func (s *SQLite) AgentConversations(ctx context.Context) ([]Conversation, error) {
-	rows, err := s.rs.allConversations.QueryContext(ctx)
-	return collect(rows, err, scanConversation)
+func (s *SQLite) AgentConversations(ctx context.Context, page Page) ([]Conversation, string, error) {
+	keys, err := decodeCursor(page.Cursor, conversationCursor, conversationKeys...)
+	if err != nil {
+		return nil, "", err
+	}
+	size := page.size()
+	rows, err := s.rs.allConversations.QueryContext(ctx, keys[0], keys[1], size+1)
+	convs, err := collect(rows, err, scanConversation)
+	if err != nil {
+		return nil, "", err
+	}
+	convs, next := trimPage(convs, size, conversationCursorOf)
+	return convs, next, nil
 }
 
 func (s *SQLite) AgentReply(ctx context.Context, conversationID, body, authorName string, now time.Time) (Message, error) {

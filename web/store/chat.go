@@ -6,9 +6,19 @@ import (
 	"errors"
 )
 
-func (s *SQLite) Conversations(ctx context.Context, customerID string) ([]Conversation, error) {
-	rows, err := s.rs.conversations.QueryContext(ctx, customerID)
-	return collect(rows, err, scanConversation)
+func (s *SQLite) Conversations(ctx context.Context, customerID string, page Page) ([]Conversation, string, error) {
+	keys, err := decodeCursor(page.Cursor, conversationCursor, conversationKeys...)
+	if err != nil {
+		return nil, "", err
+	}
+	size := page.size()
+	rows, err := s.rs.conversations.QueryContext(ctx, customerID, keys[0], keys[1], size+1)
+	convs, err := collect(rows, err, scanConversation)
+	if err != nil {
+		return nil, "", err
+	}
+	convs, next := trimPage(convs, size, conversationCursorOf)
+	return convs, next, nil
 }
 
 func (s *SQLite) CreateConversation(ctx context.Context, sess Session, m NewMessage) (Conversation, Message, bool, error) {
@@ -36,6 +46,7 @@ func (s *SQLite) CreateConversation(ctx context.Context, sess Session, m NewMess
 		// A new conversation holds no message yet, so a taken m.ID can only
 		// be a conflict, which rolls the conversation back with it.
 		msg, created, err = s.insertCustomerMessage(ctx, tx, sess, m, at)
+		conv.LastSeq = msg.Seq
 		return err
 	})
 	if err != nil {
@@ -130,9 +141,14 @@ func (s *SQLite) storedMessage(ctx context.Context, tx *sql.Tx, customerID strin
 	return Message{}, ErrConflict
 }
 
-func (s *SQLite) Messages(ctx context.Context, customerID, conversationID string) ([]Message, error) {
+func (s *SQLite) Messages(ctx context.Context, customerID, conversationID string, page Page) ([]Message, string, error) {
+	keys, err := decodeCursor(page.Cursor, messageCursor, 0)
+	if err != nil {
+		return nil, "", err
+	}
+	size := page.size()
 	var out []Message
-	err := s.read(ctx, func(tx *sql.Tx) error {
+	err = s.read(ctx, func(tx *sql.Tx) error {
 		var one int
 		err := tx.StmtContext(ctx, s.rs.ownedConv).QueryRowContext(ctx, conversationID, customerID).Scan(&one)
 		if errors.Is(err, sql.ErrNoRows) {
@@ -141,11 +157,15 @@ func (s *SQLite) Messages(ctx context.Context, customerID, conversationID string
 		if err != nil {
 			return err
 		}
-		rows, err := tx.StmtContext(ctx, s.rs.messages).QueryContext(ctx, conversationID, customerID)
+		rows, err := tx.StmtContext(ctx, s.rs.messages).QueryContext(ctx, conversationID, customerID, keys[0], size+1)
 		out, err = collect(rows, err, scanMessage)
 		return err
 	})
-	return out, err
+	if err != nil {
+		return nil, "", err
+	}
+	out, next := trimPage(out, size, messageCursorOf)
+	return out, next, nil
 }
 
 func (s *SQLite) MarkRead(ctx context.Context, customerID, conversationID string) error {

@@ -72,11 +72,11 @@ func TestConcurrentRepeatsStoreOnce(t *testing.T) {
 			t.Fatalf("%s created %d times, want once", name, created)
 		}
 	}
-	msgs, err := s.Messages(ctx, sess.CustomerID, convID)
+	msgs, _, err := s.Messages(ctx, sess.CustomerID, convID, Page{})
 	if err != nil || len(msgs) != 2 || msgs[0].ID != firstID || msgs[1].ID != msgID {
 		t.Fatalf("messages = %+v, %v; want %s then %s once each", msgs, err, firstID, msgID)
 	}
-	if convs, _ := s.Conversations(ctx, sess.CustomerID); len(convs) != 1 || convs[0].Preview != "again" {
+	if convs, _, _ := s.Conversations(ctx, sess.CustomerID, Page{}); len(convs) != 1 || convs[0].Preview != "again" {
 		t.Fatalf("conversations = %+v", convs)
 	}
 }
@@ -139,11 +139,11 @@ func TestClientIDsOfOthersConflict(t *testing.T) {
 	if _, _, err := s.AddMessage(ctx, b, NewMessage{ConversationID: annConv, ID: annMsg, Body: "x", Now: t0}); !errors.Is(err, ErrNotFound) {
 		t.Errorf("b sends a's message into a's conversation: %v, want ErrNotFound", err)
 	}
-	if convs, _ := s.Conversations(ctx, b.CustomerID); len(convs) != 1 {
+	if convs, _, _ := s.Conversations(ctx, b.CustomerID, Page{}); len(convs) != 1 {
 		t.Fatalf("b has %d conversations after the conflicts, want 1", len(convs))
 	}
 	for _, conv := range []string{annConv, aOther.ID} {
-		if msgs, _ := s.Messages(ctx, a.CustomerID, conv); len(msgs) != 1 {
+		if msgs, _, _ := s.Messages(ctx, a.CustomerID, conv, Page{}); len(msgs) != 1 {
 			t.Fatalf("a's conversation %s has %d messages, want 1", conv, len(msgs))
 		}
 	}
@@ -168,7 +168,7 @@ func TestAgentAuthorName(t *testing.T) {
 	if _, err := s.AgentReply(ctx, conv.ID, "anonymous agent", "", t0); err != nil {
 		t.Fatal(err)
 	}
-	msgs, err := s.Messages(ctx, sess.CustomerID, conv.ID)
+	msgs, _, err := s.Messages(ctx, sess.CustomerID, conv.ID, Page{})
 	if err != nil || len(msgs) != 3 || msgs[0].AuthorName != "" || msgs[1].AuthorName != "Dana" || msgs[2].AuthorName != "" {
 		t.Fatalf("messages = %+v, %v", msgs, err)
 	}
@@ -202,7 +202,7 @@ func TestMigrationFromVersion1(t *testing.T) {
 	db.Close()
 
 	s := openTest(t, path)
-	msgs, err := s.Messages(ctx, "c", "v")
+	msgs, _, err := s.Messages(ctx, "c", "v", Page{})
 	if err != nil || len(msgs) != 1 || msgs[0].Body != "old reply" || msgs[0].AuthorName != "" {
 		t.Fatalf("messages after migrating = %+v, %v", msgs, err)
 	}

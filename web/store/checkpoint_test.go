@@ -36,7 +36,7 @@ func TestBackgroundCheckpoint(t *testing.T) {
 	if n := s.ckpt.fails.Load(); n != 0 {
 		t.Fatalf("%d checkpoints failed", n)
 	}
-	if msgs, err := s.Messages(ctx, sess.CustomerID, conv.ID); err != nil || len(msgs) != 51 {
+	if msgs, _, err := s.Messages(ctx, sess.CustomerID, conv.ID, Page{}); err != nil || len(msgs) != 51 {
 		t.Fatalf("%d messages, %v", len(msgs), err)
 	}
 }

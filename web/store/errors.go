@@ -16,6 +16,8 @@ var (
 	ErrConflict = errors.New("store: id already used")
 	// ErrSessionInvalid is a bearer token that is unknown or revoked.
 	ErrSessionInvalid = errors.New("store: session invalid")
+	// ErrBadCursor is a page cursor this store did not make for that list.
+	ErrBadCursor = errors.New("store: bad page cursor")
 	// ErrClosed is a call after Close.
 	ErrClosed = errors.New("store: closed")
 

@@ -107,12 +107,17 @@ func (s *SQLite) Login(ctx context.Context, p LoginParams) (LoginResult, error) 
 		if _, err := stmt(s.ws.insertSession).ExecContext(ctx, hashToken(token), c.id, id.ID, at); err != nil {
 			return err
 		}
+		if p.MaxSessions > 0 {
+			if _, err := stmt(s.ws.revokeOldSessions).ExecContext(ctx, at, c.id, p.MaxSessions); err != nil {
+				return err
+			}
+		}
 		if isNew && res.MergedFrom == "" {
 			// Created just now in this transaction, and nothing moved in.
 			res.Conversations = []Conversation{}
 			return nil
 		}
-		rows, err := stmt(s.ws.conversations).QueryContext(ctx, c.id)
+		rows, err := stmt(s.ws.conversations).QueryContext(ctx, c.id, conversationKeys[0], conversationKeys[1], MaxPage)
 		res.Conversations, err = collect(rows, err, scanConversation)
 		return err
 	})

@@ -117,7 +117,7 @@ func TestChatScopedToCustomer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.Messages(ctx, b.CustomerID, conv.ID); !errors.Is(err, ErrNotFound) {
+	if _, _, err := s.Messages(ctx, b.CustomerID, conv.ID, Page{}); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("Messages across customers: %v", err)
 	}
 	if _, _, err := s.AddMessage(ctx, b, NewMessage{ConversationID: conv.ID, Body: "intrude", Now: t0}); !errors.Is(err, ErrNotFound) {
@@ -126,10 +126,10 @@ func TestChatScopedToCustomer(t *testing.T) {
 	if err := s.MarkRead(ctx, b.CustomerID, conv.ID); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("MarkRead across customers: %v", err)
 	}
-	if convs, _ := s.Conversations(ctx, b.CustomerID); len(convs) != 0 {
+	if convs, _, _ := s.Conversations(ctx, b.CustomerID, Page{}); len(convs) != 0 {
 		t.Fatalf("b sees %d conversations", len(convs))
 	}
-	msgs, err := s.Messages(ctx, a.CustomerID, conv.ID)
+	msgs, _, err := s.Messages(ctx, a.CustomerID, conv.ID, Page{})
 	if err != nil || len(msgs) != 1 || msgs[0].Body != "hello" {
 		t.Fatalf("owner's messages = %+v, %v", msgs, err)
 	}
@@ -175,7 +175,8 @@ func TestConcurrentWrites(t *testing.T) {
 	for err := range errs {
 		t.Fatal(err)
 	}
-	msgs, _ := s.Messages(ctx, sess.CustomerID, conv.ID)
+	msgs := pages(t, MaxPage, func(p Page) ([]Message, string, error) { return s.Messages(ctx, sess.CustomerID, conv.ID, p) },
+		func(m Message) string { return m.ID })
 	if len(msgs) != 201 {
 		t.Fatalf("%d messages, want 201", len(msgs))
 	}

@@ -12,12 +12,16 @@ import (
 
 const messageColumns = `seq, id, conversation_id, customer_id, author, author_name, body, created_at`
 
-const conversationColumns = `id, customer_id, created_at, last_message_at, preview, unread`
+const conversationColumns = `id, customer_id, created_at, last_message_at, last_seq, preview, unread`
 
 const ownedConvQuery = `SELECT 1 FROM conversations WHERE id = ? AND customer_id = ?`
 
-const conversationsQuery = `SELECT ` + conversationColumns + ` FROM conversations WHERE customer_id = ?
-	ORDER BY last_message_at DESC, last_seq DESC`
+// conversationsQuery is a page of a customer's conversations after the cursor
+// (?2, ?3), the most recently active first; last_seq, one message's seq, makes
+// the order total.
+const conversationsQuery = `SELECT ` + conversationColumns + ` FROM conversations
+	WHERE customer_id = ?1 AND (last_message_at, last_seq) < (?2, ?3)
+	ORDER BY last_message_at DESC, last_seq DESC LIMIT ?4`
 
 type writeStmts struct {
 	insertMessage      *sql.Stmt // into an owned conversation; nothing inserted: not the customer's, or the id is taken
@@ -32,6 +36,7 @@ type writeStmts struct {
 	upsertIdentity     *sql.Stmt
 	markRead           *sql.Stmt
 	revokeSession      *sql.Stmt
+	revokeOldSessions  *sql.Stmt
 	// login
 	customerByEmail      *sql.Stmt
 	customerByExternalID *sql.Stmt
@@ -64,8 +69,12 @@ func (w *writeStmts) prepare(ctx context.Context, db *sql.DB) error {
 		&w.upsertIdentity: `INSERT INTO tracking_identities (id, customer_id, tracking_id, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?4)
 			ON CONFLICT (customer_id, tracking_id) DO UPDATE SET updated_at = excluded.updated_at
 			RETURNING id, created_at, updated_at`,
-		&w.markRead:             `UPDATE conversations SET unread = 0 WHERE id = ? AND customer_id = ?`,
-		&w.revokeSession:        `UPDATE sessions SET revoked_at = ? WHERE token_hash = ? AND revoked_at IS NULL`,
+		&w.markRead:      `UPDATE conversations SET unread = 0 WHERE id = ? AND customer_id = ?`,
+		&w.revokeSession: `UPDATE sessions SET revoked_at = ? WHERE token_hash = ? AND revoked_at IS NULL`,
+		// Revokes the customer's live sessions but the ?3 newest; the partial
+		// index sessions_live_by_customer holds them in id order.
+		&w.revokeOldSessions: `UPDATE sessions SET revoked_at = ?1 WHERE customer_id = ?2 AND revoked_at IS NULL
+			AND id <= (SELECT id FROM sessions WHERE customer_id = ?2 AND revoked_at IS NULL ORDER BY id DESC LIMIT 1 OFFSET ?3)`,
 		&w.customerByEmail:      `SELECT id, email, external_id FROM customers WHERE email = ?`,
 		&w.customerByExternalID: `SELECT id, email, external_id FROM customers WHERE external_id = ?`,
 		&w.insertCustomer: `INSERT INTO customers (id, email, external_id, verified, verified_at, created_at, updated_at)
@@ -85,7 +94,7 @@ func (w *writeStmts) prepare(ctx context.Context, db *sql.DB) error {
 func (w *writeStmts) close() {
 	closeAll(w.insertMessage, w.insertAgentMessage, w.touchConversation, w.insertConversation,
 		w.conversationByID, w.messageByID, w.firstMessage, w.ownedConv,
-		w.insertSession, w.upsertIdentity, w.markRead, w.revokeSession,
+		w.insertSession, w.upsertIdentity, w.markRead, w.revokeSession, w.revokeOldSessions,
 		w.customerByEmail, w.customerByExternalID, w.insertCustomer, w.updateCustomer, w.anonymousSession, w.conversations,
 		w.savepoint, w.rollbackTo, w.release)
 }
@@ -106,14 +115,16 @@ func (r *readStmts) prepare(ctx context.Context, db *sql.DB) error {
 		&r.session:       `SELECT id, customer_id, identity_id FROM sessions WHERE token_hash = ? AND revoked_at IS NULL`,
 		&r.conversations: conversationsQuery,
 		&r.ownedConv:     ownedConvQuery,
-		&r.messages:      `SELECT ` + messageColumns + ` FROM messages WHERE conversation_id = ? AND customer_id = ? ORDER BY seq`,
+		&r.messages: `SELECT ` + messageColumns + ` FROM messages
+			WHERE conversation_id = ?1 AND customer_id = ?2 AND seq > ?3 ORDER BY seq LIMIT ?4`,
 		&r.events: `SELECT ` + messageColumns + ` FROM messages
 			WHERE customer_id = ?1 AND seq > ?2 AND (session_id IS NULL OR session_id <> ?3)
 			ORDER BY seq LIMIT ?4`,
 		&r.latestSeq:   `SELECT COALESCE(MAX(seq), 0) FROM messages WHERE customer_id = ?`,
 		&r.unreadTotal: `SELECT COALESCE(SUM(unread), 0) FROM conversations WHERE customer_id = ?`,
 		&r.allConversations: `SELECT ` + conversationColumns + ` FROM conversations
-			ORDER BY last_message_at DESC, last_seq DESC`,
+			WHERE (last_message_at, last_seq) < (?1, ?2)
+			ORDER BY last_message_at DESC, last_seq DESC LIMIT ?3`,
 	})
 }
 
@@ -155,7 +166,7 @@ func scanMessage(sc scanner) (Message, error) {
 func scanConversation(sc scanner) (Conversation, error) {
 	var c Conversation
 	var created, last int64
-	err := sc.Scan(&c.ID, &c.CustomerID, &created, &last, &c.Preview, &c.Unread)
+	err := sc.Scan(&c.ID, &c.CustomerID, &created, &last, &c.LastSeq, &c.Preview, &c.Unread)
 	c.CreatedAt, c.LastMessageAt = fromMillis(created), fromMillis(last)
 	return c, err
 }

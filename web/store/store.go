@@ -35,7 +35,9 @@ type Store interface {
 	// RevokeSession ends a session; an unknown or revoked token is not an error.
 	RevokeSession(ctx context.Context, token string, now time.Time) error
 
-	Conversations(ctx context.Context, customerID string) ([]Conversation, error)
+	// Conversations returns a page of the customer's conversations, the most
+	// recently active first, and the cursor of the next page ("" after the last).
+	Conversations(ctx context.Context, customerID string, page Page) ([]Conversation, string, error)
 	// CreateConversation starts conversation m.ConversationID with the
 	// customer's message m.ID; the store makes an id left empty. When that
 	// conversation is already the customer's it stores nothing and returns
@@ -44,7 +46,9 @@ type Store interface {
 	// another customer's, or m.ID is stored elsewhere or, for an existing
 	// conversation, not at all.
 	CreateConversation(ctx context.Context, s Session, m NewMessage) (conv Conversation, msg Message, created bool, err error)
-	Messages(ctx context.Context, customerID, conversationID string) ([]Message, error)
+	// Messages returns a page of a conversation's messages, oldest first, and
+	// the cursor of the next page ("" after the last).
+	Messages(ctx context.Context, customerID, conversationID string, page Page) ([]Message, string, error)
 	// AddMessage stores m in the customer's conversation m.ConversationID.
 	// When m.ID is already stored there it stores nothing and returns the
 	// stored message and created false. ErrConflict: m.ID is stored in another
@@ -58,7 +62,9 @@ type Store interface {
 	// and unread total.
 	LatestEvents(ctx context.Context, customerID string) (Events, error)
 
-	AgentConversations(ctx context.Context) ([]Conversation, error)
+	// AgentConversations pages through every customer's conversations like
+	// Conversations.
+	AgentConversations(ctx context.Context, page Page) ([]Conversation, string, error)
 	// AgentReply stores an agent's message; authorName may be empty.
 	AgentReply(ctx context.Context, conversationID, body, authorName string, now time.Time) (Message, error)
 
@@ -97,14 +103,36 @@ type Session struct {
 	IdentityID string
 }
 
+// MaxPage bounds every list the store returns, so that no answer grows with
+// what a customer (or a flood) has stored.
+const MaxPage = 100
+
+// Page asks for up to Limit items (0 or more than MaxPage: MaxPage) after the
+// item Cursor names; "" is the first page. A cursor is opaque, made by the
+// same store for the same list; any other is ErrBadCursor.
+type Page struct {
+	Cursor string
+	Limit  int
+}
+
+func (p Page) size() int {
+	if p.Limit <= 0 || p.Limit > MaxPage {
+		return MaxPage
+	}
+	return p.Limit
+}
+
 // Conversation is a chat; CustomerID is filled for the agent API.
 type Conversation struct {
 	ID            string
 	CustomerID    string
 	CreatedAt     time.Time
 	LastMessageAt time.Time
-	Preview       string
-	Unread        int
+	// LastSeq is the Seq of its last message: it orders conversations whose
+	// last messages share a millisecond, so a page cursor names one place.
+	LastSeq int64
+	Preview string
+	Unread  int
 }
 
 // Message is one message. Seq is service-wide and increasing in commit order,
@@ -141,11 +169,14 @@ type LoginParams struct {
 	// moves that customer's conversations to the identified one and revokes
 	// its sessions. Anything else in it is ignored.
 	TrackingToken string
-	Now           time.Time
+	// MaxSessions bounds the customer's live sessions, the new one included:
+	// the oldest beyond it are revoked. 0: no bound.
+	MaxSessions int
+	Now         time.Time
 }
 
 // LoginResult is the identified customer's identity on this device, a new
-// session, and the conversations now theirs.
+// session, and the first page of the conversations now theirs.
 type LoginResult struct {
 	Identity      Identity
 	SessionToken  string

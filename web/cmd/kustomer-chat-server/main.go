@@ -50,6 +50,34 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 	addr := flags.String("addr", "127.0.0.1:8080", "address to listen on (port 0 picks a free one)")
 	dbPath := flags.String("db", "kustomer-chat.db", "SQLite database file")
 	dev := flags.Bool("dev", false, "enable the development routes the demo page needs (never in production)")
+	limits := web.DefaultLimits()
+	limitFlags := map[string]string{} // flag → its environment variable
+	limitFlag := func(l *web.Limit, name, env, usage string) {
+		flags.Var(limitValue{l}, name, usage+` (EVENTS/PERIOD,BURST or "off"; env `+env+`)`)
+		limitFlags[name] = env
+	}
+	intFlag := func(n *int, name, env, usage string) {
+		flags.IntVar(n, name, *n, usage+" (0: no cap; env "+env+")")
+		limitFlags[name] = env
+	}
+	limitFlag(&limits.Anonymous, "limit-anonymous", "KUSTOMER_CHAT_LIMIT_ANONYMOUS", "anonymous customers made per client address")
+	limitFlag(&limits.Logins, "limit-logins", "KUSTOMER_CHAT_LIMIT_LOGINS", "logins per client address")
+	limitFlag(&limits.Conversations, "limit-conversations", "KUSTOMER_CHAT_LIMIT_CONVERSATIONS", "conversations started per session")
+	limitFlag(&limits.Messages, "limit-messages", "KUSTOMER_CHAT_LIMIT_MESSAGES", "messages sent per session")
+	intFlag(&limits.PollsPerSession, "max-polls-per-session", "KUSTOMER_CHAT_MAX_POLLS_PER_SESSION", "long polls waiting at once per session")
+	intFlag(&limits.Polls, "max-polls", "KUSTOMER_CHAT_MAX_POLLS", "long polls waiting at once in all")
+	intFlag(&limits.SessionsPerCustomer, "max-sessions-per-customer", "KUSTOMER_CHAT_MAX_SESSIONS_PER_CUSTOMER", "live sessions per customer; a login past it revokes the oldest")
+	flags.StringVar(&limits.TrustedProxyHeader, "trusted-proxy-header", "",
+		"header whose last entry, set by your own proxy, is the client address, e.g. X-Forwarded-For; empty: the connection's address (env KUSTOMER_CHAT_TRUSTED_PROXY_HEADER)")
+	limitFlags["trusted-proxy-header"] = "KUSTOMER_CHAT_TRUSTED_PROXY_HEADER"
+	// A set variable is the flag's default; the command line still wins.
+	for name, env := range limitFlags {
+		if v := getenv(env); v != "" {
+			if err := flags.Set(name, v); err != nil {
+				return fmt.Errorf("%s: %w", env, err)
+			}
+		}
+	}
 	if err := flags.Parse(args); err != nil {
 		return err
 	}
@@ -96,6 +124,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		AllowedOrigins: splitList(getenv("KUSTOMER_CHAT_ALLOWED_ORIGINS")),
 		Dev:            *dev,
 		Logger:         logger,
+		Limits:         limits,
 	})
 	if err != nil {
 		return err
@@ -171,6 +200,25 @@ func randomKey(prefix string) func() (string, error) {
 		}
 		return prefix + base64.RawURLEncoding.EncodeToString(b[:]), nil
 	}
+}
+
+// limitValue reads a web.Limit from a flag or an environment variable.
+type limitValue struct{ l *web.Limit }
+
+func (v limitValue) String() string {
+	if v.l == nil {
+		return ""
+	}
+	return v.l.String()
+}
+
+func (v limitValue) Set(s string) error {
+	l, err := web.ParseLimit(s)
+	if err != nil {
+		return err
+	}
+	*v.l = l
+	return nil
 }
 
 func splitList(s string) []string {

@@ -174,6 +174,7 @@ func TestEnvironmentKeys(t *testing.T) {
 	env := map[string]string{
 		"KUSTOMER_CHAT_API_KEY": "pk_live_env", "KUSTOMER_CHAT_JWT_SECRET": "env-secret",
 		"KUSTOMER_CHAT_AGENT_KEY": "agent-env", "KUSTOMER_CHAT_ALLOWED_ORIGINS": "https://shop.example, https://www.shop.example",
+		"KUSTOMER_CHAT_LIMIT_ANONYMOUS": "1/1h,1",
 	}
 	r := start(t, env, "-addr", "127.0.0.1:0", "-db", db)
 	if strings.Contains(r.stderr.String(), "env-secret") || strings.Contains(r.stderr.String(), "agent-env") {
@@ -206,6 +207,12 @@ func TestEnvironmentKeys(t *testing.T) {
 	if code := do("GET", "/v1/conversations", "", "X-Kustomer-Api-Key", "pk_live_env").StatusCode; code != 401 {
 		t.Fatalf("API key from env, no session: %d", code)
 	}
+	// The limit counts a request before reading it: the empty body's 400, then 429.
+	for _, want := range []int{400, 429} {
+		if code := do("POST", "/v1/identities/anonymous", "", "X-Kustomer-Api-Key", "pk_live_env").StatusCode; code != want {
+			t.Fatalf("anonymous customers limited from the environment: %d, want %d", code, want)
+		}
+	}
 	if code := do("GET", "/v1/dev/config", "").StatusCode; code != 404 {
 		t.Fatalf("dev route without -dev: %d", code)
 	}
@@ -218,5 +225,10 @@ func TestEnvironmentKeys(t *testing.T) {
 	}
 	if err := run(context.Background(), []string{"-nope"}, io.Discard, io.Discard, func(string) string { return "" }); err == nil {
 		t.Fatal("unknown flag accepted")
+	}
+	badLimit := map[string]string{"KUSTOMER_CHAT_LIMIT_LOGINS": "lots"}
+	err = run(context.Background(), []string{"-addr", "127.0.0.1:0", "-db", db}, io.Discard, io.Discard, func(k string) string { return badLimit[k] })
+	if err == nil || !strings.Contains(err.Error(), "KUSTOMER_CHAT_LIMIT_LOGINS") {
+		t.Fatalf("an unreadable limit in the environment: %v", err)
 	}
 }
