@@ -1,6 +1,7 @@
 # make run  - build everything and start the demo at http://127.0.0.1:8080
 # make test - every test: Go (native, -race), typings, headless Chromium end to end
 # make bench - sizes, start-up, latency and throughput figures
+# make fuzz  - each fuzz target for FUZZTIME (default 1m) instead of make test's 3s
 
 GO ?= go
 DIST := web/sdkassets/dist
@@ -8,7 +9,7 @@ WASM_SOURCES := $(shell find sdk wasm -name '*.go') go.mod go.sum
 WEB_SOURCES := $(shell find web -type f -not -path '$(DIST)/*')
 SERVER := bin/kustomer-chat-server
 
-.PHONY: build run test test-go test-faults test-browser test-bench-smoke bench clean
+.PHONY: build run test test-go test-fuzz fuzz test-faults test-browser test-bench-smoke bench clean
 
 build: $(SERVER)
 
@@ -45,12 +46,26 @@ run: build
 node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund
 
-test: test-go test-faults test-bench-smoke test-browser
+test: test-go test-fuzz test-faults test-bench-smoke test-browser
 
 test-go:
 	$(GO) vet ./...
 	GOOS=js GOARCH=wasm $(GO) vet ./wasm ./sdk
 	$(GO) test -race ./...
+
+# Go runs one fuzz target per invocation: package and target of each.
+FUZZ_TARGETS := ./web:FuzzDecode ./web:FuzzEventsParameters ./web/auth:FuzzVerify \
+	./contract:FuzzEmail ./sdk:FuzzParseToken
+FUZZTIME ?= 1m
+
+test-fuzz:
+	$(MAKE) fuzz FUZZTIME=3s
+
+fuzz:
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		echo "fuzz $$t for $(FUZZTIME)"; \
+		$(GO) test -run '^$$' -fuzz "^$${t#*:}$$" -fuzztime $(FUZZTIME) "$${t%%:*}"; \
+	done
 
 test-browser: build node_modules/.package-lock.json
 	sh js/test/ensure-chromium.sh

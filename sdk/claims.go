@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/valyala/fastjson"
+
+	"github.com/kustomer-chat/kustomer-chat/contract"
 )
 
 // The service's limits on a login token's age, which the core checks first so that an
@@ -18,7 +20,7 @@ const (
 // tokenClaims is what the core reads from a login JWT before sending it. The token
 // itself is never kept: only these claims, for the duration of one LogIn.
 type tokenClaims struct {
-	email      string // as in the token; "" when absent
+	email      string // canonical (contract.Email); "" when absent
 	externalID string // as in the token; "" when absent
 	iat        float64
 	exp        float64
@@ -62,10 +64,14 @@ func parseToken(jwt string) (tokenClaims, *Error) {
 	if c.email, ok = optionalString(p, "email"); !ok {
 		return c, invalidToken("the token's email claim must be a string")
 	}
+	var err error
+	if c.email, err = contract.Email(c.email); err != nil {
+		return c, invalidToken("the token's email has a control, format or space character, or invalid UTF-8")
+	}
 	if c.externalID, ok = optionalString(p, "externalId"); !ok {
 		return c, invalidToken("the token's externalId claim must be a string")
 	}
-	if strings.TrimSpace(c.email) == "" && c.externalID == "" {
+	if c.email == "" && c.externalID == "" {
 		return c, invalidToken("the token needs an email or externalId claim")
 	}
 	iat, ok := p["iat"]
@@ -96,16 +102,22 @@ func (c tokenClaims) checkTime(now time.Time) *Error {
 	return nil
 }
 
-// names tells whether the token names the customer of id: by normalised email when
+// names tells whether the token names the customer of id: by canonical email when
 // the token has one, else by exact externalId.
 func (c tokenClaims) names(id *Identity) bool {
-	if email := normalizeEmail(c.email); email != "" {
-		return email == normalizeEmail(id.Email)
+	if c.email != "" {
+		return sameEmail(c.email, id.Email)
 	}
 	return c.externalID != "" && c.externalID == id.ExternalID
 }
 
-func normalizeEmail(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
+// sameEmail compares canonical forms, as the service finds customers; an email
+// with no canonical form is no one's.
+func sameEmail(a, b string) bool {
+	a, errA := contract.Email(a)
+	b, errB := contract.Email(b)
+	return errA == nil && errB == nil && a != "" && a == b
+}
 
 func invalidToken(message string) *Error { return newError(CodeInvalidToken, message) }
 

@@ -103,7 +103,7 @@ func TestParseTokenAcceptsWellFormed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.email != "Ann@Example.com" || c.externalID != "u-1" || !c.hasExp {
+	if c.email != "ann@example.com" || c.externalID != "u-1" || !c.hasExp {
 		t.Fatalf("claims %+v", c)
 	}
 	if !c.names(&Identity{Email: " ann@example.COM "}) || c.names(&Identity{ExternalID: "u-1"}) {

@@ -17,7 +17,7 @@ const (
 	// CodeRateLimited: the service refused for now (HTTP 429), too many requests from
 	// this visitor or too many waiting polls; trying at once does not help.
 	CodeRateLimited Code = "RATE_LIMITED"
-	CodeInternal        Code = "INTERNAL"
+	CodeInternal    Code = "INTERNAL"
 )
 
 // Error is every error the SDK returns. Two Errors match under errors.Is when their

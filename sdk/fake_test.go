@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+
+	"github.com/kustomer-chat/kustomer-chat/contract"
 )
 
 const (
@@ -413,7 +415,7 @@ func (s *fakeService) login(req Request) (Response, error) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	email := normalizeEmail(claims.Email)
+	email, _ := contract.Email(claims.Email)
 	var cust *fCustomer
 	for _, c := range s.customers {
 		if email != "" && c.email == email || email == "" && claims.ExternalID != "" && c.externalID == claims.ExternalID {

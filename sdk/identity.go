@@ -1,8 +1,6 @@
 package sdk
 
 import (
-	"strings"
-
 	"github.com/valyala/fastjson"
 )
 
@@ -127,8 +125,7 @@ func (c *Client) isLoggedIn(idType, id string) (bool, *Error) {
 		return false, nil
 	}
 	if idType == "email" {
-		email := strings.TrimSpace(ident.Email)
-		return email != "" && strings.EqualFold(strings.TrimSpace(id), email), nil
+		return sameEmail(id, ident.Email), nil
 	}
 	return ident.ExternalID != "" && id == ident.ExternalID, nil
 }

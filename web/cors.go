@@ -8,7 +8,11 @@ import (
 // cors applies API.md's CORS rules to /v1/. The site's page is on another
 // origin, so the browser asks first; the SDK sends custom headers, so every
 // call is preflighted and the preflight is cached for two hours. A disallowed
-// origin gets no CORS headers at all and the browser blocks the response.
+// origin is refused outright, not only left without CORS headers: a CORS-simple
+// request (the SDK's text/plain login) is carried out by the server even when
+// the browser then hides the answer, so withholding headers alone let any page
+// open sessions. A request without Origin is not a browser's cross-origin call
+// (a site's backend, the agent API) and is served as before.
 type cors struct {
 	any     bool
 	origins map[string]bool
@@ -35,7 +39,7 @@ func normaliseOrigin(o string) string {
 }
 
 func (c cors) allowed(origin string) bool {
-	return origin != "" && (c.any || c.origins[normaliseOrigin(origin)])
+	return c.any || c.origins[normaliseOrigin(origin)]
 }
 
 func (c cors) wrap(next http.Handler) http.Handler {
@@ -47,12 +51,15 @@ func (c cors) wrap(next http.Handler) http.Handler {
 		h := w.Header()
 		h.Add("Vary", "Origin")
 		origin := r.Header.Get("Origin")
-		ok := c.allowed(origin)
-		if ok {
+		if _, present := r.Header["Origin"]; present && !c.allowed(origin) {
+			writeError(w, http.StatusForbidden, codeOriginNotAllowed, "this origin may not use the chat service")
+			return
+		}
+		if origin != "" {
 			h.Set("Access-Control-Allow-Origin", origin)
 		}
 		if r.Method == http.MethodOptions {
-			if ok {
+			if origin != "" {
 				h.Set("Access-Control-Allow-Methods", "GET, POST, OPTIONS")
 				h.Set("Access-Control-Allow-Headers", "Authorization, Content-Type, X-Kustomer-Api-Key")
 				h.Set("Access-Control-Max-Age", "7200")

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"database/sql"
 	"net/http"
 	"slices"
 	"testing"
@@ -36,17 +37,10 @@ func TestCORS(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			p := preflight(tc.e, tc.origin)
-			if p.Code != http.StatusNoContent {
-				t.Fatalf("preflight status %d", p.Code)
-			}
-			if !varyOrigin(p.Header) {
-				t.Fatalf("preflight Vary = %q", p.Header.Values("Vary"))
-			}
 			r := get(tc.e, tc.origin)
-			if r.Code != http.StatusNoContent || !varyOrigin(r.Header) {
-				t.Fatalf("GET status %d Vary %q", r.Code, r.Header.Values("Vary"))
-			}
 			if !tc.allowed {
+				p.expectError(http.StatusForbidden, codeOriginNotAllowed)
+				r.expectError(http.StatusForbidden, codeOriginNotAllowed)
 				for _, h := range []http.Header{p.Header, r.Header} {
 					for _, name := range []string{"Access-Control-Allow-Origin", "Access-Control-Allow-Methods", "Access-Control-Allow-Headers", "Access-Control-Max-Age"} {
 						if h.Get(name) != "" {
@@ -55,6 +49,12 @@ func TestCORS(t *testing.T) {
 					}
 				}
 				return
+			}
+			if p.Code != http.StatusNoContent || !varyOrigin(p.Header) {
+				t.Fatalf("preflight status %d Vary %q", p.Code, p.Header.Values("Vary"))
+			}
+			if r.Code != http.StatusNoContent || !varyOrigin(r.Header) {
+				t.Fatalf("GET status %d Vary %q", r.Code, r.Header.Values("Vary"))
 			}
 			want := map[string]string{
 				"Access-Control-Allow-Origin":  tc.origin,
@@ -80,7 +80,47 @@ func TestCORS(t *testing.T) {
 		t.Fatal("error answer without Access-Control-Allow-Origin")
 	}
 	// No Origin (a server-side caller): no CORS headers, request served.
-	if r := get(restricted, ""); r.Code != 204 || r.Header.Get("Access-Control-Allow-Origin") != "" {
+	if r := restricted.do(req{Method: "GET", Path: "/v1/ping"}); r.Code != 204 || r.Header.Get("Access-Control-Allow-Origin") != "" {
 		t.Fatalf("no Origin: %d %q", r.Code, r.Header.Get("Access-Control-Allow-Origin"))
 	}
+	// An empty Origin header, where none is configured, is just served.
+	if r := open.do(req{Method: "GET", Path: "/v1/ping", Header: map[string]string{"Origin": ""}}); r.Code != 204 {
+		t.Fatalf("empty Origin, open service: %d", r.Code)
+	}
+}
+
+// The SDK's CORS-simple login from a disallowed page once opened a session the
+// page could not read; now it is refused before anything is done, and so is
+// every other call. Without Origin (a backend, the agent API) nothing changes.
+func TestDisallowedOriginIsRefused(t *testing.T) {
+	e := newEnv(t, func(o *Options) { o.AllowedOrigins = []string{"https://shop.example"} })
+	evil := map[string]string{"Origin": "https://evil.example", "Content-Type": "text/plain;charset=UTF-8"}
+	body := `{"apiKey":"` + testAPIKey + `","jwt":"` + e.jwt("ann@example.com", "") + `","trackingId":"d"}`
+	e.do(req{Method: "POST", Path: "/v1/identities/login", Body: body, Header: evil}).expectError(http.StatusForbidden, codeOriginNotAllowed)
+	for _, origin := range []string{"null", "", "https://shop.example.evil.example", "https://shop.example:444"} {
+		e.do(req{Method: "POST", Path: "/v1/identities/anonymous", Body: `{"trackingId":"d"}`, APIKey: testAPIKey,
+			Header: map[string]string{"Origin": origin}}).expectError(http.StatusForbidden, codeOriginNotAllowed)
+	}
+	if n := e.sessionCount(); n != 0 {
+		t.Fatalf("%d sessions opened from disallowed origins", n)
+	}
+	e.do(req{Method: "POST", Path: "/v1/identities/login", Body: body,
+		Header: map[string]string{"Origin": "https://shop.example", "Content-Type": "text/plain;charset=UTF-8"}}).expect(200)
+	s := e.login(e.jwt("ann@example.com", ""), "d2", "").SessionToken // no Origin
+	c := e.createConversation(s, "hi").Conversation
+	e.agentReply(c.ID, "hello") // the agent API, no Origin
+}
+
+func (e *env) sessionCount() int {
+	e.t.Helper()
+	db, err := sql.Open("sqlite", e.path)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer db.Close()
+	var n int
+	if err := db.QueryRow(`SELECT count(*) FROM sessions`).Scan(&n); err != nil {
+		e.t.Fatal(err)
+	}
+	return n
 }

@@ -10,15 +10,16 @@ import (
 
 // Error codes of API.md.
 const (
-	codeInvalidArgument = "INVALID_ARGUMENT"
-	codeTokenRejected   = "TOKEN_REJECTED"
-	codeTokenExpired    = "TOKEN_EXPIRED"
-	codeSessionInvalid  = "SESSION_INVALID"
-	codeUnauthorized    = "UNAUTHORIZED"
-	codeNotFound        = "NOT_FOUND"
-	codeConflict        = "CONFLICT"
-	codeRateLimited     = "RATE_LIMITED"
-	codeServerError     = "SERVER_ERROR"
+	codeInvalidArgument  = "INVALID_ARGUMENT"
+	codeTokenRejected    = "TOKEN_REJECTED"
+	codeTokenExpired     = "TOKEN_EXPIRED"
+	codeSessionInvalid   = "SESSION_INVALID"
+	codeUnauthorized     = "UNAUTHORIZED"
+	codeOriginNotAllowed = "ORIGIN_NOT_ALLOWED"
+	codeNotFound         = "NOT_FOUND"
+	codeConflict         = "CONFLICT"
+	codeRateLimited      = "RATE_LIMITED"
+	codeServerError      = "SERVER_ERROR"
 )
 
 type errorBody struct {

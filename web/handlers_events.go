@@ -1,7 +1,10 @@
 package web
 
 import (
+	"errors"
+	"math"
 	"net/http"
+	"net/url"
 	"strconv"
 	"time"
 
@@ -23,41 +26,72 @@ func eventsOf(ev store.Events) eventsJSON {
 	return eventsJSON{Messages: messagesOf(ev.Messages), Cursor: ev.Cursor, Unread: ev.Unread}
 }
 
+type eventsQuery struct {
+	after  int64 // -1 when absent: answer at once with the current cursor
+	wait   time.Duration
+	unread int // the total the client shows, -1 when it did not say
+}
+
+// parseEventsQuery reads after, wait and unread. Each is clamped while still a
+// count, before any conversion: a wait of 9223372037 seconds once overflowed
+// into a negative duration, and the poll then never answered.
+func parseEventsQuery(q url.Values) (eventsQuery, error) {
+	e := eventsQuery{after: -1, unread: -1}
+	var ok bool
+	if q.Has("after") {
+		if e.after, ok = count(q.Get("after"), math.MaxInt64); !ok {
+			return e, errors.New("after must be a non-negative integer")
+		}
+	}
+	if v := q.Get("wait"); v != "" {
+		secs, ok := count(v, int64(maxWait/time.Second))
+		if !ok {
+			return e, errors.New("wait must be 0 to 25 seconds")
+		}
+		e.wait = time.Duration(secs) * time.Second
+	}
+	// Another total than the client's answers at once, so a badge a markRead
+	// elsewhere cleared does not wait for the next message to catch up.
+	if q.Has("unread") {
+		n, ok := count(q.Get("unread"), math.MaxInt32)
+		if !ok {
+			return e, errors.New("unread must be a non-negative integer")
+		}
+		e.unread = int(n)
+	}
+	return e, nil
+}
+
+// count reads a non-negative decimal integer of digits only (no sign, no
+// spaces), capped at limit however many digits it has.
+func count(s string, limit int64) (int64, bool) {
+	if s == "" {
+		return 0, false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return 0, false
+		}
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil { // only ErrRange is left: more than int64 holds
+		n = math.MaxInt64
+	}
+	return min(n, limit), true
+}
+
 // events is the long poll of API.md. It subscribes before its first read, so
 // a message stored between that read and the wait still wakes it; every wake
 // re-reads the store, so a wake for a message this session sent itself, or a
 // markRead that leaves the total the client knows, just goes back to waiting.
 func (s *server) events(w http.ResponseWriter, r *http.Request, sess store.Session) {
-	q := r.URL.Query()
+	q, err := parseEventsQuery(r.URL.Query())
+	if err != nil {
+		writeError(w, http.StatusBadRequest, codeInvalidArgument, err.Error())
+		return
+	}
 	ctx := r.Context()
-	after := int64(-1) // absent: answer at once with the current cursor
-	if q.Has("after") {
-		var err error
-		if after, err = strconv.ParseInt(q.Get("after"), 10, 64); err != nil || after < 0 {
-			writeError(w, http.StatusBadRequest, codeInvalidArgument, "after must be a non-negative integer")
-			return
-		}
-	}
-	var wait time.Duration
-	if v := q.Get("wait"); v != "" {
-		secs, err := strconv.Atoi(v)
-		if err != nil || secs < 0 {
-			writeError(w, http.StatusBadRequest, codeInvalidArgument, "wait must be 0 to 25 seconds")
-			return
-		}
-		wait = min(time.Duration(secs)*time.Second, maxWait)
-	}
-	// unread is the total the client shows, -1 when it did not say: another
-	// total answers at once, so a badge a markRead elsewhere cleared does not
-	// wait for the next message to catch up.
-	unread := -1
-	if q.Has("unread") {
-		var err error
-		if unread, err = strconv.Atoi(q.Get("unread")); err != nil || unread < 0 {
-			writeError(w, http.StatusBadRequest, codeInvalidArgument, "unread must be a non-negative integer")
-			return
-		}
-	}
+	after, wait, unread := q.after, q.wait, q.unread
 	if after < 0 {
 		ev, err := s.store.LatestEvents(ctx, sess.CustomerID)
 		if err != nil {

@@ -3,7 +3,6 @@ package web
 import (
 	"errors"
 	"net/http"
-	"strings"
 
 	"github.com/kustomer-chat/kustomer-chat/web/auth"
 	"github.com/kustomer-chat/kustomer-chat/web/store"
@@ -79,7 +78,7 @@ func (s *server) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	res, err := s.store.Login(r.Context(), store.LoginParams{
-		Email:         strings.ToLower(strings.TrimSpace(claims.Email)),
+		Email:         claims.Email, // canonical already
 		ExternalID:    claims.ExternalID,
 		TrackingID:    req.TrackingID,
 		TrackingToken: req.TrackingToken,

@@ -270,3 +270,24 @@ func TestLoginTakesTheAPIKeyFromATextPlainBody(t *testing.T) {
 	// A header, when present, is the key that counts.
 	e.do(req{Method: "POST", Path: "/v1/identities/login", Body: body(testAPIKey), APIKey: "pk_wrong"}).expectError(401, "TOKEN_REJECTED")
 }
+
+// Emails are one customer only in their canonical form (ASCII trimmed and
+// lower-cased): variants that Unicode would fold or that look the same are
+// other customers, or refused when they hold an invisible character.
+func TestLoginEmailVariants(t *testing.T) {
+	e := newEnv(t)
+	sam := e.login(e.jwt("sam@example.com", ""), "d1", "").Identity
+	kate := e.login(e.jwt("kate@example.com", ""), "d2", "").Identity
+	i := 0
+	for other, want := range map[string]string{"ſam@example.com": "ſam@example.com", "\u212Aate@Example.com": "\u212Aate@example.com",
+		"İnci@example.com": "İnci@example.com", "SAM@example.com\u0307": "sam@example.com\u0307"} {
+		i++
+		id := e.login(e.jwt(other, ""), "v"+itoa(int64(i)), "").Identity
+		if id.CustomerID == sam.CustomerID || id.CustomerID == kate.CustomerID || *id.Email != want {
+			t.Errorf("%q: email %q, customer %s (sam %s, kate %s)", other, *id.Email, id.CustomerID, sam.CustomerID, kate.CustomerID)
+		}
+	}
+	for _, bad := range []string{"sam@example.com\u00a0", "sam\u0085@example.com", "s\u200bam@example.com", "sa m@example.com"} {
+		e.loginResp(e.jwt(bad, ""), "d3", "").expectError(401, codeTokenRejected)
+	}
+}

@@ -4,11 +4,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"strings"
 	"time"
 	"unicode/utf8"
 
+	jsonv2 "github.com/go-json-experiment/json"
 	"github.com/google/uuid"
 
 	"github.com/kustomer-chat/kustomer-chat/web/store"
@@ -24,19 +26,29 @@ const MaxTextRunes = 4000
 const MaxAuthorNameRunes = 80
 
 // decode reads a JSON body into v, answering the error itself when it fails.
+// The whole body is read first, so an oversized one is 413 whatever it holds.
+// encoding/json would take {"BODY":...} for body, ignore what follows the value
+// and turn invalid UTF-8 or a lone surrogate into U+FFFD: a body that means one
+// thing here and another to a proxy or log reader in front of us. The v2
+// decoder refuses all of those, and duplicate names, by default; unknown
+// members are refused too, so that a misspelt optional field is not silently
+// dropped.
 func decode(w http.ResponseWriter, r *http.Request, v any) bool {
-	r.Body = http.MaxBytesReader(w, r.Body, MaxBodyBytes)
-	err := json.NewDecoder(r.Body).Decode(v)
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
 	var tooBig *http.MaxBytesError
 	switch {
-	case err == nil:
-		return true
 	case errors.As(err, &tooBig):
 		writeError(w, http.StatusRequestEntityTooLarge, codeInvalidArgument, "request body over 64 KiB")
-	default:
-		writeError(w, http.StatusBadRequest, codeInvalidArgument, "request body is not the expected JSON")
+		return false
+	case err != nil:
+		writeError(w, http.StatusBadRequest, codeInvalidArgument, "request body could not be read")
+		return false
 	}
-	return false
+	if err := jsonv2.Unmarshal(body, v, jsonv2.RejectUnknownMembers(true)); err != nil {
+		writeError(w, http.StatusBadRequest, codeInvalidArgument, "request body is not the expected JSON")
+		return false
+	}
+	return true
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

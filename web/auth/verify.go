@@ -4,14 +4,16 @@
 package auth
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
-	"math"
-	"strings"
 	"time"
+	"unicode/utf8"
 
+	jsonv2 "github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
 	"github.com/golang-jwt/jwt/v5"
+
+	"github.com/kustomer-chat/kustomer-chat/contract"
 )
 
 // Sentinels callers map to the API's error codes; check them with errors.Is.
@@ -29,12 +31,44 @@ const (
 	MaxExternalIDLen = 255
 )
 
-// Claims is what a verified token says about the visitor. Email is trimmed but
-// keeps its case; callers normalise it for lookups.
+// Claims is what a verified token says about the visitor. Email is canonical
+// (contract.Email), the form customers are found by.
 type Claims struct {
 	Email      string
 	ExternalID string
 	IssuedAt   time.Time
+}
+
+// payload is a token's claims as golang-jwt validates them. A JSON null
+// counts as absent; any other type than the one here is a broken token.
+type payload struct {
+	jwt.RegisteredClaims
+	Email      *string `json:"email"`
+	ExternalID *string `json:"externalId"`
+}
+
+// UnmarshalJSON reads the claims with the strict decoder: names matched
+// exactly and once, and invalid UTF-8 or a lone surrogate refused, so that a
+// claim means one thing only (golang-jwt would use encoding/json's lenient
+// rules). Unknown claims are a site's own business and are ignored.
+// golang-jwt's NumericDate also takes a number inside a string; the SPEC wants
+// a JSON number, so each time claim is checked for one first.
+func (p *payload) UnmarshalJSON(b []byte) error {
+	var times struct {
+		Iat jsontext.Value `json:"iat"`
+		Exp jsontext.Value `json:"exp"`
+		Nbf jsontext.Value `json:"nbf"`
+	}
+	if err := jsonv2.Unmarshal(b, &times); err != nil {
+		return err
+	}
+	for _, v := range []jsontext.Value{times.Iat, times.Exp, times.Nbf} {
+		if len(v) > 0 && v.Kind() != '0' && v.Kind() != 'n' {
+			return errors.New("a time claim that is not a number")
+		}
+	}
+	type plain payload // without this method
+	return jsonv2.Unmarshal(b, (*plain)(p))
 }
 
 // Verify checks a compact HS256 JWS against secret at time now. The error wraps
@@ -47,99 +81,62 @@ func Verify(token string, secret []byte, now time.Time) (Claims, error) {
 	if token == "" || len(token) > MaxTokenBytes {
 		return Claims{}, fmt.Errorf("%w: token empty or over %d bytes", ErrTokenRejected, MaxTokenBytes)
 	}
+	// The base64 decoder skips CR and LF, so a token with a line break in it
+	// would verify; only the compact form's own characters are let through.
+	for i := 0; i < len(token); i++ {
+		if b := token[i]; !(b >= 'A' && b <= 'Z' || b >= 'a' && b <= 'z' || b >= '0' && b <= '9' || b == '-' || b == '_' || b == '.') {
+			return Claims{}, fmt.Errorf("%w: a character outside the compact form", ErrTokenRejected)
+		}
+	}
 
-	// The library checks the structure, the algorithm and the signature; the
-	// time and identity claims are checked below, because the SPEC's rules
-	// (required iat, age limit, typed identity fields) are not the library's.
 	parser := jwt.NewParser(
 		jwt.WithValidMethods([]string{jwt.SigningMethodHS256.Alg()}),
-		jwt.WithJSONNumber(),
-		jwt.WithoutClaimsValidation(),
+		jwt.WithLeeway(ClockSkew),
+		jwt.WithIssuedAt(),
+		jwt.WithTimeFunc(func() time.Time { return now }),
 	)
-	mc := jwt.MapClaims{}
-	_, err := parser.ParseWithClaims(token, mc, func(*jwt.Token) (any, error) { return secret, nil })
-	if err != nil {
+	var p payload
+	tok, err := parser.ParseWithClaims(token, &p, func(*jwt.Token) (any, error) { return secret, nil })
+	switch {
+	case errors.Is(err, jwt.ErrTokenExpired):
+		return Claims{}, fmt.Errorf("%w: %v", ErrTokenExpired, err)
+	case err != nil:
 		return Claims{}, fmt.Errorf("%w: %v", ErrTokenRejected, err)
 	}
+	// RFC 7515 §4.1.11: an extension this service does not know must be
+	// understood, so a token that names any is refused.
+	if _, ok := tok.Header["crit"]; ok {
+		return Claims{}, fmt.Errorf("%w: crit header", ErrTokenRejected)
+	}
 
-	iat, present, err := numericDate(mc, "iat")
-	if err != nil {
-		return Claims{}, err
+	// golang-jwt checks iat only when present and knows no age limit.
+	if p.IssuedAt == nil || p.IssuedAt.Before(time.Unix(0, 0)) {
+		return Claims{}, fmt.Errorf("%w: iat missing or before 1970", ErrTokenRejected)
 	}
-	if !present {
-		return Claims{}, fmt.Errorf("%w: iat missing", ErrTokenRejected)
-	}
-	if iat.After(now.Add(ClockSkew)) {
-		return Claims{}, fmt.Errorf("%w: iat in the future", ErrTokenRejected)
-	}
-	if now.Sub(iat) > MaxAge {
+	if now.Sub(p.IssuedAt.Time) > MaxAge {
 		return Claims{}, fmt.Errorf("%w: iat older than %s", ErrTokenExpired, MaxAge)
 	}
 
-	exp, present, err := numericDate(mc, "exp")
-	if err != nil {
-		return Claims{}, err
+	var c Claims
+	c.IssuedAt = p.IssuedAt.Time
+	if p.Email != nil {
+		if utf8.RuneCountInString(*p.Email) > MaxEmailLen {
+			return Claims{}, fmt.Errorf("%w: email longer than %d", ErrTokenRejected, MaxEmailLen)
+		}
+		if c.Email, err = contract.Email(*p.Email); err != nil {
+			return Claims{}, fmt.Errorf("%w: %v", ErrTokenRejected, err)
+		}
 	}
-	if present && !now.Before(exp.Add(ClockSkew)) {
-		return Claims{}, fmt.Errorf("%w: exp passed", ErrTokenExpired)
+	if p.ExternalID != nil {
+		if utf8.RuneCountInString(*p.ExternalID) > MaxExternalIDLen {
+			return Claims{}, fmt.Errorf("%w: externalId longer than %d", ErrTokenRejected, MaxExternalIDLen)
+		}
+		c.ExternalID = *p.ExternalID
 	}
-
-	nbf, present, err := numericDate(mc, "nbf")
-	if err != nil {
-		return Claims{}, err
-	}
-	if present && nbf.After(now.Add(ClockSkew)) {
-		return Claims{}, fmt.Errorf("%w: nbf in the future", ErrTokenRejected)
-	}
-
-	email, err := stringClaim(mc, "email", MaxEmailLen)
-	if err != nil {
-		return Claims{}, err
-	}
-	email = strings.TrimSpace(email)
-	externalID, err := stringClaim(mc, "externalId", MaxExternalIDLen)
-	if err != nil {
-		return Claims{}, err
-	}
-	if email == "" && externalID == "" {
+	if c.Email == "" && c.ExternalID == "" {
 		return Claims{}, fmt.Errorf("%w: neither email nor externalId", ErrTokenRejected)
 	}
-	return Claims{Email: email, ExternalID: externalID, IssuedAt: iat}, nil
-}
-
-// numericDate reads a JSON number claim as seconds since the epoch. JSON null
-// counts as absent; any other type is a forged or broken token.
-func numericDate(mc jwt.MapClaims, name string) (time.Time, bool, error) {
-	raw, ok := mc[name]
-	if !ok || raw == nil {
-		return time.Time{}, false, nil
-	}
-	n, ok := raw.(json.Number)
-	if !ok {
-		return time.Time{}, false, fmt.Errorf("%w: %s is not a number", ErrTokenRejected, name)
-	}
-	f, err := n.Float64()
-	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) || f < 0 || f > 1e11 {
-		return time.Time{}, false, fmt.Errorf("%w: %s out of range", ErrTokenRejected, name)
-	}
-	sec, frac := math.Modf(f)
-	return time.Unix(int64(sec), int64(frac*1e9)), true, nil
-}
-
-// stringClaim reads an optional string claim. JSON null counts as absent.
-func stringClaim(mc jwt.MapClaims, name string, maxLen int) (string, error) {
-	raw, ok := mc[name]
-	if !ok || raw == nil {
-		return "", nil
-	}
-	s, ok := raw.(string)
-	if !ok {
-		return "", fmt.Errorf("%w: %s is not a string", ErrTokenRejected, name)
-	}
-	if len([]rune(s)) > maxLen {
-		return "", fmt.Errorf("%w: %s longer than %d", ErrTokenRejected, name, maxLen)
-	}
-	return s, nil
+	return c, nil
 }
 
 // Sign makes a token the way a site's backend would. The service uses it only

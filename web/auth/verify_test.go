@@ -66,7 +66,7 @@ func TestVerify(t *testing.T) {
 	}{
 		{name: "email", token: valid, email: "a@b.c"},
 		{name: "externalId", token: hs256(fmt.Sprintf(`{"externalId":"u-1","iat":%d}`, now.Unix())), extID: "u-1"},
-		{name: "both, email trimmed", token: hs256(fmt.Sprintf(`{"email":"  Ann@Example.com ","externalId":"u-1","iat":%d}`, now.Unix())), email: "Ann@Example.com", extID: "u-1"},
+		{name: "both, email canonical", token: hs256(fmt.Sprintf(`{"email":"  Ann@Example.com ","externalId":"u-1","iat":%d}`, now.Unix())), email: "ann@example.com", extID: "u-1"},
 		{name: "null email with externalId", token: hs256(fmt.Sprintf(`{"email":null,"externalId":"u-1","iat":%d}`, now.Unix())), extID: "u-1"},
 		{name: "iat exactly 15 min old", token: hs256(fmt.Sprintf(`{"email":"a@b.c","iat":%d}`, iat(-15*time.Minute))), email: "a@b.c"},
 		{name: "iat 59 s ahead", token: hs256(fmt.Sprintf(`{"email":"a@b.c","iat":%d}`, iat(59*time.Second))), email: "a@b.c"},

@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"time"
+
+	"github.com/kustomer-chat/kustomer-chat/contract"
 )
 
 func (s *SQLite) CreateAnonymous(ctx context.Context, trackingID string, now time.Time) (Identity, string, error) {
@@ -32,10 +34,17 @@ type customerRow struct {
 }
 
 func (s *SQLite) Login(ctx context.Context, p LoginParams) (LoginResult, error) {
+	// Canonical again here, so that no caller can store or look up a second
+	// spelling of one customer's email.
+	email, err := contract.Email(p.Email)
+	if err != nil {
+		return LoginResult{}, err
+	}
+	p.Email = email
 	at := millis(p.Now)
 	token := NewToken()
 	var res LoginResult
-	err := s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
+	err = s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		res = LoginResult{SessionToken: token}
 		stmt := func(st *sql.Stmt) *sql.Stmt { return tx.StmtContext(ctx, st) }
 		byEmail, byExternalID := stmt(s.ws.customerByEmail), stmt(s.ws.customerByExternalID)

@@ -160,8 +160,9 @@ type NewMessage struct {
 
 // LoginParams are the verified claims and the device's proofs.
 type LoginParams struct {
-	// Email is already normalised (trimmed, lower case); it wins over
-	// ExternalID for finding the customer.
+	// Email is taken in its canonical form (contract.Email; one it refuses
+	// fails the login with contract.ErrEmailRefused); it wins over ExternalID
+	// for finding the customer.
 	Email      string
 	ExternalID string
 	TrackingID string
