@@ -41,7 +41,11 @@ func (c *Client) newEntry(conversationID, body string, newConversation bool) ent
 // own. A network failure is tried again twice within the call, shortly (the service
 // may be restarting); after that the message waits for the background retry.
 func (c *Client) deliverOwn(own entry) (sent, *Error) {
+	// Renewed here, not by running the call again: that would type the message twice.
 	s, e := c.deliver(&own)
+	if e != nil && e.Err == errSessionEnded && c.renew() {
+		s, e = c.deliver(&own)
+	}
 	for _, wait := range c.sendRetries {
 		if e == nil || e.Code != CodeNetworkError || !sleep(c.scope, wait) {
 			break
@@ -55,6 +59,9 @@ func (c *Client) deliverOwn(own entry) (sent, *Error) {
 // flush delivers the whole outbox, for a background retry or RetryPending.
 func (c *Client) flush() {
 	_, e := c.deliver(nil)
+	if e != nil && e.Err == errSessionEnded && c.renew() {
+		_, e = c.deliver(nil)
+	}
 	c.afterDelivery(e)
 }
 
