@@ -48,13 +48,14 @@ func (c *Client) startPoller(session string) {
 }
 
 // resumePoller replaces the running poller with one for session that goes on where
-// the old one was: the same customer's new session.
+// the old one was: the same customer's new session. The service leaves out only the
+// new session's own messages, so it starts past the old session's too.
 func (c *Client) resumePoller(session string) {
 	old := c.poll
 	c.stopPoller()
 	from := &poller{unread: -1}
-	if old != nil {
-		from = &poller{unread: old.unread, cursor: old.cursor, haveCursor: old.haveCursor}
+	if old != nil && old.haveCursor {
+		from = &poller{unread: old.unread, cursor: max(old.cursor, c.ownSeq), haveCursor: true}
 	}
 	c.runPollerFrom(session, from)
 }

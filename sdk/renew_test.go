@@ -49,6 +49,11 @@ func TestEndedSessionRenewedFromTheProvider(t *testing.T) {
 		t.Fatalf("identity %+v after %+v, provider asked %d times", after, before, asked.Load())
 	}
 	must(t, e.c.SendMessage(conv.ID, "still here"))
+	e.svc.agentReply(t, conv.ID, "agent here")
+	e.rec.waitFor(t, func(r recorded) bool { return r.name == EventMessageReceived })
+	if n := count(e.rec, func(r recorded) bool { return r.name == EventMessageReceived }); n != 1 {
+		t.Fatalf("%d messages received, want the agent's only: %+v", n, e.rec.all())
+	}
 	if hasEvent(e, EventLogout) || hasEvent(e, EventLogin) || len(e.rec.warns()) != 0 {
 		t.Fatalf("renewal was visible: %+v, warnings %q", e.rec.all(), e.rec.warns())
 	}
