@@ -194,3 +194,18 @@ func TestSetTokenProvider(t *testing.T) {
 		t.Fatal("not renewed")
 	}
 }
+
+// A message sent on an ended session that cannot be renewed is not said to be kept:
+// the outbox went with the old visitor.
+func TestSendOnUnrenewableSessionIsNotKept(t *testing.T) {
+	e, _ := providerEnv(t, nil)
+	conv := must(t, e.c.CreateConversation("hello"))
+	e.svc.expire()
+	_, err := waitCall(t, e.c.SendMessage(conv.ID, "lost"))
+	if err == nil || CodeOf(err) != CodeTokenRejected && CodeOf(err) != CodeNotFound || strings.Contains(err.Error(), "kept") {
+		t.Fatalf("SendMessage: %v", err)
+	}
+	if p := must(t, e.c.GetPendingMessages()); len(p) != 0 {
+		t.Fatalf("pending %+v", p)
+	}
+}

@@ -43,7 +43,13 @@ func (c *Client) newEntry(conversationID, body string, newConversation bool) ent
 func (c *Client) deliverOwn(own entry) (sent, *Error) {
 	// Renewed here, not by running the call again: that would type the message twice.
 	s, e := c.deliver(&own)
-	if e != nil && e.Err == errSessionEnded && c.renew() {
+	if e != nil && e.Err == errSessionEnded {
+		if !c.renew() {
+			// The device is a new visitor now, and its outbox went with the old one.
+			e = &Error{Code: e.Code, Err: e.Err, Message: "the chat session ended; the message was not sent"}
+			c.afterDelivery(e)
+			return sent{}, e
+		}
 		s, e = c.deliver(&own)
 	}
 	for _, wait := range c.sendRetries {
