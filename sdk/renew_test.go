@@ -38,6 +38,7 @@ func TestEndedSessionRenewedFromTheProvider(t *testing.T) {
 	e, asked := providerEnv(t, func(e *env) (string, error) { return e.emailToken("ann@example.com"), nil })
 	conv := must(t, e.c.CreateConversation("hello"))
 	before := must(t, e.c.GetIdentity())
+	e.rec.waitFor(t, func(r recorded) bool { return r.name == EventUnread }) // the poller has its cursor
 	e.rec.reset()
 	e.svc.expire()
 	convs := must(t, e.c.GetConversations())
