@@ -82,7 +82,16 @@ export interface StartOptions {
   apiKey: string;
   /** Defaults to the origin the loader was served from. */
   serverUrl?: string;
+  /** The token provider: see setTokenProvider. */
+  getToken?: TokenProvider;
 }
+
+/**
+ * Returns a fresh login JWT for the signed-in user from the site's backend. Asked when
+ * a logged-in visitor's chat session ends at the service (expired, or revoked); the
+ * SDK then logs in again without the visitor noticing. Waited for up to 10 s.
+ */
+export type TokenProvider = () => Promise<string>;
 
 export interface KustomerChat {
   /** Resolves when the WebAssembly core runs; rejects when it cannot load. */
@@ -94,6 +103,11 @@ export interface KustomerChat {
   isLoggedIn(idType: 'email' | 'userId', id: string): Promise<boolean>;
   logOut(): Promise<void>;
   logOutThenLogIn(jwt: string): Promise<KustomerTrackingIdentity>;
+  /**
+   * Without one, or when it fails or names another customer, an ended session makes the
+   * device a fresh anonymous visitor, with a console warning and onLogout. null removes it.
+   */
+  setTokenProvider(fn: TokenProvider | null): Promise<void>;
   /** Always an identity once started: anonymous until a logIn. */
   getIdentity(): Promise<KustomerTrackingIdentity>;
   createConversation(options: { message: string }): Promise<Conversation>;

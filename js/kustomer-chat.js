@@ -14,7 +14,7 @@
 
   var METHODS = ['start', 'logIn', 'isLoggedIn', 'logOut', 'logOutThenLogIn', 'getIdentity',
     'createConversation', 'sendMessage', 'getConversations', 'getMessages', 'getUnreadCount', 'markRead',
-    'getPendingMessages', 'retryPending'];
+    'getPendingMessages', 'retryPending', 'setTokenProvider'];
   var EVENTS = ['onLogin', 'onLogout', 'onConversationCreate', 'onMessageReceived', 'onUnread', 'onOpen', 'onClose',
     'onMessageSent', 'onConnectionChange'];
 
@@ -125,7 +125,7 @@
       try {
         var o = Object(options);
         config.apiKey = config.apiKey || o.apiKey; // names the panel's draft
-        return core.start({ apiKey: o.apiKey, serverUrl: o.serverUrl || serverUrl }, emit);
+        return core.start({ apiKey: o.apiKey, serverUrl: o.serverUrl || serverUrl, getToken: o.getToken }, emit);
       } catch (e) { // a hostile options object
         return Promise.reject(chatError('INVALID_ARGUMENT', 'start({ apiKey, serverUrl }) needs a plain options object'));
       }

@@ -147,8 +147,8 @@ func loginError(resp Response) *Error {
 func chatError(resp Response) *Error {
 	switch resp.Status {
 	case 401, 403:
-		if serviceCode(resp.Body) == "SESSION_INVALID" {
-			return newError(CodeTokenRejected, "session is no longer valid; log in again")
+		if sessionEnded(resp) {
+			return &Error{Code: CodeTokenRejected, Message: "session is no longer valid; log in again", Err: errSessionEnded}
 		}
 		return newError(CodeTokenRejected, "the chat service refused the request (check the API key)")
 	case 404:

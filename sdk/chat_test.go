@@ -160,7 +160,6 @@ func TestChatErrorMapping(t *testing.T) {
 		message string
 	}{
 		{"offline", func(Request) (Response, error, bool) { return Response{}, errors.New("Failed to fetch"), true }, CodeNetworkError, ""},
-		{"session revoked", status(401, `{"error":{"code":"SESSION_INVALID","message":"x"}}`), CodeTokenRejected, "session is no longer valid; log in again"},
 		{"api key unknown", status(401, `{"error":{"code":"TOKEN_REJECTED","message":"x"}}`), CodeTokenRejected, ""},
 		{"404", status(404, `{"error":{"code":"NOT_FOUND","message":"x"}}`), CodeNotFound, ""},
 		{"400", status(400, `{"error":{"code":"INVALID_ARGUMENT","message":"x"}}`), CodeInvalidArgument, ""},

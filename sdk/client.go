@@ -24,6 +24,10 @@ type Config struct {
 	// Warn receives console warnings; they never contain a token. nil: discarded.
 	Warn           func(message string)
 	RequestTimeout time.Duration // 0: 15 s
+	// TokenProvider, when set, renews a verified customer's session that ended at the
+	// service (see SetTokenProvider); it is called on the worker, which waits for it up
+	// to 10 s.
+	TokenProvider TokenProvider
 }
 
 const (
@@ -58,8 +62,10 @@ type Client struct {
 	// Owned by whichever runs the current call (see busy): the worker, or submitLocal.
 	loaded    bool
 	st        state
+	provider  TokenProvider
 	poll      *poller
 	announced map[string]bool // messages this tab has announced with onMessageSent
+	ownSeq    int64           // the highest seq of those: a renewed session's poller starts past it
 	// deliveryFailed: the last delivery of the outbox failed, so what waits in it is
 	// "failed" until the next one.
 	deliveryFailed bool
@@ -80,7 +86,8 @@ type Client struct {
 	pollWait               int             // seconds the long poll asks the service to wait
 	minPollGap             time.Duration   // least time between two empty long-poll answers
 	sendRetries            []time.Duration // waits before a send's in-call retries
-	onSettle               func()          // called after each call settles, on the goroutine that ran it
+	providerTimeout        time.Duration
+	onSettle               func() // called after each call settles, on the goroutine that ran it
 }
 
 // New returns a started Client. It fails with INVALID_ARGUMENT for an empty APIKey, a
@@ -129,8 +136,10 @@ func newClient(cfg Config, tweak func(*Client)) (*Client, *Error) {
 		minPollGap: time.Second,
 		// A send fails with NETWORK_ERROR after these; past a restart of the service,
 		// its message waits for the background retry.
-		sendRetries: []time.Duration{300 * time.Millisecond, time.Second},
-		connected:   true,
+		sendRetries:     []time.Duration{300 * time.Millisecond, time.Second},
+		connected:       true,
+		provider:        cfg.TokenProvider,
+		providerTimeout: tokenProviderTimeout,
 	}
 	if cfg.Clock != nil {
 		// A func, not a default Clock value: a type of ours held as a Clock would link
@@ -501,22 +510,22 @@ func (c *Client) RetryPending() *Call[struct{}] {
 
 // GetConversations lists the customer's conversations, newest activity first.
 func (c *Client) GetConversations() *Call[[]Conversation] {
-	return submit(c, c.getConversations)
+	return submit(c, renewing(c, c.getConversations))
 }
 
 // GetMessages lists a conversation's messages, oldest first.
 func (c *Client) GetMessages(conversationID string) *Call[[]Message] {
-	return submit(c, func() ([]Message, *Error) { return c.getMessages(conversationID) })
+	return submit(c, renewing(c, func() ([]Message, *Error) { return c.getMessages(conversationID) }))
 }
 
 // GetUnreadCount is the number of unread agent messages over every conversation.
 func (c *Client) GetUnreadCount() *Call[int] {
-	return submit(c, c.getUnreadCount)
+	return submit(c, renewing(c, c.getUnreadCount))
 }
 
 // MarkRead marks every message of a conversation read.
 func (c *Client) MarkRead(conversationID string) *Call[struct{}] {
-	return submit(c, func() (struct{}, *Error) { return struct{}{}, c.markRead(conversationID) })
+	return submit(c, renewing(c, func() (struct{}, *Error) { return struct{}{}, c.markRead(conversationID) }))
 }
 
 // Reload re-reads the stored state after another tab changed it, emitting onLogout

@@ -12,6 +12,10 @@ type poller struct {
 	scope  *scope
 	done   chan struct{}
 	unread int // last total emitted, -1 before any; read by the worker only after done
+	// cursor is where the poller is, when haveCursor; a renewed session's poller goes
+	// on from it, so that what came while the session was being renewed still arrives.
+	cursor     int64
+	haveCursor bool
 }
 
 // eventsResponse is the body of GET /v1/events.
@@ -40,13 +44,29 @@ func (r *eventsResponse) read(key string, v *fastjson.Value) bool {
 // startPoller replaces the running poller, if any, with one for session.
 func (c *Client) startPoller(session string) {
 	c.stopPoller()
+	c.runPollerFrom(session, &poller{unread: -1})
+}
+
+// resumePoller replaces the running poller with one for session that goes on where
+// the old one was: the same customer's new session. The service leaves out only the
+// new session's own messages, so it starts past the old session's too.
+func (c *Client) resumePoller(session string) {
+	old := c.poll
+	c.stopPoller()
+	from := &poller{unread: -1}
+	if old != nil && old.haveCursor {
+		from = &poller{unread: old.unread, cursor: max(old.cursor, c.ownSeq), haveCursor: true}
+	}
+	c.runPollerFrom(session, from)
+}
+
+func (c *Client) runPollerFrom(session string, p *poller) {
 	if session == "" || c.scope.ended() {
 		return
 	}
-	sc := c.scope.child()
-	p := &poller{scope: sc, done: make(chan struct{}), unread: -1}
+	p.scope, p.done = c.scope.child(), make(chan struct{})
 	c.poll = p
-	go c.runPoller(sc, p, session)
+	go c.runPoller(p.scope, p, session)
 }
 
 // stopPoller stops the running poller and waits until it has exited, so that no event
@@ -71,8 +91,8 @@ func (c *Client) stopPoller() int {
 func (c *Client) runPoller(sc *scope, p *poller, session string) {
 	defer close(p.done)
 	defer func() { _ = recover() }()
-	var cursor int64
-	haveCursor := false
+	cursor, haveCursor := p.cursor, p.haveCursor
+	defer func() { p.cursor, p.haveCursor = cursor, haveCursor }()
 	var backoff time.Duration
 	for !sc.ended() {
 		path, timeout := "/v1/events", c.timeout
@@ -83,6 +103,10 @@ func (c *Client) runPoller(sc *scope, p *poller, session string) {
 		}
 		started := time.Now()
 		resp, e := c.sendTimeout(sc, "GET", path, session, nil, timeout)
+		if e == nil && sessionEnded(resp) && !sc.ended() {
+			c.pollerSessionEnded(session)
+			return
+		}
 		var out eventsResponse
 		if e != nil || resp.Status != 200 || !readBody(resp.Body, out.read) || out.Cursor == nil {
 			backoff = c.nextBackoff(backoff)

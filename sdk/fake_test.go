@@ -573,6 +573,10 @@ func (s *fakeService) events(cancel <-chan struct{}, sess *fSession, q url.Value
 	deadline := time.After(time.Duration(wait) * time.Second)
 	for {
 		s.mu.Lock()
+		if sess.revoked { // the service re-reads the session on each wake
+			s.mu.Unlock()
+			return fail(401, "SESSION_INVALID")
+		}
 		out := []any{}
 		var latest, cursor int64
 		for _, m := range s.msgs {
@@ -695,4 +699,14 @@ func (r *recorder) waitFor(t *testing.T, match func(recorded) bool) recorded {
 			return recorded{}
 		}
 	}
+}
+
+// expire ends every live session, as the service's idle timeout would.
+func (s *fakeService) expire() {
+	s.mu.Lock()
+	for _, sess := range s.sessions {
+		sess.revoked = true
+	}
+	s.notify()
+	s.mu.Unlock()
 }

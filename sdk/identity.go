@@ -40,35 +40,10 @@ func (c *Client) logIn(jwt string) (*Identity, *Error) {
 		return &id, nil
 	}
 
-	var body jsonObject
-	body.str("apiKey", c.apiKey)
-	body.str("jwt", jwt)
-	body.str("trackingId", prev.deviceID)
-	if !prev.identity.Verified {
-		body.optStr("trackingToken", prev.session) // the anonymous customer's proof, if it exists
-	}
-	resp, e := c.sendLogIn(body.end())
+	next, e := c.loginRequest(jwt, prev)
 	if e != nil {
 		return nil, e
 	}
-	if !ok2xx(resp.Status) {
-		return nil, loginError(resp)
-	}
-	var out identityResponse
-	if e := decodeBody(resp.Body, out.read); e != nil {
-		return nil, e
-	}
-	if out.Identity == nil || out.SessionToken == "" || !out.Identity.Verified {
-		return nil, errUnreadable()
-	}
-	next := state{deviceID: prev.deviceID, identity: *out.Identity, session: out.SessionToken}
-	if next.identity.TrackingID == "" {
-		next.identity.TrackingID = prev.deviceID
-	}
-	if !next.coherent() {
-		return nil, errUnreadable()
-	}
-
 	if before := prev.verifiedCustomer(); before != "" && before != next.verifiedCustomer() {
 		c.dropOutbox() // an anonymous visitor's messages go on: the service moved its conversations
 	}
@@ -82,6 +57,40 @@ func (c *Client) logIn(jwt string) (*Identity, *Error) {
 	c.emit(EventLogin, &event)
 	result := next.identity
 	return &result, nil
+}
+
+// loginRequest has the service verify jwt for the device of prev and returns the
+// state it logs in; it changes nothing.
+func (c *Client) loginRequest(jwt string, prev state) (state, *Error) {
+	var body jsonObject
+	body.str("apiKey", c.apiKey)
+	body.str("jwt", jwt)
+	body.str("trackingId", prev.deviceID)
+	if !prev.identity.Verified {
+		body.optStr("trackingToken", prev.session) // the anonymous customer's proof, if it exists
+	}
+	resp, e := c.sendLogIn(body.end())
+	if e != nil {
+		return state{}, e
+	}
+	if !ok2xx(resp.Status) {
+		return state{}, loginError(resp)
+	}
+	var out identityResponse
+	if e := decodeBody(resp.Body, out.read); e != nil {
+		return state{}, e
+	}
+	if out.Identity == nil || out.SessionToken == "" || !out.Identity.Verified {
+		return state{}, errUnreadable()
+	}
+	next := state{deviceID: prev.deviceID, identity: *out.Identity, session: out.SessionToken}
+	if next.identity.TrackingID == "" {
+		next.identity.TrackingID = prev.deviceID
+	}
+	if !next.coherent() {
+		return state{}, errUnreadable()
+	}
+	return next, nil
 }
 
 // revokeSession asks the service to end session; best effort, bounded by a short
@@ -106,10 +115,18 @@ func (c *Client) logOut() {
 	if c.st.session != "" {
 		c.revokeSession(c.st.session)
 	}
+	c.forget(unread, true)
+}
+
+// forget makes the device a fresh anonymous one, without a word to the service;
+// unread is the total the stopped poller last emitted.
+func (c *Client) forget(unread int, loggedOut bool) {
 	c.dropOutbox()
 	c.st = c.freshState()
 	c.persist(c.st)
-	c.emit(EventLogout, nil)
+	if loggedOut {
+		c.emit(EventLogout, nil)
+	}
 	if unread > 0 {
 		c.emit(EventUnread, 0)
 	}

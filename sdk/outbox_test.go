@@ -378,7 +378,7 @@ func TestLogInKeepsTheAnonymousOutboxAndDropsAnotherCustomers(t *testing.T) {
 	must(t, c.LogIn(e.emailToken("bob@example.com")))
 	must(t, c.RetryPending())
 	if e.outbox() != "" || count(e.rec, isSent("Ann's, unsent")) != 0 || len(must(t, c.GetConversations())) != 0 {
-		t.Fatalf("outbox %q", e.outbox())
+		t.Fatalf("outbox %q, sent %d, conversations %+v, warnings %q", e.outbox(), count(e.rec, isSent("Ann's, unsent")), must(t, c.GetConversations()), e.rec.warns())
 	}
 	if got := e.svc.customerBodies(); strings.Join(got, ",") != "hello,typed before logging in" {
 		t.Fatalf("service stored %q", got)

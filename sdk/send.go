@@ -41,7 +41,17 @@ func (c *Client) newEntry(conversationID, body string, newConversation bool) ent
 // own. A network failure is tried again twice within the call, shortly (the service
 // may be restarting); after that the message waits for the background retry.
 func (c *Client) deliverOwn(own entry) (sent, *Error) {
+	// Renewed here, not by running the call again: that would type the message twice.
 	s, e := c.deliver(&own)
+	if e != nil && e.Err == errSessionEnded {
+		if !c.renew() {
+			// The device is a new visitor now, and its outbox went with the old one.
+			e = &Error{Code: e.Code, Err: e.Err, Message: "the chat session ended; the message was not sent"}
+			c.afterDelivery(e)
+			return sent{}, e
+		}
+		s, e = c.deliver(&own)
+	}
 	for _, wait := range c.sendRetries {
 		if e == nil || e.Code != CodeNetworkError || !sleep(c.scope, wait) {
 			break
@@ -55,6 +65,9 @@ func (c *Client) deliverOwn(own entry) (sent, *Error) {
 // flush delivers the whole outbox, for a background retry or RetryPending.
 func (c *Client) flush() {
 	_, e := c.deliver(nil)
+	if e != nil && e.Err == errSessionEnded && c.renew() {
+		_, e = c.deliver(nil)
+	}
 	c.afterDelivery(e)
 }
 
@@ -164,6 +177,7 @@ func (c *Client) announce(en entry, s sent) {
 		c.announced = map[string]bool{}
 	}
 	c.announced[en.id] = true
+	c.ownSeq = max(c.ownSeq, s.msg.Seq)
 	if s.conv != nil {
 		conv := *s.conv // the listener's own copy: the call returns s.conv
 		c.emit(EventConversationCreate, &conv)

@@ -84,6 +84,16 @@ func (b *bridge) methods() map[string]func(args []safejs.Value) any {
 		"getPendingMessages": func([]safejs.Value) any {
 			return b.with(true, "", func(c *sdk.Client) any { return settle(c.GetPendingMessages(), pendingJS) })
 		},
+		"setTokenProvider": func(args []safejs.Value) any {
+			fn := safejs.Undefined()
+			if len(args) > 0 {
+				fn = args[0]
+			}
+			provider, ok := functionArg(fn)
+			return b.with(ok, "setTokenProvider(fn) needs a function that returns a Promise of a login token, or null", func(c *sdk.Client) any {
+				return settle(c.SetTokenProvider(provider), none)
+			})
+		},
 		"retryPending": func([]safejs.Value) any {
 			return b.with(true, "", func(c *sdk.Client) any { return settle(c.RetryPending(), none) })
 		},
@@ -103,7 +113,7 @@ func (b *bridge) with(valid bool, usage string, call func(c *sdk.Client) any) an
 	return call(b.client)
 }
 
-// start({ apiKey, serverUrl }, emit) creates the client. emit(event, payload) is the
+// start({ apiKey, serverUrl, getToken }, emit) creates the client. emit(event, payload) is the
 // loader's dispatcher to the page's listeners.
 func (b *bridge) start(args []safejs.Value) any {
 	apiKey, ok1 := stringField(args, 0, "apiKey")
@@ -117,18 +127,24 @@ func (b *bridge) start(args []safejs.Value) any {
 		}
 		return rejected(argError("KustomerChat is already started with another apiKey or serverUrl"))
 	}
+	getToken, _ := get(args[0], "getToken")
+	provider, ok := functionArg(getToken)
+	if !ok {
+		return rejected(argError("start({ getToken }) needs getToken as a function"))
+	}
 	var emit safejs.Value
 	if len(args) > 1 && args[1].Type() == safejs.TypeFunction {
 		emit = args[1]
 	}
 	client, err := sdk.New(sdk.Config{
-		APIKey:    apiKey,
-		ServerURL: serverURL,
-		Storage:   openStorage(),
-		Transport: fetchTransport{},
-		Random:    getRandomValues,
-		Emit:      emitter(emit),
-		Warn:      warn,
+		APIKey:        apiKey,
+		ServerURL:     serverURL,
+		Storage:       openStorage(),
+		Transport:     fetchTransport{},
+		Random:        getRandomValues,
+		Emit:          emitter(emit),
+		Warn:          warn,
+		TokenProvider: provider,
 	})
 	if err != nil {
 		return rejected(err)

@@ -123,13 +123,13 @@ func (s *server) events(w http.ResponseWriter, r *http.Request, sess store.Sessi
 			return
 		}
 		if len(ev.Messages) > 0 || wait == 0 || (unread >= 0 && ev.Unread != unread) {
-			writeJSON(w, http.StatusOK, eventsOf(ev))
+			s.answerIfLive(w, r, ev)
 			return
 		}
 		select {
 		case <-wake:
 		case <-timeout:
-			writeJSON(w, http.StatusOK, eventsOf(ev))
+			s.answerIfLive(w, r, ev)
 			return
 		case <-s.stopping:
 			// Nothing is lost: the client polls again from the same cursor,
@@ -142,4 +142,16 @@ func (s *server) events(w http.ResponseWriter, r *http.Request, sess store.Sessi
 			return
 		}
 	}
+}
+
+// answerIfLive answers a poll with ev only while its session is still live.
+// The session is read after ev: a logout committed before a message was
+// stored is then seen, so nothing stored after a logout reaches a poll that
+// was opened before it, however long it waited.
+func (s *server) answerIfLive(w http.ResponseWriter, r *http.Request, ev store.Events) {
+	if _, err := s.store.Session(r.Context(), bearer(r), s.now()); err != nil {
+		s.storeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, eventsOf(ev))
 }

@@ -58,8 +58,13 @@ type env struct {
 
 func newEnv(t testing.TB, mods ...func(*Options)) *env {
 	t.Helper()
+	return newEnvWithStore(t, store.SQLiteOptions{}, mods...)
+}
+
+func newEnvWithStore(t testing.TB, storeOpts store.SQLiteOptions, mods ...func(*Options)) *env {
+	t.Helper()
 	path := filepath.Join(t.TempDir(), "chat.db")
-	st, err := store.OpenSQLite(context.Background(), path, store.SQLiteOptions{})
+	st, err := store.OpenSQLite(context.Background(), path, storeOpts)
 	if err != nil {
 		t.Fatal(err)
 	}

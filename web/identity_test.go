@@ -181,7 +181,8 @@ func TestLoginWithoutTrackingTokenMovesNothing(t *testing.T) {
 	if got := e.conversations(anon.SessionToken); len(got) != 1 || got[0].ID != conv.Conversation.ID {
 		t.Fatalf("anonymous customer now sees %+v", got)
 	}
-	e.sdk("GET", "/v1/conversations/"+conv.Conversation.ID+"/messages", res.SessionToken, nil).expectError(404, codeNotFound)
+	// bogus's login on device-2 replaced res's session there.
+	e.sdk("GET", "/v1/conversations/"+conv.Conversation.ID+"/messages", bogus.SessionToken, nil).expectError(404, codeNotFound)
 }
 
 func TestLogoutRevokesSession(t *testing.T) {

@@ -216,7 +216,7 @@ func (s *server) withSession(next sessionHandler) http.HandlerFunc {
 			writeError(w, http.StatusUnauthorized, codeSessionInvalid, "session missing, unknown or revoked")
 			return
 		}
-		sess, err := s.store.Session(r.Context(), token)
+		sess, err := s.store.Session(r.Context(), token, s.now())
 		if err != nil {
 			s.storeError(w, r, err)
 			return

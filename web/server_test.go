@@ -123,6 +123,7 @@ func TestDataSurvivesReopen(t *testing.T) {
 		if again.Identity.CustomerID != login.Identity.CustomerID {
 			t.Fatal("customer not found after reopen")
 		}
+		login = again // the new login on the same device revoked the previous session
 		st.Close()
 	}
 }

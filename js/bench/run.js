@@ -81,7 +81,7 @@ try {
   // The browser stages share one service and one site; each stage opens its own
   // browser contexts.
   const env = await stage('start service, site and Chromium', async () => {
-    const service = await startService(UNLIMITED);
+    const service = await startService({ args: UNLIMITED });
     cleanups.push(() => service.close());
     const site = await startBenchSite(service);
     cleanups.push(() => site.close());

@@ -42,7 +42,7 @@ export async function measureService({ logins, messages, concurrency, timeoutMs,
   if (!existsSync(join(root, LOADGEN))) {
     throw new Error(`${LOADGEN} does not exist yet: no throughput figures`);
   }
-  const service = await startService(UNLIMITED);
+  const service = await startService({ args: UNLIMITED });
   onClose(() => service.close());
   try {
     const { code, stdout, stderr } = await runGroup('go', ['run', `./${LOADGEN}`,

@@ -17,10 +17,11 @@ export const AGENT_KEY = 'test-agent-key';
 
 // setUp gives a test file its own service, site and browser, started before its
 // tests and stopped after them.
-export function setUp() {
+// service: startService's options.
+export function setUp({ service = {} } = {}) {
   const env = {};
   before(async () => {
-    env.service = await startService();
+    env.service = await startService(service);
     env.site = await startSite(env.service);
     env.browser = await launchBrowser();
   });
@@ -38,15 +39,16 @@ export function setUp() {
 export const UNLIMITED = ['-limit-anonymous', 'off', '-limit-logins', 'off', '-limit-conversations', 'off',
   '-limit-messages', 'off', '-max-sessions-per-customer', '0'];
 
-// startService runs bin/kustomer-chat-server with args added to its own. stop() and
-// start() again keep the same address and database, as an operator restarting it would.
-export async function startService(args = []) {
+// startService runs bin/kustomer-chat-server, with more environment variables (env)
+// and flags (args). stop() and start() again keep the same address and database, as
+// an operator restarting it would.
+export async function startService({ env = {}, args = [] } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'kustomer-chat-test-'));
   const service = { url: null, proc: null };
   let addr = '127.0.0.1:0';
   service.start = async () => {
     const proc = spawn(join(root, 'bin/kustomer-chat-server'), ['-addr', addr, '-db', join(dir, 'chat.db'), ...args], {
-      env: { ...process.env, KUSTOMER_CHAT_API_KEY: API_KEY, KUSTOMER_CHAT_JWT_SECRET: JWT_SECRET, KUSTOMER_CHAT_AGENT_KEY: AGENT_KEY },
+      env: { ...process.env, KUSTOMER_CHAT_API_KEY: API_KEY, KUSTOMER_CHAT_JWT_SECRET: JWT_SECRET, KUSTOMER_CHAT_AGENT_KEY: AGENT_KEY, ...env },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     service.proc = proc;

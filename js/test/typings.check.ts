@@ -34,6 +34,11 @@ async function site(jwt: string): Promise<void> {
   await KustomerChat.isLoggedIn('phone', 'x');
   // @ts-expect-error events are named
   KustomerChat.addListener('onWhatever', () => {});
+  await KustomerChat.setTokenProvider(() => fetch('/chat-token').then((r) => r.text()));
+  await KustomerChat.start({ apiKey: 'pk', getToken: async () => jwt });
+  await KustomerChat.setTokenProvider(null);
+  // @ts-expect-error the provider returns a Promise of the token
+  await KustomerChat.setTokenProvider(() => 42);
   // @ts-expect-error logIn takes a string token
   await KustomerChat.logIn({ jwt });
 }

@@ -16,7 +16,7 @@ func session(t *testing.T, s *SQLite, trackingID string) Session {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sess, err := s.Session(ctx, tok)
+	sess, err := s.Session(ctx, tok, t0)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -16,7 +16,7 @@ func TestBackgroundCheckpoint(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sess, _ := s.Session(ctx, tok)
+	sess, _ := s.Session(ctx, tok, t0)
 	conv, _, _, err := s.CreateConversation(ctx, sess, NewMessage{Body: "first", Now: t0})
 	if err != nil {
 		t.Fatal(err)

@@ -113,6 +113,12 @@ func (s *SQLite) Login(ctx context.Context, p LoginParams) (LoginResult, error) 
 		}
 		id.CreatedAt, id.UpdatedAt = fromMillis(idCreated), fromMillis(idUpdated)
 		res.Identity = id
+		// One live session per device and customer: the tab that logged in
+		// last holds it, and a session another tab's login replaced cannot be
+		// replayed. The single writer makes racing logins take turns here.
+		if _, err := stmt(s.ws.revokeDevice).ExecContext(ctx, at, id.ID); err != nil {
+			return err
+		}
 		if _, err := stmt(s.ws.insertSession).ExecContext(ctx, hashToken(token), c.id, id.ID, at); err != nil {
 			return err
 		}
@@ -158,12 +164,18 @@ func findCustomer(ctx context.Context, lookup *sql.Stmt, value string) (customer
 // revoked or not anonymous is ignored.
 func (s *SQLite) adoptAnonymous(ctx context.Context, tx *sql.Tx, trackingToken, customerID string, at int64) (string, error) {
 	var anon string
-	err := tx.StmtContext(ctx, s.ws.anonymousSession).QueryRowContext(ctx, hashToken(trackingToken)).Scan(&anon)
+	var created, lastUsed int64
+	err := tx.StmtContext(ctx, s.ws.anonymousSession).QueryRowContext(ctx, hashToken(trackingToken)).Scan(&anon, &created, &lastUsed)
 	if errors.Is(err, sql.ErrNoRows) || anon == customerID {
 		return "", nil
 	}
 	if err != nil {
 		return "", err
+	}
+	// An expired token proves nothing any more: a stolen one must not carry
+	// a history into the thief's account after its session has ended.
+	if !s.sessions.live(false, created, lastUsed, at) {
+		return "", nil
 	}
 	if _, err := tx.ExecContext(ctx, `UPDATE conversations SET customer_id = ? WHERE customer_id = ?`, customerID, anon); err != nil {
 		return "", err
@@ -177,11 +189,29 @@ func (s *SQLite) adoptAnonymous(ctx context.Context, tx *sql.Tx, trackingToken, 
 	return anon, nil
 }
 
-func (s *SQLite) Session(ctx context.Context, token string) (Session, error) {
+func (s *SQLite) Session(ctx context.Context, token string, now time.Time) (Session, error) {
 	var sess Session
-	err := s.rs.session.QueryRowContext(ctx, hashToken(token)).Scan(&sess.ID, &sess.CustomerID, &sess.IdentityID)
+	var verified bool
+	var created, lastUsed int64
+	err := s.rs.session.QueryRowContext(ctx, hashToken(token)).
+		Scan(&sess.ID, &sess.CustomerID, &sess.IdentityID, &verified, &created, &lastUsed)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Session{}, ErrSessionInvalid
+	}
+	if err != nil {
+		return Session{}, err
+	}
+	at := millis(now)
+	if !s.sessions.live(verified, created, lastUsed, at) {
+		return Session{}, ErrSessionInvalid
+	}
+	// A write per request would double the writer's load for nothing: the
+	// idle timeout is days, so a minute's precision is plenty.
+	if at-lastUsed >= TouchEvery.Milliseconds() {
+		err = s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
+			_, err := tx.StmtContext(ctx, s.ws.touchSession).ExecContext(ctx, at, sess.ID)
+			return err
+		})
 	}
 	return sess, err
 }

@@ -78,6 +78,14 @@ CREATE INDEX messages_by_customer ON messages(customer_id, seq);
 	// The agent's display name, shown to the visitor; NULL for the customer's
 	// messages and for replies stored before agents had names.
 	2: `ALTER TABLE messages ADD COLUMN author_name TEXT;`,
+	// When a session last answered a request, for its idle timeout; sessions
+	// from before it count as used when they were made. The index serves the
+	// login's revocation of the device's earlier sessions.
+	3: `
+ALTER TABLE sessions ADD COLUMN last_used_at INTEGER NOT NULL DEFAULT 0;
+UPDATE sessions SET last_used_at = created_at;
+CREATE INDEX sessions_live_by_identity ON sessions(identity_id) WHERE revoked_at IS NULL;
+`,
 }
 
 // migrate brings db to the newest schema. Each migration and its version row

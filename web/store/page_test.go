@@ -151,7 +151,7 @@ func TestLoginBoundsLiveSessions(t *testing.T) {
 		tokens = append(tokens, res.SessionToken)
 	}
 	for i, tok := range tokens {
-		_, err := s.Session(ctx, tok)
+		_, err := s.Session(ctx, tok, t0)
 		if live := i >= len(tokens)-max; live != (err == nil) {
 			t.Fatalf("session %d: %v; want live %v (the %d newest)", i, err, live, max)
 		}
@@ -161,10 +161,10 @@ func TestLoginBoundsLiveSessions(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.Session(ctx, bob.SessionToken); err != nil {
+	if _, err := s.Session(ctx, bob.SessionToken, t0); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.Session(ctx, tokens[len(tokens)-1]); err != nil {
+	if _, err := s.Session(ctx, tokens[len(tokens)-1], t0); err != nil {
 		t.Fatalf("bob's login revoked ann's session: %v", err)
 	}
 }

@@ -20,6 +20,9 @@ type SQLiteOptions struct {
 	// BusyTimeout is how long a connection waits for a lock held by another
 	// process (a backup, the sqlite3 shell); 0 means 5 s.
 	BusyTimeout time.Duration
+	// Sessions bounds the sessions' lives; the zero value never expires
+	// them (the server passes DefaultSessionPolicy or its flags).
+	Sessions SessionPolicy
 }
 
 // SQLite is the Store on one SQLite file.
@@ -36,6 +39,8 @@ type SQLite struct {
 	ws   writeStmts
 	rs   readStmts
 	ckpt *checkpointer
+	// sessions is fixed at open.
+	sessions SessionPolicy
 	writer
 }
 
@@ -122,7 +127,7 @@ func OpenSQLite(ctx context.Context, path string, opts SQLiteOptions) (*SQLite, 
 	c.SetMaxIdleConns(1)
 	c.SetConnMaxIdleTime(0)
 
-	s := &SQLite{w: w, r: r}
+	s := &SQLite{w: w, r: r, sessions: opts.Sessions}
 	if err := s.ws.prepare(ctx, w); err != nil {
 		s.ws.close()
 		return nil, errors.Join(err, c.Close(), r.Close(), w.Close())

@@ -111,8 +111,8 @@ func TestChatScopedToCustomer(t *testing.T) {
 	s := openTest(t, filepath.Join(t.TempDir(), "chat.db"))
 	_, tokA, _ := s.CreateAnonymous(ctx, "a", t0)
 	_, tokB, _ := s.CreateAnonymous(ctx, "b", t0)
-	a, _ := s.Session(ctx, tokA)
-	b, _ := s.Session(ctx, tokB)
+	a, _ := s.Session(ctx, tokA, t0)
+	b, _ := s.Session(ctx, tokB, t0)
 	conv, _, _, err := s.CreateConversation(ctx, a, NewMessage{Body: "hello", Now: t0})
 	if err != nil {
 		t.Fatal(err)
@@ -151,7 +151,7 @@ func TestConcurrentWrites(t *testing.T) {
 	ctx := context.Background()
 	s := openTest(t, filepath.Join(t.TempDir(), "chat.db"))
 	_, tok, _ := s.CreateAnonymous(ctx, "a", t0)
-	sess, _ := s.Session(ctx, tok)
+	sess, _ := s.Session(ctx, tok, t0)
 	conv, _, _, err := s.CreateConversation(ctx, sess, NewMessage{Body: "first", Now: t0})
 	if err != nil {
 		t.Fatal(err)

@@ -37,6 +37,8 @@ type writeStmts struct {
 	markRead           *sql.Stmt
 	revokeSession      *sql.Stmt
 	revokeOldSessions  *sql.Stmt
+	touchSession       *sql.Stmt
+	revokeDevice       *sql.Stmt // the live sessions of one tracking identity
 	// login
 	customerByEmail      *sql.Stmt
 	customerByExternalID *sql.Stmt
@@ -65,12 +67,14 @@ func (w *writeStmts) prepare(ctx context.Context, db *sql.DB) error {
 		&w.messageByID:      `SELECT ` + messageColumns + ` FROM messages WHERE id = ?`,
 		&w.firstMessage:     `SELECT ` + messageColumns + ` FROM messages WHERE conversation_id = ? ORDER BY seq LIMIT 1`,
 		&w.ownedConv:        ownedConvQuery,
-		&w.insertSession:    `INSERT INTO sessions (token_hash, customer_id, identity_id, created_at) VALUES (?, ?, ?, ?)`,
+		&w.insertSession:    `INSERT INTO sessions (token_hash, customer_id, identity_id, created_at, last_used_at) VALUES (?1, ?2, ?3, ?4, ?4)`,
 		&w.upsertIdentity: `INSERT INTO tracking_identities (id, customer_id, tracking_id, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?4)
 			ON CONFLICT (customer_id, tracking_id) DO UPDATE SET updated_at = excluded.updated_at
 			RETURNING id, created_at, updated_at`,
 		&w.markRead:      `UPDATE conversations SET unread = 0 WHERE id = ? AND customer_id = ?`,
 		&w.revokeSession: `UPDATE sessions SET revoked_at = ? WHERE token_hash = ? AND revoked_at IS NULL`,
+		&w.touchSession:  `UPDATE sessions SET last_used_at = ?1 WHERE id = ?2 AND last_used_at < ?1`,
+		&w.revokeDevice:  `UPDATE sessions SET revoked_at = ? WHERE identity_id = ? AND revoked_at IS NULL`,
 		// Revokes the customer's live sessions but the ?3 newest; the partial
 		// index sessions_live_by_customer holds them in id order.
 		&w.revokeOldSessions: `UPDATE sessions SET revoked_at = ?1 WHERE customer_id = ?2 AND revoked_at IS NULL
@@ -82,7 +86,7 @@ func (w *writeStmts) prepare(ctx context.Context, db *sql.DB) error {
 		&w.updateCustomer: `UPDATE customers
 			SET email = ?1, external_id = ?2, verified = 1, verified_at = COALESCE(verified_at, ?3), updated_at = ?3
 			WHERE id = ?4 RETURNING verified_at, created_at, updated_at`,
-		&w.anonymousSession: `SELECT s.customer_id FROM sessions s JOIN customers c ON c.id = s.customer_id
+		&w.anonymousSession: `SELECT s.customer_id, s.created_at, s.last_used_at FROM sessions s JOIN customers c ON c.id = s.customer_id
 			WHERE s.token_hash = ? AND s.revoked_at IS NULL AND c.verified = 0`,
 		&w.conversations: conversationsQuery,
 		&w.savepoint:     `SAVEPOINT op`,
@@ -94,7 +98,7 @@ func (w *writeStmts) prepare(ctx context.Context, db *sql.DB) error {
 func (w *writeStmts) close() {
 	closeAll(w.insertMessage, w.insertAgentMessage, w.touchConversation, w.insertConversation,
 		w.conversationByID, w.messageByID, w.firstMessage, w.ownedConv,
-		w.insertSession, w.upsertIdentity, w.markRead, w.revokeSession, w.revokeOldSessions,
+		w.insertSession, w.upsertIdentity, w.markRead, w.revokeSession, w.revokeOldSessions, w.touchSession, w.revokeDevice,
 		w.customerByEmail, w.customerByExternalID, w.insertCustomer, w.updateCustomer, w.anonymousSession, w.conversations,
 		w.savepoint, w.rollbackTo, w.release)
 }
@@ -112,7 +116,9 @@ type readStmts struct {
 
 func (r *readStmts) prepare(ctx context.Context, db *sql.DB) error {
 	return prepareAll(ctx, db, map[**sql.Stmt]string{
-		&r.session:       `SELECT id, customer_id, identity_id FROM sessions WHERE token_hash = ? AND revoked_at IS NULL`,
+		&r.session: `SELECT s.id, s.customer_id, s.identity_id, c.verified, s.created_at, s.last_used_at
+			FROM sessions s JOIN customers c ON c.id = s.customer_id
+			WHERE s.token_hash = ? AND s.revoked_at IS NULL`,
 		&r.conversations: conversationsQuery,
 		&r.ownedConv:     ownedConvQuery,
 		&r.messages: `SELECT ` + messageColumns + ` FROM messages

@@ -18,7 +18,7 @@ import (
 
 // Store is the service's persistence. Methods return ErrNotFound for a
 // conversation the customer does not own (whether or not it exists) and
-// ErrSessionInvalid for a session token that is unknown or revoked.
+// ErrSessionInvalid for a session token that is unknown, revoked or expired.
 type Store interface {
 	// Setting returns the value kept under key, storing generate's result the
 	// first time so that every later start gets the same value.
@@ -27,11 +27,14 @@ type Store interface {
 	// CreateAnonymous makes an anonymous customer, its tracking identity for
 	// trackingID, and a session whose token is also the device's tracking token.
 	CreateAnonymous(ctx context.Context, trackingID string, now time.Time) (Identity, string, error)
-	// Login finds or creates the identified customer and opens a session; see
-	// LoginParams for how an anonymous customer's conversations move over.
+	// Login finds or creates the identified customer and opens a session,
+	// revoking the earlier live sessions of the same customer on the same
+	// device; see LoginParams for how an anonymous customer's conversations
+	// move over.
 	Login(ctx context.Context, p LoginParams) (LoginResult, error)
-	// Session resolves a bearer token.
-	Session(ctx context.Context, token string) (Session, error)
+	// Session resolves a bearer token that is live at now under the store's
+	// SessionPolicy, and records the use (at most once per TouchEvery).
+	Session(ctx context.Context, token string, now time.Time) (Session, error)
 	// RevokeSession ends a session; an unknown or revoked token is not an error.
 	RevokeSession(ctx context.Context, token string, now time.Time) error
 
@@ -94,6 +97,39 @@ type Identity struct {
 	VerifiedAt time.Time
 	CreatedAt  time.Time
 	UpdatedAt  time.Time
+}
+
+// TouchEvery is how stale a session's last use may get before a request
+// records it anew.
+const TouchEvery = time.Minute
+
+// SessionPolicy bounds how long sessions live: Idle since their last use,
+// Lifetime since they were made; zero is no bound. A session past either
+// answers as revoked.
+type SessionPolicy struct {
+	VerifiedIdle, VerifiedLifetime   time.Duration
+	AnonymousIdle, AnonymousLifetime time.Duration
+}
+
+// DefaultSessionPolicy: a verified session is cheap to renew (the SDK asks the
+// site's token provider), so it is short, like a site's own login. An
+// anonymous session is the device's only proof of its visitor's history,
+// which no one can renew, so it ends only after a long silence and never
+// while the visitor keeps coming back.
+var DefaultSessionPolicy = SessionPolicy{
+	VerifiedIdle:     7 * 24 * time.Hour,
+	VerifiedLifetime: 30 * 24 * time.Hour,
+	AnonymousIdle:    180 * 24 * time.Hour,
+}
+
+// live tells whether a session made at created and last used at lastUsed
+// (Unix ms) is still live at now.
+func (p SessionPolicy) live(verified bool, created, lastUsed, now int64) bool {
+	idle, lifetime := p.AnonymousIdle, p.AnonymousLifetime
+	if verified {
+		idle, lifetime = p.VerifiedIdle, p.VerifiedLifetime
+	}
+	return (idle <= 0 || now-lastUsed < idle.Milliseconds()) && (lifetime <= 0 || now-created < lifetime.Milliseconds())
 }
 
 // Session is a live bearer session.

@@ -78,7 +78,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 			}
 		}
 	}
+	sessions := sessionFlags(flags)
 	if err := flags.Parse(args); err != nil {
+		return err
+	}
+	policy, err := sessions(getenv)
+	if err != nil {
 		return err
 	}
 
@@ -92,7 +97,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		return errors.New("this binary was built without the SDK's files (web/sdkassets/dist has no kustomer-chat.js): build it with make build")
 	}
 
-	st, err := store.OpenSQLite(ctx, *dbPath, store.SQLiteOptions{})
+	st, err := store.OpenSQLite(ctx, *dbPath, store.SQLiteOptions{Sessions: policy})
 	if err != nil {
 		return err
 	}
@@ -190,6 +195,46 @@ func orgKeys(ctx context.Context, st store.Store, stderr io.Writer, getenv func(
 	}
 	fmt.Fprintf(stderr, "KUSTOMER_CHAT_API_KEY and KUSTOMER_CHAT_JWT_SECRET unset; using the development pair kept in the database:\n  api key:    %s\n  jwt secret: %s\n", apiKey, secret)
 	return apiKey, secret, nil
+}
+
+// sessionFlags registers the session lifetimes' flags. The returned function,
+// called after Parse, gives the policy: a flag given on the command line wins
+// over its environment variable, which wins over store.DefaultSessionPolicy;
+// 0 is no bound.
+func sessionFlags(flags *flag.FlagSet) func(getenv func(string) string) (store.SessionPolicy, error) {
+	p := store.DefaultSessionPolicy
+	type lifetime struct {
+		name, env string
+		dst       *time.Duration
+		usage     string
+	}
+	all := []lifetime{
+		{"session-idle", "KUSTOMER_CHAT_SESSION_IDLE", &p.VerifiedIdle, "a logged-in visitor's session ends after this long unused"},
+		{"session-lifetime", "KUSTOMER_CHAT_SESSION_LIFETIME", &p.VerifiedLifetime, "a logged-in visitor's session ends this long after its login"},
+		{"anonymous-session-idle", "KUSTOMER_CHAT_ANONYMOUS_SESSION_IDLE", &p.AnonymousIdle,
+			"an anonymous visitor's session, and with it the device's claim to its history, ends after this long unused"},
+		{"anonymous-session-lifetime", "KUSTOMER_CHAT_ANONYMOUS_SESSION_LIFETIME", &p.AnonymousLifetime, "an anonymous visitor's session ends this long after it was made"},
+	}
+	for _, f := range all {
+		flags.DurationVar(f.dst, f.name, *f.dst, f.usage+" (env "+f.env+"; 0: never)")
+	}
+	return func(getenv func(string) string) (store.SessionPolicy, error) {
+		given := map[string]bool{}
+		flags.Visit(func(f *flag.Flag) { given[f.Name] = true })
+		for _, f := range all {
+			if v := getenv(f.env); v != "" && !given[f.name] {
+				d, err := time.ParseDuration(v)
+				if err != nil {
+					return store.SessionPolicy{}, fmt.Errorf("%s=%q: want a duration such as 168h, or 0", f.env, v)
+				}
+				*f.dst = d
+			}
+			if *f.dst < 0 {
+				return store.SessionPolicy{}, fmt.Errorf("-%s cannot be negative", f.name)
+			}
+		}
+		return p, nil
+	}
 }
 
 func randomKey(prefix string) func() (string, error) {

@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"flag"
 	"io"
 	"io/fs"
 	"net/http"
@@ -14,6 +15,8 @@ import (
 	"testing"
 	"testing/fstest"
 	"time"
+
+	"github.com/kustomer-chat/kustomer-chat/web/store"
 )
 
 func TestMain(m *testing.M) {
@@ -230,5 +233,32 @@ func TestEnvironmentKeys(t *testing.T) {
 	err = run(context.Background(), []string{"-addr", "127.0.0.1:0", "-db", db}, io.Discard, io.Discard, func(k string) string { return badLimit[k] })
 	if err == nil || !strings.Contains(err.Error(), "KUSTOMER_CHAT_LIMIT_LOGINS") {
 		t.Fatalf("an unreadable limit in the environment: %v", err)
+	}
+}
+
+func TestSessionLifetimes(t *testing.T) {
+	policy := func(env map[string]string, args ...string) (store.SessionPolicy, error) {
+		flags := flag.NewFlagSet("test", flag.ContinueOnError)
+		flags.SetOutput(io.Discard)
+		sessions := sessionFlags(flags)
+		if err := flags.Parse(args); err != nil {
+			return store.SessionPolicy{}, err
+		}
+		return sessions(func(k string) string { return env[k] })
+	}
+	if p, err := policy(nil); err != nil || p != store.DefaultSessionPolicy {
+		t.Fatalf("defaults: %+v, %v", p, err)
+	}
+	p, err := policy(map[string]string{"KUSTOMER_CHAT_SESSION_IDLE": "2s", "KUSTOMER_CHAT_SESSION_LIFETIME": "1h",
+		"KUSTOMER_CHAT_ANONYMOUS_SESSION_IDLE": "0"}, "-session-lifetime", "5s", "-anonymous-session-lifetime", "48h")
+	want := store.SessionPolicy{VerifiedIdle: 2 * time.Second, VerifiedLifetime: 5 * time.Second, AnonymousLifetime: 48 * time.Hour}
+	if err != nil || p != want {
+		t.Fatalf("env and flags: %+v, %v; want %+v", p, err, want)
+	}
+	if _, err := policy(map[string]string{"KUSTOMER_CHAT_SESSION_IDLE": "a week"}); err == nil || !strings.Contains(err.Error(), "KUSTOMER_CHAT_SESSION_IDLE") {
+		t.Fatalf("bad env: %v", err)
+	}
+	if _, err := policy(nil, "-session-idle", "-1s"); err == nil {
+		t.Fatal("negative flag accepted")
 	}
 }
