@@ -1,6 +1,7 @@
 package web
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -42,6 +43,11 @@ func decode(w http.ResponseWriter, r *http.Request, v any) bool {
 		return false
 	case err != nil:
 		writeError(w, http.StatusBadRequest, codeInvalidArgument, "request body could not be read")
+		return false
+	}
+	// Every request body is an object; the decoder would take null for an empty one.
+	if start := bytes.TrimLeft(body, " \t\r\n"); len(start) == 0 || start[0] != '{' {
+		writeError(w, http.StatusBadRequest, codeInvalidArgument, "request body is not a JSON object")
 		return false
 	}
 	if err := jsonv2.Unmarshal(body, v, jsonv2.RejectUnknownMembers(true)); err != nil {
