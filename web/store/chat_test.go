@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -180,26 +181,33 @@ func TestAgentAuthorName(t *testing.T) {
 
 // A database made before authorName existed opens with its messages intact
 // and nameless.
-func TestMigrationFromVersion1(t *testing.T) {
-	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "chat.db")
+// databaseAt writes at path a database of the schema version given, as a binary of
+// that time left it, with rows made by stmts.
+func databaseAt(t *testing.T, path string, version int, stmts ...string) {
+	t.Helper()
 	db, err := sql.Open("sqlite", "file:"+path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, q := range []string{
-		`CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)`,
-		migrations[1],
-		`INSERT INTO schema_migrations VALUES (1, 0)`,
-		`INSERT INTO customers (id, created_at, updated_at) VALUES ('c', 0, 0)`,
-		`INSERT INTO conversations (id, customer_id, created_at, last_message_at) VALUES ('v', 'c', 0, 0)`,
-		`INSERT INTO messages (id, conversation_id, customer_id, author, body, created_at) VALUES ('m', 'v', 'c', 'agent', 'old reply', 0)`,
-	} {
+	defer db.Close()
+	qs := []string{`CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)`}
+	for v := 1; v <= version; v++ {
+		qs = append(qs, migrations[v], fmt.Sprintf(`INSERT INTO schema_migrations VALUES (%d, 0)`, v))
+	}
+	for _, q := range append(qs, stmts...) {
 		if _, err := db.Exec(q); err != nil {
 			t.Fatal(err)
 		}
 	}
-	db.Close()
+}
+
+func TestMigrationFromVersion1(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "chat.db")
+	databaseAt(t, path, 1,
+		`INSERT INTO customers (id, created_at, updated_at) VALUES ('c', 0, 0)`,
+		`INSERT INTO conversations (id, customer_id, created_at, last_message_at) VALUES ('v', 'c', 0, 0)`,
+		`INSERT INTO messages (id, conversation_id, customer_id, author, body, created_at) VALUES ('m', 'v', 'c', 'agent', 'old reply', 0)`)
 
 	s := openTest(t, path)
 	msgs, _, err := s.Messages(ctx, "c", "v", Page{})

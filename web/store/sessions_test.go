@@ -2,8 +2,8 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -145,26 +145,11 @@ func TestExpiredTrackingTokenMovesNothing(t *testing.T) {
 // Migration 3 counts a session made before it as used when it was made.
 func TestMigration3BackfillsLastUse(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "chat.db")
-	db, err := sql.Open("sqlite", "file:"+path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, q := range []string{
-		`CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)`,
-		migrations[1], migrations[2],
-		`INSERT INTO schema_migrations VALUES (1, 0), (2, 0)`,
+	databaseAt(t, path, 2,
 		`INSERT INTO customers (id, verified, created_at, updated_at) VALUES ('c', 1, 5, 5)`,
 		`INSERT INTO tracking_identities VALUES ('i', 'c', 'dev', 5, 5)`,
-	} {
-		if _, err := db.Exec(q); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if _, err := db.Exec(`INSERT INTO sessions (token_hash, customer_id, identity_id, created_at) VALUES (?, 'c', 'i', ?)`,
-		hashToken("old"), millis(t0)); err != nil {
-		t.Fatal(err)
-	}
-	db.Close()
+		fmt.Sprintf(`INSERT INTO sessions (token_hash, customer_id, identity_id, created_at) VALUES (x'%x', 'c', 'i', %d)`,
+			hashToken("old"), millis(t0)))
 	s, err := OpenSQLite(context.Background(), path, SQLiteOptions{Sessions: SessionPolicy{VerifiedIdle: time.Hour}})
 	if err != nil {
 		t.Fatal(err)
