@@ -112,10 +112,13 @@ func (c *Client) revokeInBackground(session string) {
 func (c *Client) logOut() {
 	c.ensureLoaded()
 	unread := c.stopPoller()
-	if c.st.session != "" {
-		c.revokeSession(c.st.session)
-	}
+	ended := c.st.session
+	// The device forgets first: another tab that finds the session revoked then reads
+	// the logged-out state, instead of renewing the old one or warning that it ended.
 	c.forget(unread, true)
+	if ended != "" {
+		c.revokeSession(ended)
+	}
 }
 
 // forget makes the device a fresh anonymous one, without a word to the service;
