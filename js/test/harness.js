@@ -235,6 +235,21 @@ export function widget(page, { title = 'Chat with us' } = {}) {
   };
 }
 
+// send types text in the open panel's composer, presses Enter, and waits until the
+// message says it is sent.
+export async function send(page, text) {
+  await page.keyboard.type(text);
+  await page.keyboard.press('Enter');
+  await widget(page).message(text).getByText('Sent', { exact: true }).waitFor();
+}
+
+// chat opens the panel and sends text, as a visitor's first message.
+export async function chat(page, text) {
+  const w = await openPanel(page);
+  await send(page, text);
+  return w;
+}
+
 // waitFocused waits until locator's element has the focus, inside its shadow root and
 // in the document.
 // openPanel opens the chat by its launcher, as a visitor does, and waits for the focus

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { events, recordEvents, setUp, value, waitFocused, widget, withPage } from './harness.js';
+import { chat, events, recordEvents, setUp, value, waitFocused, widget, withPage } from './harness.js';
 
 const env = setUp();
 
@@ -146,12 +146,7 @@ test('on a 390x844 phone the open panel fills the viewport, is modal, and Tab st
 
 test('the conversation list works by keyboard: focus lands in it and stays there, Enter opens, Escape closes', async () => {
   await withPage(env, {}, async (page) => {
-    const w = widget(page);
-    await w.launcher.click();
-    await waitFocused(w.composer);
-    await page.keyboard.type('first topic');
-    await page.keyboard.press('Enter');
-    await w.message('first topic').getByText('Sent', { exact: true }).waitFor();
+    const w = await chat(page, 'first topic');
 
     const list = page.getByRole('list', { name: 'Conversations' });
     await w.allConversations.focus();

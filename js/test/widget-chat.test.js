@@ -2,7 +2,7 @@
 // while the panel is open, message text that stays text, and the conversation list.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { openPanel, setUp, storedMessages, value, waitFocused, waitForPoll, widget, withPage } from './harness.js';
+import { openPanel, setUp, storedMessages, value, waitFocused, waitForPoll, withPage } from './harness.js';
 
 const env = setUp();
 

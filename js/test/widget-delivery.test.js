@@ -3,7 +3,7 @@
 // once when the service is back, also across a reload; a lost response stores once.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { eventually, openPage, openPanel, setUp, storedMessages, value, waitFocused, widget, withPage } from './harness.js';
+import { eventually, openPage, openPanel, setUp, storedMessages, value, widget, withPage } from './harness.js';
 
 const env = setUp();
 

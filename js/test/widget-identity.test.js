@@ -2,16 +2,9 @@
 // customer's history after logIn, and nothing of them left after logOut.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { openPage, openPanel, setUp, shadowText, signToken, value, waitForPoll, widget, withPage } from './harness.js';
+import { openPage, openPanel, send, setUp, shadowText, signToken, value, waitForPoll, widget, withPage } from './harness.js';
 
 const env = setUp();
-
-async function send(page, text) {
-  const w = widget(page);
-  await w.composer.fill(text);
-  await page.keyboard.press('Enter');
-  await w.message(text).getByText('Sent', { exact: true }).waitFor();
-}
 
 const storage = (page) => page.evaluate(() => Object.entries(localStorage).map(([k, v]) => `${k}=${v}`).join('\n'));
 

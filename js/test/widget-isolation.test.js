@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { openPage, setUp, value, waitFocused, waitForPoll, widget, withPage } from './harness.js';
+import { chat, openPage, setUp, value, waitFocused, waitForPoll, widget, withPage } from './harness.js';
 
 const env = setUp();
 
@@ -172,12 +172,7 @@ test('on a strict-CSP host page, opening, sending and receiving cause zero CSP v
     const w = widget(page);
     const launcher = await w.launcher.boundingBox();
     assert.deepEqual([launcher.width, launcher.height], [56, 56], 'the widget is styled without inline styles');
-    await w.launcher.click();
-    await w.dialog.waitFor();
-    await waitFocused(w.composer);
-    await page.keyboard.type('hello under CSP https://example.com');
-    await page.keyboard.press('Enter');
-    await w.message('hello under CSP').getByText('Sent', { exact: true }).waitFor();
+    await chat(page, 'hello under CSP https://example.com');
     const [conversation] = await value(page, 'getConversations');
     await waitForPoll(page);
     await env.service.agentReply(conversation.id, 'Replies arrive too', 'Dana');

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { API_KEY, openPage, signToken, setUp, storedMessages, value, waitFocused, waitForPoll, widget, withPage } from './harness.js';
+import { API_KEY, chat, openPage, setUp, signToken, storedMessages, value, waitFocused, waitForPoll, widget, withPage } from './harness.js';
 
 const env = setUp();
 
@@ -65,12 +65,7 @@ test("a returning visitor's unread badge is live with no interaction", async () 
   const context = await env.browser.newContext();
   try {
     const first = await openPage(context, env.site.page(), { waitReady: false });
-    const w1 = widget(first);
-    await w1.launcher.click();
-    await waitFocused(w1.composer);
-    await first.keyboard.type('I will be back');
-    await first.keyboard.press('Enter');
-    await w1.message('I will be back').getByText('Sent', { exact: true }).waitFor();
+    await chat(first, 'I will be back');
     const [conversation] = await value(first, 'getConversations');
     await first.close();
     await env.service.agentReply(conversation.id, 'We answered while you were away');

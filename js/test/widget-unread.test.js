@@ -2,19 +2,9 @@
 // closed, cleared by viewing the thread, and following a markRead on another device.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { events, openPage, recordEvents, signToken, setUp, value, waitFocused, waitForPoll, widget, withPage } from './harness.js';
+import { chat, events, openPage, recordEvents, setUp, signToken, value, waitForPoll, widget, withPage } from './harness.js';
 
 const env = setUp();
-
-async function chat(page, text) {
-  const w = widget(page);
-  await w.launcher.click();
-  await waitFocused(w.composer);
-  await page.keyboard.type(text);
-  await page.keyboard.press('Enter');
-  await w.message(text).getByText('Sent', { exact: true }).waitFor();
-  return w;
-}
 
 const serviceUnread = async (conversationId) => (await env.service.conversations()).find((c) => c.id === conversationId).unread;
 
