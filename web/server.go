@@ -139,7 +139,7 @@ func newServer(opts Options) (*server, http.Handler, error) {
 	mux.Handle("/sdk/", http.StripPrefix("/sdk", sdk))
 	if opts.Dev {
 		// The demo site: a shop at / and the developer console at /console.
-		site := demo.Handler(opts.APIKey, true)
+		site := demo.Handler(opts.APIKey)
 		mux.Handle("GET /{$}", site)
 		mux.Handle("GET /console", site)
 		mux.Handle("GET /demo/", site)

@@ -54,21 +54,16 @@ func hash(script string) string {
 
 // page is what the templates see.
 type page struct {
-	// APIKey is the org's public key for the script tag; empty without -dev,
-	// when the pages only say how to start the service.
+	// APIKey is the org's public key for the script tag.
 	APIKey  string
 	Snippet template.JS
 }
 
 // Handler serves the shop at /, the console at /console and their files under
-// /demo/. apiKey goes into the pages' script tags; dev says whether the service
-// has the development routes (/v1/dev/...) the demo needs: without them the pages
-// embed no chat and say how to start the service.
-func Handler(apiKey string, dev bool) http.Handler {
-	data := page{Snippet: template.JS(snippet)}
-	if dev {
-		data.APIKey = apiKey
-	}
+// /demo/. apiKey goes into the pages' script tags. The service mounts it only with
+// -dev: the pages need the development routes (/v1/dev/...).
+func Handler(apiKey string) http.Handler {
+	data := page{APIKey: apiKey, Snippet: template.JS(snippet)}
 	shop := render("shop.html", data)
 	console := render("console.html", data)
 	assets := http.StripPrefix("/demo", http.FileServerFS(static))
