@@ -86,6 +86,41 @@ ALTER TABLE sessions ADD COLUMN last_used_at INTEGER NOT NULL DEFAULT 0;
 UPDATE sessions SET last_used_at = created_at;
 CREATE INDEX sessions_live_by_identity ON sessions(identity_id) WHERE revoked_at IS NULL;
 `,
+	// The agent inbox: agent accounts and their cookie sessions (tokens kept
+	// only as SHA-256, like the customers'), the agent who wrote a reply, a
+	// conversation's status and its agent-side unread count (customer
+	// messages since an agent last read or answered it), and when a customer
+	// was last seen. Emails are canonical (contract.Email), so the unique
+	// index is the lookup.
+	4: `
+CREATE TABLE agents (
+	id              TEXT PRIMARY KEY,
+	email           TEXT NOT NULL UNIQUE,
+	name            TEXT NOT NULL,
+	password_hash   TEXT NOT NULL,
+	disabled_at     INTEGER,
+	created_at      INTEGER NOT NULL,
+	updated_at      INTEGER NOT NULL,
+	last_sign_in_at INTEGER
+) STRICT;
+
+CREATE TABLE agent_sessions (
+	id           INTEGER PRIMARY KEY,
+	token_hash   BLOB NOT NULL UNIQUE,
+	agent_id     TEXT NOT NULL REFERENCES agents(id),
+	created_at   INTEGER NOT NULL,
+	last_used_at INTEGER NOT NULL,
+	revoked_at   INTEGER
+) STRICT;
+CREATE INDEX agent_sessions_live_by_agent ON agent_sessions(agent_id) WHERE revoked_at IS NULL;
+
+ALTER TABLE messages ADD COLUMN agent_id TEXT REFERENCES agents(id);
+ALTER TABLE conversations ADD COLUMN status TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'closed'));
+ALTER TABLE conversations ADD COLUMN agent_unread INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX conversations_by_status ON conversations(status, last_message_at DESC, last_seq DESC);
+ALTER TABLE customers ADD COLUMN last_seen_at INTEGER;
+UPDATE customers SET last_seen_at = updated_at;
+`,
 }
 
 // migrate brings db to the newest schema. Each migration and its version row
