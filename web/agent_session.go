@@ -122,6 +122,8 @@ func (s *server) agentSignIn(w http.ResponseWriter, r *http.Request) {
 		s.serverError(w, r, err)
 		return
 	}
+	// A disabled agent is refused here, not only by CreateAgentSession, so
+	// that its answer costs what a wrong password's does.
 	if !password.Verify(hash, req.Password) || !a.DisabledAt.IsZero() {
 		wrongPassword(w)
 		return

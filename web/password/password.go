@@ -31,10 +31,10 @@ const (
 )
 
 var (
-	ErrTooShort = fmt.Errorf("password: shorter than %d characters", MinRunes)
-	ErrTooLong  = fmt.Errorf("password: longer than %d bytes (bcrypt's limit; use fewer or plainer characters)", MaxBytes)
-	ErrEmpty    = errors.New("password: empty")
-	ErrNotUTF8  = errors.New("password: not valid UTF-8")
+	ErrTooShort = fmt.Errorf("password shorter than %d characters", MinRunes)
+	ErrTooLong  = fmt.Errorf("password longer than %d bytes (bcrypt's limit; use fewer or plainer characters)", MaxBytes)
+	ErrEmpty    = errors.New("empty password")
+	ErrNotUTF8  = errors.New("password not valid UTF-8")
 )
 
 // Check says why pw may not be a password, or nil.

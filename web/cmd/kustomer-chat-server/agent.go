@@ -144,7 +144,7 @@ func newPassword(stdin io.Reader) (pw string, generated bool, err error) {
 	}
 	pw = strings.TrimSuffix(strings.TrimSuffix(line, "\n"), "\r")
 	if err := password.Check(pw); err != nil {
-		return "", false, fmt.Errorf("the password on standard input: %w", err)
+		return "", false, fmt.Errorf("standard input's first line: %w", err)
 	}
 	return pw, false, nil
 }

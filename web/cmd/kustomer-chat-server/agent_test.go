@@ -80,7 +80,7 @@ func TestAgentCommands(t *testing.T) {
 		want  string
 	}{
 		{pw + "\n", []string{"add", "-db", db, "--email", "DANA@example.com", "--name", "Again"}, "exists already"},
-		{"\n", []string{"add", "-db", db, "--email", "new@example.com", "--name", "New"}, "password: empty"},
+		{"\n", []string{"add", "-db", db, "--email", "new@example.com", "--name", "New"}, "empty password"},
 		{"eleven char\n", []string{"add", "-db", db, "--email", "new@example.com", "--name", "New"}, "shorter than 12 characters"},
 		{strings.Repeat("x", 73), []string{"add", "-db", db, "--email", "new@example.com", "--name", "New"}, "longer than 72 bytes"},
 		{pw, []string{"add", "-db", db, "--email", "new", "--name", "New"}, "not an email address"},

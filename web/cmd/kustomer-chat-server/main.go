@@ -51,6 +51,11 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	}
 	flags := flag.NewFlagSet("kustomer-chat-server", flag.ContinueOnError)
 	flags.SetOutput(stderr)
+	flags.Usage = func() {
+		fmt.Fprintln(stderr, "usage: kustomer-chat-server [flags]                 serve\n"+
+			"       kustomer-chat-server agent COMMAND -db FILE   manage the inbox's agents (agent alone lists the commands)")
+		flags.PrintDefaults()
+	}
 	addr := flags.String("addr", "127.0.0.1:8080", "address to listen on (port 0 picks a free one)")
 	dbPath := flags.String("db", "kustomer-chat.db", "SQLite database file")
 	dev := flags.Bool("dev", false, "enable the development routes the demo page needs (never in production)")
