@@ -94,13 +94,14 @@ type Limits struct {
 // 12-character password is then out of reach) and 30 from one address.
 func DefaultLimits() Limits {
 	return Limits{
-		Anonymous:              Limit{Events: 60, Per: time.Minute, Burst: 20},
-		Logins:                 Limit{Events: 60, Per: time.Minute, Burst: 20},
-		Conversations:          Limit{Events: 20, Per: time.Minute, Burst: 5},
-		Messages:               Limit{Events: 120, Per: time.Minute, Burst: 30},
-		PollsPerSession:        8,
-		Polls:                  10000,
-		SessionsPerCustomer:    50,
+		Anonymous:           Limit{Events: 60, Per: time.Minute, Burst: 20},
+		Logins:              Limit{Events: 60, Per: time.Minute, Burst: 20},
+		Conversations:       Limit{Events: 20, Per: time.Minute, Burst: 5},
+		Messages:            Limit{Events: 120, Per: time.Minute, Burst: 30},
+		PollsPerSession:     8,
+		Polls:               10000,
+		SessionsPerCustomer: 50,
+
 		AgentSignInsPerEmail:   Limit{Events: 10, Per: time.Minute, Burst: 10},
 		AgentSignInsPerAddress: Limit{Events: 30, Per: time.Minute, Burst: 30},
 	}
