@@ -42,6 +42,10 @@ type Options struct {
 	Stopping <-chan struct{}
 	// Limits bound clients, sessions and customers; the zero value bounds nothing.
 	Limits Limits
+	// BehindTLS says browsers reach the service over HTTPS through a proxy
+	// that ends TLS: the agent cookie is then Secure although the request
+	// reached here in plain HTTP.
+	BehindTLS bool
 }
 
 type server struct {
@@ -59,6 +63,9 @@ type server struct {
 	anonymous, logins, convCreates, sends *keyedLimiter
 	polls                                 *pollGate
 	maxSessions                           int
+
+	behindTLS                 bool
+	signInEmails, signInAddrs *keyedLimiter
 }
 
 // New returns the service's handler.
@@ -92,6 +99,10 @@ func newServer(opts Options) (*server, http.Handler, error) {
 		sends:       newKeyedLimiter(opts.Limits.Messages, maxLimiterKeys),
 		polls:       newPollGate(opts.Limits.PollsPerSession, opts.Limits.Polls),
 		maxSessions: opts.Limits.SessionsPerCustomer,
+
+		behindTLS:    opts.BehindTLS,
+		signInEmails: newKeyedLimiter(opts.Limits.AgentSignInsPerEmail, maxLimiterKeys),
+		signInAddrs:  newKeyedLimiter(opts.Limits.AgentSignInsPerAddress, maxLimiterKeys),
 	}
 	if s.now == nil {
 		s.now = time.Now
@@ -136,6 +147,7 @@ func newServer(opts Options) (*server, http.Handler, error) {
 	mux.HandleFunc("/v1/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, codeNotFound, "no such endpoint")
 	})
+	s.agentSignInRoutes(mux)
 	mux.Handle("/sdk/", http.StripPrefix("/sdk", sdk))
 	if opts.Dev {
 		// The demo site: a shop at / and the developer console at /console.
@@ -155,7 +167,7 @@ func newServer(opts Options) (*server, http.Handler, error) {
 		})
 	}
 
-	return s, newCORS(opts.AllowedOrigins).wrap(s.recoverPanics(mux)), nil
+	return s, newCORS(opts.AllowedOrigins).wrap(agentArea(s.recoverPanics(mux))), nil
 }
 
 const homePage = `<!doctype html>
