@@ -66,6 +66,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 	limitFlag(&limits.Messages, "limit-messages", "KUSTOMER_CHAT_LIMIT_MESSAGES", "messages sent per session")
 	intFlag(&limits.PollsPerSession, "max-polls-per-session", "KUSTOMER_CHAT_MAX_POLLS_PER_SESSION", "long polls waiting at once per session")
 	intFlag(&limits.Polls, "max-polls", "KUSTOMER_CHAT_MAX_POLLS", "long polls waiting at once in all")
+	intFlag(&limits.AgentPolls, "max-agent-polls", "KUSTOMER_CHAT_MAX_AGENT_POLLS", "agents' long polls (agent API and inbox events) waiting at once")
 	intFlag(&limits.SessionsPerCustomer, "max-sessions-per-customer", "KUSTOMER_CHAT_MAX_SESSIONS_PER_CUSTOMER", "live sessions per customer; a login past it revokes the oldest")
 	flags.StringVar(&limits.TrustedProxyHeader, "trusted-proxy-header", "",
 		"header whose last entry, set by your own proxy, is the client address, e.g. X-Forwarded-For; empty: the connection's address (env KUSTOMER_CHAT_TRUSTED_PROXY_HEADER)")
