@@ -415,9 +415,10 @@ func (s *server) eraseCustomer(w http.ResponseWriter, r *http.Request, _ agentAc
 		s.customerError(w, r, err)
 		return
 	}
-	// The customer's own waiting polls answer now, with 401: their session
-	// is gone. The agents' drop the customer's conversations.
-	s.notifier.notify(id)
+	// The customer's waiting polls answer 401 when their wait ends (each
+	// re-reads its session before it answers); the agents' drop the
+	// customer's conversations now.
+	s.notifier.notifyAgents()
 	w.WriteHeader(http.StatusNoContent)
 }
 

@@ -270,7 +270,7 @@ func (s *SQLite) storedAgentMessage(ctx context.Context, tx *sql.Tx, r AgentRepl
 
 // updateConversation runs an UPDATE of one conversation (?1 its id),
 // ErrNotFound when there is none.
-func (s *SQLite) updateConversation(ctx context.Context, tx *sql.Tx, query string, args ...any) error {
+func updateConversation(ctx context.Context, tx *sql.Tx, query string, args ...any) error {
 	res, err := tx.ExecContext(ctx, query, args...)
 	if err != nil {
 		return err
@@ -285,7 +285,7 @@ func (s *SQLite) updateConversation(ctx context.Context, tx *sql.Tx, query strin
 
 func (s *SQLite) AgentRead(ctx context.Context, conversationID string) error {
 	return s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		return s.updateConversation(ctx, tx, `UPDATE conversations SET agent_unread = 0 WHERE id = ?1`, conversationID)
+		return updateConversation(ctx, tx, `UPDATE conversations SET agent_unread = 0 WHERE id = ?1`, conversationID)
 	})
 }
 
@@ -295,7 +295,7 @@ func (s *SQLite) SetStatus(ctx context.Context, conversationID string, status St
 	}
 	var c AgentConversation
 	err := s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		if err := s.updateConversation(ctx, tx, `UPDATE conversations SET status = ?2 WHERE id = ?1`, conversationID, string(status)); err != nil {
+		if err := updateConversation(ctx, tx, `UPDATE conversations SET status = ?2 WHERE id = ?1`, conversationID, string(status)); err != nil {
 			return err
 		}
 		var err error

@@ -184,7 +184,7 @@ func (p Page) size() int {
 	return p.Limit
 }
 
-// Conversation is a chat; CustomerID is filled for the agent API.
+// Conversation is a chat of the customer CustomerID.
 type Conversation struct {
 	ID            string
 	CustomerID    string
