@@ -5,9 +5,10 @@ import "sync"
 // notifier wakes the long polls of one customer when a message for that
 // customer is stored or their unread total changes, and the agents' polls at
 // every change an agent sees: each of those customer wake-ups, and the
-// changes only agents see (a read by an agent, close, reopen, erase). A wake-up carries no data: the poll re-reads the store,
-// which stays the only source of truth, so a missed or duplicate wake-up can
-// delay an answer but never lose or repeat a message.
+// changes only agents see (a read by an agent, close, reopen, erase). A
+// wake-up carries no data: the poll re-reads the store, which stays the only
+// source of truth, so a missed or duplicate wake-up can delay an answer but
+// never lose or repeat a message.
 //
 // It is in-process: with several service instances behind one database the
 // others would learn of a message only at their next poll.
