@@ -62,7 +62,7 @@ func (s *server) agentSignInRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /agent/api/sign-in", s.agentSignIn)
 	mux.HandleFunc("POST /agent/api/sign-out", s.agentSignOut)
 	mux.HandleFunc("GET /agent/api/me", s.agentMe)
-	// The inbox's data routes join here: s.agentRoutes(mux, "/agent/api", s.withAgentSession).
+	s.agentRoutes(mux, "/agent/api", s.withAgentSession)
 	mux.HandleFunc("/agent/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, codeNotFound, "no such endpoint")
 	})

@@ -69,6 +69,10 @@ type Limits struct {
 	// session and in all; 0: no cap.
 	PollsPerSession int
 	Polls           int
+	// AgentPolls caps the agents' long polls (GET …/events of the agent
+	// API and the inbox) waiting at once, apart from the customers' so that
+	// neither side can crowd the other out; 0: no cap.
+	AgentPolls int
 	// SessionsPerCustomer caps a customer's live sessions; a login past it
 	// revokes the oldest. 0: no cap.
 	SessionsPerCustomer int
@@ -88,10 +92,13 @@ type Limits struct {
 // for an outbox flushed after a time offline; conversations are started far
 // more rarely. Long polls: a session's tabs each hold one, and a browser
 // holds at most 6 connections to a host over HTTP/1.1; 10,000 in all is far
-// inside what one process serves (8,000 held polls were measured). An agent
-// who mistypes a password a few times never meets the sign-in limits, which
-// count failures only; a guesser gets 10 tries a minute at one email (a
-// 12-character password is then out of reach) and 30 from one address.
+// inside what one process serves (8,000 held polls were measured). An
+// agent's inbox holds one poll per open tab, and a team is tens of agents,
+// so 200 agents' polls leave room for several tabs and integrations each.
+// An agent who mistypes a password a few times never meets the sign-in
+// limits, which count failures only; a guesser gets 10 tries a minute at
+// one email (a 12-character password is then out of reach) and 30 from one
+// address.
 func DefaultLimits() Limits {
 	return Limits{
 		Anonymous:           Limit{Events: 60, Per: time.Minute, Burst: 20},
@@ -100,6 +107,7 @@ func DefaultLimits() Limits {
 		Messages:            Limit{Events: 120, Per: time.Minute, Burst: 30},
 		PollsPerSession:     8,
 		Polls:               10000,
+		AgentPolls:          200,
 		SessionsPerCustomer: 50,
 
 		AgentSignInsPerEmail:   Limit{Events: 10, Per: time.Minute, Burst: 10},

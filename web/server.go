@@ -62,6 +62,7 @@ type server struct {
 	proxyHeader                           string
 	anonymous, logins, convCreates, sends *keyedLimiter
 	polls                                 *pollGate
+	agentPolls                            *pollGate // keyed by nothing: one total cap
 	maxSessions                           int
 
 	behindTLS                 bool
@@ -98,6 +99,7 @@ func newServer(opts Options) (*server, http.Handler, error) {
 		convCreates: newKeyedLimiter(opts.Limits.Conversations, maxLimiterKeys),
 		sends:       newKeyedLimiter(opts.Limits.Messages, maxLimiterKeys),
 		polls:       newPollGate(opts.Limits.PollsPerSession, opts.Limits.Polls),
+		agentPolls:  newPollGate(0, opts.Limits.AgentPolls),
 		maxSessions: opts.Limits.SessionsPerCustomer,
 
 		behindTLS:    opts.BehindTLS,
@@ -133,8 +135,7 @@ func newServer(opts Options) (*server, http.Handler, error) {
 	mux.HandleFunc("POST /v1/conversations/{id}/read", s.withSession(s.markRead))
 	mux.HandleFunc("GET /v1/events", s.withSession(s.events))
 
-	mux.HandleFunc("GET /v1/agent/conversations", s.withAgentKey(s.agentConversations))
-	mux.HandleFunc("POST /v1/agent/conversations/{id}/messages", s.withAgentKey(s.agentReply))
+	s.agentRoutes(mux, "/v1/agent", s.withAgentKey)
 
 	if opts.Dev {
 		mux.HandleFunc("POST /v1/dev/token", s.devToken)
@@ -237,12 +238,13 @@ func (s *server) withSession(next sessionHandler) http.HandlerFunc {
 	})
 }
 
-func (s *server) withAgentKey(next http.HandlerFunc) http.HandlerFunc {
+// withAgentKey serves the agent API: the caller is an integration.
+func (s *server) withAgentKey(next agentHandler) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		if !equalSecret(bearer(r), s.agentKey) {
 			writeError(w, http.StatusUnauthorized, codeUnauthorized, "the agent API needs the agent key")
 			return
 		}
-		next(w, r)
+		next(w, r, agentActor{})
 	}
 }

@@ -65,11 +65,37 @@ type Store interface {
 	// and unread total.
 	LatestEvents(ctx context.Context, customerID string) (Events, error)
 
-	// AgentConversations pages through every customer's conversations like
-	// Conversations.
-	AgentConversations(ctx context.Context, page Page) ([]Conversation, string, error)
-	// AgentReply stores an agent's message; authorName may be empty.
-	AgentReply(ctx context.Context, conversationID, body, authorName string, now time.Time) (Message, error)
+	// Agent inbox: the support team's view, over every customer. Methods
+	// taking a conversation or customer id answer ErrNotFound for an unknown one.
+
+	// AgentConversations pages through every customer's conversations with
+	// status filter, newest activity first (StatusAll: the open ones first).
+	AgentConversations(ctx context.Context, filter StatusFilter, page Page) ([]AgentConversation, string, error)
+	AgentConversation(ctx context.Context, conversationID string) (AgentConversation, error)
+	// AgentMessages pages through a conversation's messages, oldest first.
+	AgentMessages(ctx context.Context, conversationID string, page Page) ([]Message, string, error)
+	// AgentReply stores an agent's message, resetting the conversation's
+	// agent-side unread count. When r.ID is already an agent's message in
+	// that conversation it stores nothing and returns it with created false;
+	// stored anywhere else: ErrConflict.
+	AgentReply(ctx context.Context, r AgentReply) (msg Message, created bool, err error)
+	// AgentRead sets the conversation's agent-side unread count to 0.
+	AgentRead(ctx context.Context, conversationID string) error
+	SetStatus(ctx context.Context, conversationID string, status Status) (AgentConversation, error)
+	Customer(ctx context.Context, customerID string) (Customer, error)
+	// SearchCustomers pages through the customers whose email or externalId
+	// holds q, ASCII case ignored, the newest first.
+	SearchCustomers(ctx context.Context, q string, page Page) ([]Customer, string, error)
+	// CustomerConversations pages through one customer's conversations,
+	// newest activity first.
+	CustomerConversations(ctx context.Context, customerID string, page Page) ([]AgentConversation, string, error)
+	// ExportCustomer returns everything stored about a customer but secrets.
+	ExportCustomer(ctx context.Context, customerID string) (CustomerExport, error)
+	// EraseCustomer deletes the customer and every row that refers to it.
+	EraseCustomer(ctx context.Context, customerID string) error
+	// AgentEvents returns up to limit messages of every customer after seq,
+	// oldest first; after < 0 returns none, only the cursor.
+	AgentEvents(ctx context.Context, after int64, limit int) (AgentEvents, error)
 
 	// Agent accounts: the inbox's staff, made by the operator's commands.
 	// Emails are taken in their canonical form (contract.Email); an email
@@ -197,7 +223,7 @@ func (p Page) size() int {
 	return p.Limit
 }
 
-// Conversation is a chat; CustomerID is filled for the agent API.
+// Conversation is a chat of the customer CustomerID.
 type Conversation struct {
 	ID            string
 	CustomerID    string

@@ -77,6 +77,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	limitFlag(&limits.AgentSignInsPerAddress, "limit-agent-sign-ins-per-address", "KUSTOMER_CHAT_LIMIT_AGENT_SIGN_INS_PER_ADDRESS", "failed inbox sign-ins per client address")
 	intFlag(&limits.PollsPerSession, "max-polls-per-session", "KUSTOMER_CHAT_MAX_POLLS_PER_SESSION", "long polls waiting at once per session")
 	intFlag(&limits.Polls, "max-polls", "KUSTOMER_CHAT_MAX_POLLS", "long polls waiting at once in all")
+	intFlag(&limits.AgentPolls, "max-agent-polls", "KUSTOMER_CHAT_MAX_AGENT_POLLS", "agents' long polls (agent API and inbox events) waiting at once")
 	intFlag(&limits.SessionsPerCustomer, "max-sessions-per-customer", "KUSTOMER_CHAT_MAX_SESSIONS_PER_CUSTOMER", "live sessions per customer; a login past it revokes the oldest")
 	flags.StringVar(&limits.TrustedProxyHeader, "trusted-proxy-header", "",
 		"header whose last entry, set by your own proxy, is the client address, e.g. X-Forwarded-For; empty: the connection's address (env KUSTOMER_CHAT_TRUSTED_PROXY_HEADER)")
