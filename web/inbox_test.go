@@ -5,8 +5,6 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
-	"net/http"
-	"net/http/httptest"
 	"reflect"
 	"strings"
 	"testing"
@@ -207,53 +205,43 @@ func TestAgentReplyIDs(t *testing.T) {
 	}
 }
 
-// A signed-in agent's reply carries the agent: its id stored, its name shown.
+// A signed-in agent's reply, through the inbox's cookie route, carries the
+// agent: its id stored, its name shown. The same route forged from another
+// origin, or sent without the cookie, stores nothing.
 func TestAgentReplyAsSignedInAgent(t *testing.T) {
 	e := newEnv(t)
+	dana := e.addAgent("dana@example.com", "Dana Scully", "correct horse battery")
+	cookie := e.signIn("dana@example.com", "correct horse battery")
+	post := func(q inbox) response {
+		s := e.anonymous("d").SessionToken
+		c := e.createConversation(s, "hi").Conversation
+		q.Method, q.Path = "POST", "/agent/api/conversations/"+c.ID+"/messages"
+		return e.inbox(q)
+	}
+	got := decodeAs[agentPostedJSON](post(inbox{Body: `{"body":"hello"}`, Cookie: cookie}).expect(201))
+	if got.Message.AuthorName == nil || *got.Message.AuthorName != "Dana Scully" {
+		t.Fatalf("reply %+v", got.Message)
+	}
 	db, err := sql.Open("sqlite", e.path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	if _, err := db.Exec(`INSERT INTO agents (id, email, name, password_hash, created_at, updated_at)
-		VALUES ('agent-7', 'dana@example.com', 'Dana Scully', 'x', 0, 0)`); err != nil {
-		t.Fatal(err)
-	}
-	mux := http.NewServeMux()
-	e.srv.agentRoutes(mux, "/as-agent", func(h agentHandler) http.HandlerFunc {
-		return func(w http.ResponseWriter, r *http.Request) {
-			h(w, r, agentActor{AgentID: "agent-7", Name: "Dana Scully"})
-		}
-	})
-	post := func(body any) *httptest.ResponseRecorder {
-		data, _ := json.Marshal(body)
-		rec := httptest.NewRecorder()
-		s := e.anonymous("d").SessionToken
-		c := e.createConversation(s, "hi").Conversation
-		mux.ServeHTTP(rec, httptest.NewRequest("POST", "/as-agent/conversations/"+c.ID+"/messages", strings.NewReader(string(data))))
-		return rec
-	}
-	rec := post(map[string]any{"body": "hello"})
-	if rec.Code != 201 {
-		t.Fatalf("status %d %s", rec.Code, rec.Body)
-	}
-	var got agentPostedJSON
-	json.Unmarshal(rec.Body.Bytes(), &got)
-	if got.Message.AuthorName == nil || *got.Message.AuthorName != "Dana Scully" {
-		t.Fatalf("reply %+v", got.Message)
-	}
 	var agentID string
-	if err := db.QueryRow(`SELECT agent_id FROM messages WHERE id = ?`, got.Message.ID).Scan(&agentID); err != nil || agentID != "agent-7" {
-		t.Fatalf("agent_id %q %v", agentID, err)
+	if err := db.QueryRow(`SELECT agent_id FROM messages WHERE id = ?`, got.Message.ID).Scan(&agentID); err != nil || agentID != dana.ID {
+		t.Fatalf("agent_id %q %v, want %q", agentID, err, dana.ID)
 	}
 	// null is absent, as everywhere in the API.
-	if rec := post(map[string]any{"body": "x", "authorName": nil}); rec.Code != 201 {
-		t.Fatalf("authorName null from a signed-in agent: %d %s", rec.Code, rec.Body)
+	post(inbox{Body: `{"body":"x","authorName":null}`, Cookie: cookie}).expect(201)
+	for _, name := range []string{`"Someone else"`, `"Dana Scully"`, `""`} {
+		post(inbox{Body: `{"body":"x","authorName":` + name + `}`, Cookie: cookie}).expectError(400, codeInvalidArgument)
 	}
-	for _, name := range []any{"Someone else", "Dana Scully", ""} {
-		if rec := post(map[string]any{"body": "x", "authorName": name}); rec.Code != 400 || !strings.Contains(rec.Body.String(), codeInvalidArgument) {
-			t.Fatalf("authorName %v from a signed-in agent: %d %s", name, rec.Code, rec.Body)
-		}
+	post(inbox{Body: `{"body":"x"}`}).expectError(401, codeUnauthorized)
+	post(inbox{Body: `{"body":"x"}`, Cookie: cookie, Header: map[string]string{
+		"Origin": "http://127.0.0.1:9999", "Sec-Fetch-Site": "same-site"}}).expectError(403, codeOriginNotAllowed)
+	var agentReplies int
+	if err := db.QueryRow(`SELECT COUNT(*) FROM messages WHERE author = 'agent'`).Scan(&agentReplies); err != nil || agentReplies != 2 {
+		t.Fatalf("%d agent replies stored (%v), want the 2 accepted", agentReplies, err)
 	}
 }
 
