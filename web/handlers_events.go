@@ -128,6 +128,13 @@ func (s *server) events(w http.ResponseWriter, r *http.Request, sess store.Sessi
 		}
 		select {
 		case <-wake:
+			// A wake that brings nothing may be this session ending (a
+			// logout, an erase of its customer): such a poll ends now, not
+			// at its timeout.
+			if _, err := s.store.Session(ctx, bearer(r), s.now()); err != nil {
+				s.storeError(w, r, err)
+				return
+			}
 		case <-timeout:
 			s.answerIfLive(w, r, ev)
 			return

@@ -102,9 +102,14 @@ func (s *server) logout(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusUnauthorized, codeSessionInvalid, "session missing, unknown or revoked")
 		return
 	}
+	sess, err := s.store.Session(r.Context(), token, s.now())
 	if err := s.store.RevokeSession(r.Context(), token, s.now()); err != nil {
 		s.serverError(w, r, err)
 		return
+	}
+	if err == nil {
+		// The session's waiting polls (other tabs) wake and answer 401 now.
+		s.notifier.notify(sess.CustomerID)
 	}
 	w.WriteHeader(http.StatusNoContent)
 }

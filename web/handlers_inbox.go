@@ -415,9 +415,9 @@ func (s *server) eraseCustomer(w http.ResponseWriter, r *http.Request, _ agentAc
 		s.customerError(w, r, err)
 		return
 	}
-	// The customer's waiting polls answer 401 when their wait ends (each
-	// re-reads its session before it answers); the agents' drop the
-	// customer's conversations now.
+	// The customer's waiting polls wake to find their session gone and
+	// answer 401; the agents' drop the customer's conversations.
+	s.notifier.notify(id)
 	s.notifier.notifyAgents()
 	w.WriteHeader(http.StatusNoContent)
 }

@@ -337,11 +337,16 @@ func TestEraseCustomerEndsItsSessions(t *testing.T) {
 	bob := e.anonymous("laptop")
 	bc := e.createConversation(bob.SessionToken, "keep me").Conversation
 	cursor := e.events(ann.SessionToken, "").Cursor
-	poll := e.poll(context.Background(), ann.SessionToken, "?after="+itoa(cursor)+"&wait=1")
+	poll := e.poll(context.Background(), ann.SessionToken, "?after="+itoa(cursor)+"&wait=25")
 	e.waitSubscribed(1)
 
 	e.agentAPI("DELETE", "/v1/agent/customers/"+ann.Identity.CustomerID, nil).expect(204)
-	(<-poll).expectError(401, codeSessionInvalid)
+	select {
+	case r := <-poll:
+		r.expectError(401, codeSessionInvalid)
+	case <-time.After(2 * time.Second):
+		t.Fatal("a poll of the erased customer still waits")
+	}
 	e.sdk("GET", "/v1/conversations", ann.SessionToken, nil).expectError(401, codeSessionInvalid)
 	e.sdk("POST", "/v1/conversations/"+c.ID+"/messages", ann.SessionToken, map[string]string{"body": "x"}).expectError(401, codeSessionInvalid)
 	e.agentAPI("GET", "/v1/agent/customers/"+ann.Identity.CustomerID, nil).expectError(404, codeNotFound)

@@ -66,6 +66,33 @@ func TestLongPollEndsWithItsSession(t *testing.T) {
 	}
 }
 
+// A logout ends its session's waiting poll at once, with nothing stored to
+// wake it; the same customer's poll on another device keeps waiting.
+func TestLogoutEndsItsPollAtOnce(t *testing.T) {
+	e := newEnv(t)
+	jwt := e.jwt("ann@example.com", "")
+	phone, laptop := e.login(jwt, "phone", "").SessionToken, e.login(jwt, "laptop", "").SessionToken
+	cursor := e.events(phone, "").Cursor
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	phonePoll := e.poll(ctx, phone, "?after="+itoa(cursor)+"&wait=25")
+	laptopPoll := e.poll(ctx, laptop, "?after="+itoa(cursor)+"&wait=25")
+	e.waitSubscribed(2)
+	e.sdk("POST", "/v1/identities/logout", phone, nil).expect(204)
+	select {
+	case r := <-phonePoll:
+		r.expectError(401, codeSessionInvalid)
+	case <-time.After(2 * time.Second):
+		t.Fatal("the logged-out session's poll still waits")
+	}
+	select {
+	case r := <-laptopPoll:
+		t.Fatalf("the other device's poll answered %d %s", r.Code, r.Body)
+	case <-time.After(200 * time.Millisecond):
+	}
+	e.waitSubscribed(1)
+}
+
 // A session that expires while its poll waits ends the poll with 401 rather
 // than an answer.
 func TestLongPollEndsWhenItsSessionExpires(t *testing.T) {
