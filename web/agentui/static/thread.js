@@ -124,7 +124,7 @@ export function threadView({ agent, announce, changed, erased, closed }) {
 
   function drawHead() {
     const title = $('thread-title');
-    title.replaceChildren(customerName(conv.customer), verifiedMark(conv.customer));
+    title.replaceChildren(...[customerName(conv.customer), verifiedMark(conv.customer)].filter(Boolean));
     const isClosed = conv.status === 'closed';
     $('thread-status').textContent = isClosed ? 'Closed' : 'Open';
     $('thread-status').className = 'status' + (isClosed ? ' closed' : '');
@@ -209,7 +209,9 @@ export function threadView({ agent, announce, changed, erased, closed }) {
     } catch (e) {
       state.className = 'state failed';
       const retry = h('button', { type: 'button', class: 'link', onclick: () => { deliver(m, el, conversationId); input.focus(); } }, 'Retry');
-      state.replaceChildren('Not sent: ' + e.message + ' ', e instanceof ApiError && e.status >= 400 && e.status < 500 && e.status !== 429 ? null : retry);
+      // A refusal (4xx but 429) would be refused again: no Retry for it.
+      const final = e instanceof ApiError && e.status >= 400 && e.status < 500 && e.status !== 429;
+      state.replaceChildren(...['Not sent: ' + e.message + ' ', final ? null : retry].filter(Boolean));
       announce('Your reply was not sent.');
     }
   }
