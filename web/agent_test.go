@@ -24,13 +24,11 @@ func TestAgentAPI(t *testing.T) {
 		agent("POST", "/v1/agent/conversations/"+c1.ID+"/messages", key, map[string]string{"body": "x"}).expectError(401, codeUnauthorized)
 	}
 
-	list := decodeAs[struct {
-		Conversations []conversationJSON `json:"conversations"`
-	}](agent("GET", "/v1/agent/conversations", testAgentKey, nil).expect(200)).Conversations
+	list := decodeAs[agentConversationsJSON](agent("GET", "/v1/agent/conversations", testAgentKey, nil).expect(200)).Conversations
 	if len(list) != 2 || list[0].ID != c2.ID || list[1].ID != c1.ID {
 		t.Fatalf("agent list = %+v, want newest activity first", list)
 	}
-	if list[1].CustomerID != ann.Identity.CustomerID || list[0].CustomerID == "" {
+	if list[1].Customer.ID != ann.Identity.CustomerID || list[0].Customer.ID == "" {
 		t.Fatalf("agent list lacks customerId: %+v", list)
 	}
 

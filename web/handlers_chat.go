@@ -58,7 +58,7 @@ func (s *server) listConversations(w http.ResponseWriter, r *http.Request, sess 
 		s.storeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"conversations": conversationsOf(convs, false), "next": nextOf(next)})
+	writeJSON(w, http.StatusOK, map[string]any{"conversations": conversationsOf(convs), "next": nextOf(next)})
 }
 
 // createRequest is the body of POST /v1/conversations; the ids are the

@@ -48,5 +48,5 @@ func (s *server) devAgentReply(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, codeNotFound, "no such conversation")
 		return
 	}
-	s.storeAgentReply(w, r, req.ConversationID, req.agentReplyRequest)
+	s.storeAgentReply(w, r, agentActor{}, req.ConversationID, req.agentReplyRequest)
 }

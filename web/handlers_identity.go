@@ -92,7 +92,7 @@ func (s *server) login(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{
 		"identity":      identityOf(res.Identity),
 		"sessionToken":  res.SessionToken,
-		"conversations": conversationsOf(res.Conversations, false),
+		"conversations": conversationsOf(res.Conversations),
 	})
 }
 

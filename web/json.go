@@ -141,7 +141,6 @@ func identityOf(id store.Identity) identityJSON {
 
 type conversationJSON struct {
 	ID            string `json:"id"`
-	CustomerID    string `json:"customerId,omitempty"` // agent API only
 	CreatedAt     string `json:"createdAt"`
 	LastMessageAt string `json:"lastMessageAt"`
 	Preview       string `json:"preview"`
@@ -153,13 +152,10 @@ func conversationOf(c store.Conversation) conversationJSON {
 		Preview: c.Preview, Unread: c.Unread}
 }
 
-func conversationsOf(cs []store.Conversation, withCustomer bool) []conversationJSON {
+func conversationsOf(cs []store.Conversation) []conversationJSON {
 	out := make([]conversationJSON, len(cs))
 	for i, c := range cs {
 		out[i] = conversationOf(c)
-		if withCustomer {
-			out[i].CustomerID = c.CustomerID
-		}
 	}
 	return out
 }

@@ -69,9 +69,15 @@ type Limits struct {
 	// session and in all; 0: no cap.
 	PollsPerSession int
 	Polls           int
+	// AgentPolls caps the agents' long polls (GET …/events of the agent
+	// API and the inbox) waiting at once, apart from the customers' so that
+	// neither side can crowd the other out; 0: no cap.
+	AgentPolls int
 	// SessionsPerCustomer caps a customer's live sessions; a login past it
 	// revokes the oldest. 0: no cap.
 	SessionsPerCustomer int
+	// Failed inbox sign-ins, per canonical email and per client address.
+	AgentSignInsPerEmail, AgentSignInsPerAddress Limit
 	// TrustedProxyHeader names a header (X-Forwarded-For) whose last entry,
 	// added by the operator's own proxy, is the client address. Empty: the
 	// connection's address, which is right without a proxy and spoof-proof.
@@ -86,7 +92,13 @@ type Limits struct {
 // for an outbox flushed after a time offline; conversations are started far
 // more rarely. Long polls: a session's tabs each hold one, and a browser
 // holds at most 6 connections to a host over HTTP/1.1; 10,000 in all is far
-// inside what one process serves (8,000 held polls were measured).
+// inside what one process serves (8,000 held polls were measured). An
+// agent's inbox holds one poll per open tab, and a team is tens of agents,
+// so 200 agents' polls leave room for several tabs and integrations each.
+// An agent who mistypes a password a few times never meets the sign-in
+// limits, which count failures only; a guesser gets 10 tries a minute at
+// one email (a 12-character password is then out of reach) and 30 from one
+// address.
 func DefaultLimits() Limits {
 	return Limits{
 		Anonymous:           Limit{Events: 60, Per: time.Minute, Burst: 20},
@@ -95,7 +107,11 @@ func DefaultLimits() Limits {
 		Messages:            Limit{Events: 120, Per: time.Minute, Burst: 30},
 		PollsPerSession:     8,
 		Polls:               10000,
+		AgentPolls:          200,
 		SessionsPerCustomer: 50,
+
+		AgentSignInsPerEmail:   Limit{Events: 10, Per: time.Minute, Burst: 10},
+		AgentSignInsPerAddress: Limit{Events: 30, Per: time.Minute, Burst: 30},
 	}
 }
 
@@ -134,8 +150,18 @@ func newKeyedLimiter(l Limit, maxKeys int) *keyedLimiter {
 // take takes one event for key at now; refused, it says how long until the
 // next one is allowed.
 func (k *keyedLimiter) take(key string, now time.Time) (time.Duration, bool) {
+	_, wait, ok := k.hold(key, now)
+	return wait, ok
+}
+
+// hold takes one event for key like take, and returns giveBack, which
+// returns it for an event that turned out not to count (a sign-in whose
+// password was right). Taking first and giving back later, rather than
+// counting after the fact, keeps parallel attempts from all passing before
+// any of them has counted.
+func (k *keyedLimiter) hold(key string, now time.Time) (giveBack func(), wait time.Duration, ok bool) {
 	if k == nil {
-		return 0, true
+		return func() {}, 0, true
 	}
 	k.mu.Lock()
 	defer k.mu.Unlock()
@@ -151,9 +177,11 @@ func (k *keyedLimiter) take(key string, now time.Time) (time.Duration, bool) {
 	r := b.lim.ReserveN(now, 1)
 	if d := r.DelayFrom(now); d > 0 {
 		r.CancelAt(now)
-		return d, false
+		return func() {}, d, false
 	}
-	return 0, true
+	// CancelAt at the reservation's own time: at a later one, rate counts
+	// the token as spent already and gives nothing back.
+	return func() { r.CancelAt(now) }, 0, true
 }
 
 // evict drops the refilled buckets, then arbitrary ones down to 3/4 of the

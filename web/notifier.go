@@ -3,19 +3,23 @@ package web
 import "sync"
 
 // notifier wakes the long polls of one customer when a message for that
-// customer is stored or their unread total changes. A wake-up carries no data: the poll re-reads the store,
-// which stays the only source of truth, so a missed or duplicate wake-up can
-// delay an answer but never lose or repeat a message.
+// customer is stored or their unread total changes, and the agents' polls at
+// every change an agent sees: each of those customer wake-ups, and the
+// changes only agents see (a read by an agent, close, reopen, erase). A
+// wake-up carries no data: the poll re-reads the store, which stays the only
+// source of truth, so a missed or duplicate wake-up can delay an answer but
+// never lose or repeat a message.
 //
 // It is in-process: with several service instances behind one database the
 // others would learn of a message only at their next poll.
 type notifier struct {
-	mu   sync.Mutex
-	subs map[string]map[chan struct{}]struct{}
+	mu     sync.Mutex
+	subs   map[string]map[chan struct{}]struct{}
+	agents map[chan struct{}]struct{}
 }
 
 func newNotifier() *notifier {
-	return &notifier{subs: map[string]map[chan struct{}]struct{}{}}
+	return &notifier{subs: map[string]map[chan struct{}]struct{}{}, agents: map[chan struct{}]struct{}{}}
 }
 
 // subscribe returns a channel that receives after each notify for customerID,
@@ -40,10 +44,38 @@ func (n *notifier) subscribe(customerID string) (<-chan struct{}, func()) {
 	}
 }
 
+// subscribeAgents is subscribe for an agents' poll: it receives after every
+// notify and notifyAgents.
+func (n *notifier) subscribeAgents() (<-chan struct{}, func()) {
+	ch := make(chan struct{}, 1)
+	n.mu.Lock()
+	n.agents[ch] = struct{}{}
+	n.mu.Unlock()
+	return ch, func() {
+		n.mu.Lock()
+		delete(n.agents, ch)
+		n.mu.Unlock()
+	}
+}
+
+// notify wakes customerID's polls and the agents': whatever a customer's
+// poll learns, the inbox shows too.
 func (n *notifier) notify(customerID string) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	for ch := range n.subs[customerID] {
+	wake(n.subs[customerID])
+	wake(n.agents)
+}
+
+// notifyAgents wakes only the agents' polls, for a change no customer sees.
+func (n *notifier) notifyAgents() {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	wake(n.agents)
+}
+
+func wake(set map[chan struct{}]struct{}) {
+	for ch := range set {
 		select {
 		case ch <- struct{}{}:
 		default: // a wake-up is already pending
@@ -54,7 +86,7 @@ func (n *notifier) notify(customerID string) {
 func (n *notifier) count() int {
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	c := 0
+	c := len(n.agents)
 	for _, set := range n.subs {
 		c += len(set)
 	}

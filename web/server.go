@@ -43,6 +43,10 @@ type Options struct {
 	Stopping <-chan struct{}
 	// Limits bound clients, sessions and customers; the zero value bounds nothing.
 	Limits Limits
+	// BehindTLS says browsers reach the service over HTTPS through a proxy
+	// that ends TLS: the agent cookie is then Secure although the request
+	// reached here in plain HTTP.
+	BehindTLS bool
 }
 
 type server struct {
@@ -59,7 +63,11 @@ type server struct {
 	proxyHeader                           string
 	anonymous, logins, convCreates, sends *keyedLimiter
 	polls                                 *pollGate
+	agentPolls                            *pollGate // keyed by nothing: one total cap
 	maxSessions                           int
+
+	behindTLS                 bool
+	signInEmails, signInAddrs *keyedLimiter
 }
 
 // New returns the service's handler.
@@ -92,7 +100,12 @@ func newServer(opts Options) (*server, http.Handler, error) {
 		convCreates: newKeyedLimiter(opts.Limits.Conversations, maxLimiterKeys),
 		sends:       newKeyedLimiter(opts.Limits.Messages, maxLimiterKeys),
 		polls:       newPollGate(opts.Limits.PollsPerSession, opts.Limits.Polls),
+		agentPolls:  newPollGate(0, opts.Limits.AgentPolls),
 		maxSessions: opts.Limits.SessionsPerCustomer,
+
+		behindTLS:    opts.BehindTLS,
+		signInEmails: newKeyedLimiter(opts.Limits.AgentSignInsPerEmail, maxLimiterKeys),
+		signInAddrs:  newKeyedLimiter(opts.Limits.AgentSignInsPerAddress, maxLimiterKeys),
 	}
 	if s.now == nil {
 		s.now = time.Now
@@ -123,8 +136,7 @@ func newServer(opts Options) (*server, http.Handler, error) {
 	mux.HandleFunc("POST /v1/conversations/{id}/read", s.withSession(s.markRead))
 	mux.HandleFunc("GET /v1/events", s.withSession(s.events))
 
-	mux.HandleFunc("GET /v1/agent/conversations", s.withAgentKey(s.agentConversations))
-	mux.HandleFunc("POST /v1/agent/conversations/{id}/messages", s.withAgentKey(s.agentReply))
+	s.agentRoutes(mux, "/v1/agent", s.withAgentKey)
 
 	if opts.Dev {
 		mux.HandleFunc("POST /v1/dev/token", s.devToken)
@@ -137,6 +149,7 @@ func newServer(opts Options) (*server, http.Handler, error) {
 	mux.HandleFunc("/v1/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, codeNotFound, "no such endpoint")
 	})
+	s.agentSignInRoutes(mux)
 	mux.Handle("/sdk/", http.StripPrefix("/sdk", sdk))
 	inbox := agentui.Handler()
 	mux.Handle("GET /agent/{$}", inbox)
@@ -159,7 +172,7 @@ func newServer(opts Options) (*server, http.Handler, error) {
 		})
 	}
 
-	return s, newCORS(opts.AllowedOrigins).wrap(s.recoverPanics(mux)), nil
+	return s, newCORS(opts.AllowedOrigins).wrap(agentArea(s.recoverPanics(mux))), nil
 }
 
 const homePage = `<!doctype html>
@@ -229,12 +242,13 @@ func (s *server) withSession(next sessionHandler) http.HandlerFunc {
 	})
 }
 
-func (s *server) withAgentKey(next http.HandlerFunc) http.HandlerFunc {
+// withAgentKey serves the agent API: the caller is an integration.
+func (s *server) withAgentKey(next agentHandler) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		if !equalSecret(bearer(r), s.agentKey) {
 			writeError(w, http.StatusUnauthorized, codeUnauthorized, "the agent API needs the agent key")
 			return
 		}
-		next(w, r)
+		next(w, r, agentActor{})
 	}
 }

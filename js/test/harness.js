@@ -85,9 +85,9 @@ export async function startService({ env = {}, args = [] } = {}) {
     return (await r.json()).message;
   };
   // conversations is every conversation the service stores (agent API), each with its
-  // customerId, newest activity first.
+  // customer, open ones first, newest activity first.
   service.conversations = async () => {
-    const r = await fetch(`${service.url}/v1/agent/conversations`, { headers: { Authorization: `Bearer ${AGENT_KEY}` } });
+    const r = await fetch(`${service.url}/v1/agent/conversations?status=all`, { headers: { Authorization: `Bearer ${AGENT_KEY}` } });
     if (r.status !== 200) throw new Error(`agent conversations: HTTP ${r.status}`);
     return (await r.json()).conversations;
   };
@@ -397,7 +397,7 @@ export const shadowText = (page) => page.evaluate(() => document.querySelector('
 export async function storedMessages(service, page) {
   const { customerId } = await value(page, 'getIdentity');
   const state = JSON.parse(await page.evaluate((key) => localStorage.getItem(key), `kustomer-chat:${API_KEY}`));
-  const mine = (await service.conversations()).filter((c) => c.customerId === customerId);
+  const mine = (await service.conversations()).filter((c) => c.customer.id === customerId);
   const out = [];
   for (const c of mine) {
     const r = await fetch(`${service.url}/v1/conversations/${c.id}/messages`, {

@@ -30,7 +30,7 @@ test('Enter sends, Shift+Enter makes a new line, and each message is stored once
 
     assert.deepEqual(await bodies(page), [['customer', 'first line\nsecond line'], ['customer', 'and by the button']]);
     const { customerId } = await value(page, 'getIdentity');
-    const mine = (await env.service.conversations()).filter((c) => c.customerId === customerId);
+    const mine = (await env.service.conversations()).filter((c) => c.customer.id === customerId);
     assert.equal(mine.length, 1, 'the first message started one conversation, the second went into it');
 
     // A reply comes by the same event poll that could echo the visitor's own
@@ -137,7 +137,7 @@ test('a visitor with conversations sees the latest, can list them newest first, 
     assert.equal(await w.log.getByText('Hi! How can we help?').count(), 0);
 
     const { customerId } = await value(page, 'getIdentity');
-    const mine = (await env.service.conversations()).filter((c) => c.customerId === customerId);
+    const mine = (await env.service.conversations()).filter((c) => c.customer.id === customerId);
     assert.deepEqual(mine.map((c) => c.preview), ['about order two', 'about order one']);
 
     await w.allConversations.click();

@@ -121,7 +121,7 @@ test('the first message of a new visitor, written while the service is down, sta
     });
     await delivered(w.message('hello, anyone?'));
     const { customerId } = await value(page, 'getIdentity');
-    assert.equal((await env.service.conversations()).filter((c) => c.customerId === customerId).length, 1);
+    assert.equal((await env.service.conversations()).filter((c) => c.customer.id === customerId).length, 1);
     assert.deepEqual(await bodies(page), ['hello, anyone?']);
     await (await write(page, 'second message')).getByText('Sent', { exact: true }).waitFor();
     assert.deepEqual(await bodies(page), ['hello, anyone?', 'second message']);
@@ -149,7 +149,7 @@ test('a send whose response is lost is sent again and stored once, for a new con
     await (await write(page, 'second words')).getByText('Sent', { exact: true }).waitFor({ timeout: 10000 });
     assert.equal(lost.size, 2, 'both sends lost their first answer');
     const { customerId } = await value(page, 'getIdentity');
-    assert.equal((await env.service.conversations()).filter((c) => c.customerId === customerId).length, 1);
+    assert.equal((await env.service.conversations()).filter((c) => c.customer.id === customerId).length, 1);
     assert.deepEqual(await bodies(page), ['first words', 'second words']);
     assert.deepEqual(await w.log.locator('.msg .bubble').allInnerTexts(), ['first words', 'second words']);
   } finally {

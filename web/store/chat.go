@@ -114,7 +114,7 @@ func (s *SQLite) insertCustomerMessage(ctx context.Context, tx *sql.Tx, sess Ses
 	if msg.Seq, err = res.LastInsertId(); err != nil {
 		return Message{}, false, err
 	}
-	_, err = tx.StmtContext(ctx, s.ws.touchConversation).ExecContext(ctx, at, msg.Seq, preview(m.Body), 0, m.ConversationID)
+	_, err = tx.StmtContext(ctx, s.ws.touchConversation).ExecContext(ctx, at, msg.Seq, preview(m.Body), m.ConversationID)
 	return msg, true, err
 }
 

@@ -91,7 +91,7 @@ func TestRepeatedCreateConversationAnswersItAsItIsNow(t *testing.T) {
 	if err != nil || !created {
 		t.Fatalf("CreateConversation = %v, %v", created, err)
 	}
-	reply, err := s.AgentReply(ctx, conv.ID, "a reply", "", t0)
+	reply, _, err := s.AgentReply(ctx, AgentReply{ConversationID: conv.ID, Body: "a reply", Now: t0})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -162,11 +162,11 @@ func TestAgentAuthorName(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	named, err := s.AgentReply(ctx, conv.ID, "hello", "Dana", t0)
+	named, _, err := s.AgentReply(ctx, AgentReply{ConversationID: conv.ID, Body: "hello", AuthorName: "Dana", Now: t0})
 	if err != nil || named.AuthorName != "Dana" {
 		t.Fatalf("AgentReply = %+v, %v", named, err)
 	}
-	if _, err := s.AgentReply(ctx, conv.ID, "anonymous agent", "", t0); err != nil {
+	if _, _, err := s.AgentReply(ctx, AgentReply{ConversationID: conv.ID, Body: "anonymous agent", Now: t0}); err != nil {
 		t.Fatal(err)
 	}
 	msgs, _, err := s.Messages(ctx, sess.CustomerID, conv.ID, Page{})

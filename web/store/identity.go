@@ -14,7 +14,7 @@ func (s *SQLite) CreateAnonymous(ctx context.Context, trackingID string, now tim
 	id := Identity{ID: newID(), CustomerID: newID(), TrackingID: trackingID, CreatedAt: fromMillis(at), UpdatedAt: fromMillis(at)}
 	token := NewToken()
 	err := s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO customers (id, created_at, updated_at) VALUES (?, ?, ?)`, id.CustomerID, at, at); err != nil {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO customers (id, created_at, updated_at, last_seen_at) VALUES (?1, ?2, ?2, ?2)`, id.CustomerID, at); err != nil {
 			return err
 		}
 		if _, err := tx.StmtContext(ctx, s.ws.upsertIdentity).ExecContext(ctx, id.ID, id.CustomerID, trackingID, at); err != nil {
@@ -209,7 +209,10 @@ func (s *SQLite) Session(ctx context.Context, token string, now time.Time) (Sess
 	// idle timeout is days, so a minute's precision is plenty.
 	if at-lastUsed >= TouchEvery.Milliseconds() {
 		err = s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
-			_, err := tx.StmtContext(ctx, s.ws.touchSession).ExecContext(ctx, at, sess.ID)
+			if _, err := tx.StmtContext(ctx, s.ws.touchSession).ExecContext(ctx, at, sess.ID); err != nil {
+				return err
+			}
+			_, err := tx.StmtContext(ctx, s.ws.touchCustomer).ExecContext(ctx, at, sess.CustomerID)
 			return err
 		})
 	}

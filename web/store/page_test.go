@@ -74,8 +74,8 @@ func TestListsPageThroughEverything(t *testing.T) {
 			t.Fatalf("out of order at %d: %+v then %+v", i, a, b)
 		}
 	}
-	if all := pages(t, 2, func(p Page) ([]Conversation, string, error) { return s.AgentConversations(ctx, p) },
-		func(c Conversation) string { return c.ID }); len(all) != convs+1 {
+	if all := pages(t, 2, func(p Page) ([]AgentConversation, string, error) { return s.AgentConversations(ctx, FilterAll, p) },
+		func(c AgentConversation) string { return c.ID }); len(all) != convs+1 {
 		t.Fatalf("agent pages hold %d conversations, want %d", len(all), convs+1)
 	}
 	msgs := pages(t, 2, func(p Page) ([]Message, string, error) { return s.Messages(ctx, other.CustomerID, conv.ID, p) },
@@ -130,7 +130,9 @@ func TestForeignCursorsRefused(t *testing.T) {
 	}
 	for _, read := range []func(Page) error{
 		func(p Page) error { _, _, err := s.Conversations(ctx, sess.CustomerID, p); return err },
-		func(p Page) error { _, _, err := s.AgentConversations(ctx, p); return err },
+		func(p Page) error { _, _, err := s.AgentConversations(ctx, FilterAll, p); return err },
+		func(p Page) error { _, _, err := s.AgentConversations(ctx, FilterOpen, p); return err },
+		func(p Page) error { _, _, err := s.CustomerConversations(ctx, sess.CustomerID, p); return err },
 	} {
 		if err := read(Page{Cursor: msgCursor}); !errors.Is(err, ErrBadCursor) {
 			t.Fatalf("a messages cursor on conversations: %v", err)

@@ -25,8 +25,9 @@ const conversationsQuery = `SELECT ` + conversationColumns + ` FROM conversation
 
 type writeStmts struct {
 	insertMessage      *sql.Stmt // into an owned conversation; nothing inserted: not the customer's, or the id is taken
-	insertAgentMessage *sql.Stmt // into any conversation
-	touchConversation  *sql.Stmt
+	insertAgentMessage *sql.Stmt // into any conversation; nothing inserted: no such conversation, or the id is taken
+	touchConversation  *sql.Stmt // by a customer's message
+	touchByAgent       *sql.Stmt // by an agent's reply
 	insertConversation *sql.Stmt // nothing inserted: the id is taken
 	conversationByID   *sql.Stmt
 	messageByID        *sql.Stmt
@@ -38,6 +39,7 @@ type writeStmts struct {
 	revokeSession      *sql.Stmt
 	revokeOldSessions  *sql.Stmt
 	touchSession       *sql.Stmt
+	touchCustomer      *sql.Stmt // last seen
 	revokeDevice       *sql.Stmt // the live sessions of one tracking identity
 	// login
 	customerByEmail      *sql.Stmt
@@ -55,12 +57,19 @@ func (w *writeStmts) prepare(ctx context.Context, db *sql.DB) error {
 		&w.insertMessage: `INSERT INTO messages (id, conversation_id, customer_id, author, session_id, body, created_at)
 			SELECT ?1, c.id, c.customer_id, 'customer', ?2, ?3, ?4 FROM conversations c WHERE c.id = ?5 AND c.customer_id = ?6
 			ON CONFLICT (id) DO NOTHING`,
-		&w.insertAgentMessage: `INSERT INTO messages (id, conversation_id, customer_id, author, author_name, session_id, body, created_at)
-			SELECT ?1, c.id, c.customer_id, 'agent', ?2, NULL, ?3, ?4 FROM conversations c WHERE c.id = ?5
+		&w.insertAgentMessage: `INSERT INTO messages (id, conversation_id, customer_id, author, author_name, agent_id, session_id, body, created_at)
+			SELECT ?1, c.id, c.customer_id, 'agent', ?2, ?3, NULL, ?4, ?5 FROM conversations c WHERE c.id = ?6
+			ON CONFLICT (id) DO NOTHING
 			RETURNING ` + messageColumns,
+		// A customer's message is news for the agents, and reopens a closed
+		// conversation: the customer is asking again.
 		&w.touchConversation: `UPDATE conversations
-			SET last_message_at = ?1, last_seq = ?2, preview = ?3, unread = unread + ?4
-			WHERE id = ?5`,
+			SET last_message_at = ?1, last_seq = ?2, preview = ?3, agent_unread = agent_unread + 1, status = 'open'
+			WHERE id = ?4`,
+		// An agent who answers has read what came before.
+		&w.touchByAgent: `UPDATE conversations
+			SET last_message_at = ?1, last_seq = ?2, preview = ?3, unread = unread + 1, agent_unread = 0
+			WHERE id = ?4`,
 		&w.insertConversation: `INSERT INTO conversations (id, customer_id, created_at, last_message_at) VALUES (?, ?, ?, ?)
 			ON CONFLICT (id) DO NOTHING`,
 		&w.conversationByID: `SELECT ` + conversationColumns + ` FROM conversations WHERE id = ?`,
@@ -74,6 +83,7 @@ func (w *writeStmts) prepare(ctx context.Context, db *sql.DB) error {
 		&w.markRead:      `UPDATE conversations SET unread = 0 WHERE id = ? AND customer_id = ?`,
 		&w.revokeSession: `UPDATE sessions SET revoked_at = ? WHERE token_hash = ? AND revoked_at IS NULL`,
 		&w.touchSession:  `UPDATE sessions SET last_used_at = ?1 WHERE id = ?2 AND last_used_at < ?1`,
+		&w.touchCustomer: `UPDATE customers SET last_seen_at = ?1 WHERE id = ?2 AND (last_seen_at IS NULL OR last_seen_at < ?1)`,
 		&w.revokeDevice:  `UPDATE sessions SET revoked_at = ? WHERE identity_id = ? AND revoked_at IS NULL`,
 		// Revokes the customer's live sessions but the ?3 newest; the partial
 		// index sessions_live_by_customer holds them in id order.
@@ -81,10 +91,10 @@ func (w *writeStmts) prepare(ctx context.Context, db *sql.DB) error {
 			AND id <= (SELECT id FROM sessions WHERE customer_id = ?2 AND revoked_at IS NULL ORDER BY id DESC LIMIT 1 OFFSET ?3)`,
 		&w.customerByEmail:      `SELECT id, email, external_id FROM customers WHERE email = ?`,
 		&w.customerByExternalID: `SELECT id, email, external_id FROM customers WHERE external_id = ?`,
-		&w.insertCustomer: `INSERT INTO customers (id, email, external_id, verified, verified_at, created_at, updated_at)
-			VALUES (?1, ?2, ?3, 1, ?4, ?4, ?4)`,
+		&w.insertCustomer: `INSERT INTO customers (id, email, external_id, verified, verified_at, created_at, updated_at, last_seen_at)
+			VALUES (?1, ?2, ?3, 1, ?4, ?4, ?4, ?4)`,
 		&w.updateCustomer: `UPDATE customers
-			SET email = ?1, external_id = ?2, verified = 1, verified_at = COALESCE(verified_at, ?3), updated_at = ?3
+			SET email = ?1, external_id = ?2, verified = 1, verified_at = COALESCE(verified_at, ?3), updated_at = ?3, last_seen_at = ?3
 			WHERE id = ?4 RETURNING verified_at, created_at, updated_at`,
 		&w.anonymousSession: `SELECT s.customer_id, s.created_at, s.last_used_at FROM sessions s JOIN customers c ON c.id = s.customer_id
 			WHERE s.token_hash = ? AND s.revoked_at IS NULL AND c.verified = 0`,
@@ -96,7 +106,7 @@ func (w *writeStmts) prepare(ctx context.Context, db *sql.DB) error {
 }
 
 func (w *writeStmts) close() {
-	closeAll(w.insertMessage, w.insertAgentMessage, w.touchConversation, w.insertConversation,
+	closeAll(w.insertMessage, w.insertAgentMessage, w.touchConversation, w.touchByAgent, w.touchCustomer, w.insertConversation,
 		w.conversationByID, w.messageByID, w.firstMessage, w.ownedConv,
 		w.insertSession, w.upsertIdentity, w.markRead, w.revokeSession, w.revokeOldSessions, w.touchSession, w.revokeDevice,
 		w.customerByEmail, w.customerByExternalID, w.insertCustomer, w.updateCustomer, w.anonymousSession, w.conversations,
@@ -104,14 +114,13 @@ func (w *writeStmts) close() {
 }
 
 type readStmts struct {
-	session          *sql.Stmt
-	conversations    *sql.Stmt
-	ownedConv        *sql.Stmt
-	messages         *sql.Stmt
-	events           *sql.Stmt
-	latestSeq        *sql.Stmt
-	unreadTotal      *sql.Stmt
-	allConversations *sql.Stmt
+	session       *sql.Stmt
+	conversations *sql.Stmt
+	ownedConv     *sql.Stmt
+	messages      *sql.Stmt
+	events        *sql.Stmt
+	latestSeq     *sql.Stmt
+	unreadTotal   *sql.Stmt
 }
 
 func (r *readStmts) prepare(ctx context.Context, db *sql.DB) error {
@@ -128,14 +137,11 @@ func (r *readStmts) prepare(ctx context.Context, db *sql.DB) error {
 			ORDER BY seq LIMIT ?4`,
 		&r.latestSeq:   `SELECT COALESCE(MAX(seq), 0) FROM messages WHERE customer_id = ?`,
 		&r.unreadTotal: `SELECT COALESCE(SUM(unread), 0) FROM conversations WHERE customer_id = ?`,
-		&r.allConversations: `SELECT ` + conversationColumns + ` FROM conversations
-			WHERE (last_message_at, last_seq) < (?1, ?2)
-			ORDER BY last_message_at DESC, last_seq DESC LIMIT ?3`,
 	})
 }
 
 func (r *readStmts) close() {
-	closeAll(r.session, r.conversations, r.ownedConv, r.messages, r.events, r.latestSeq, r.unreadTotal, r.allConversations)
+	closeAll(r.session, r.conversations, r.ownedConv, r.messages, r.events, r.latestSeq, r.unreadTotal)
 }
 
 func prepareAll(ctx context.Context, db *sql.DB, stmts map[**sql.Stmt]string) error {

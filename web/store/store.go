@@ -65,11 +65,65 @@ type Store interface {
 	// and unread total.
 	LatestEvents(ctx context.Context, customerID string) (Events, error)
 
-	// AgentConversations pages through every customer's conversations like
-	// Conversations.
-	AgentConversations(ctx context.Context, page Page) ([]Conversation, string, error)
-	// AgentReply stores an agent's message; authorName may be empty.
-	AgentReply(ctx context.Context, conversationID, body, authorName string, now time.Time) (Message, error)
+	// Agent inbox: the support team's view, over every customer. Methods
+	// taking a conversation or customer id answer ErrNotFound for an unknown one.
+
+	// AgentConversations pages through every customer's conversations with
+	// status filter, newest activity first (StatusAll: the open ones first).
+	AgentConversations(ctx context.Context, filter StatusFilter, page Page) ([]AgentConversation, string, error)
+	AgentConversation(ctx context.Context, conversationID string) (AgentConversation, error)
+	// AgentMessages pages through a conversation's messages, oldest first.
+	AgentMessages(ctx context.Context, conversationID string, page Page) ([]Message, string, error)
+	// AgentReply stores an agent's message, resetting the conversation's
+	// agent-side unread count. When r.ID is already an agent's message in
+	// that conversation it stores nothing and returns it with created false;
+	// stored anywhere else: ErrConflict.
+	AgentReply(ctx context.Context, r AgentReply) (msg Message, created bool, err error)
+	// AgentRead sets the conversation's agent-side unread count to 0.
+	AgentRead(ctx context.Context, conversationID string) error
+	SetStatus(ctx context.Context, conversationID string, status Status) (AgentConversation, error)
+	Customer(ctx context.Context, customerID string) (Customer, error)
+	// SearchCustomers pages through the customers whose email or externalId
+	// holds q, ASCII case ignored, the newest first.
+	SearchCustomers(ctx context.Context, q string, page Page) ([]Customer, string, error)
+	// CustomerConversations pages through one customer's conversations,
+	// newest activity first.
+	CustomerConversations(ctx context.Context, customerID string, page Page) ([]AgentConversation, string, error)
+	// ExportCustomer returns everything stored about a customer but secrets.
+	ExportCustomer(ctx context.Context, customerID string) (CustomerExport, error)
+	// EraseCustomer deletes the customer and every row that refers to it.
+	EraseCustomer(ctx context.Context, customerID string) error
+	// AgentEvents returns up to limit messages of every customer after seq,
+	// oldest first; after < 0 returns none, only the cursor.
+	AgentEvents(ctx context.Context, after int64, limit int) (AgentEvents, error)
+
+	// Agent accounts: the inbox's staff, made by the operator's commands.
+	// Emails are taken in their canonical form (contract.Email); an email
+	// no agent has, or may have, is ErrNotFound.
+
+	// CreateAgent stores a new agent; ErrAgentExists when the email is
+	// taken, ErrAgentEmail or ErrAgentName for a value no agent may have.
+	CreateAgent(ctx context.Context, a NewAgent) (Agent, error)
+	// Agents lists every agent, by email.
+	Agents(ctx context.Context) ([]Agent, error)
+	// AgentByEmail returns the agent, disabled or not, and its password hash.
+	AgentByEmail(ctx context.Context, email string) (Agent, string, error)
+	// SetAgentDisabled disables or enables an agent; disabling revokes its
+	// sessions.
+	SetAgentDisabled(ctx context.Context, email string, disabled bool, now time.Time) error
+	// SetAgentPassword replaces the agent's password hash and revokes its
+	// sessions.
+	SetAgentPassword(ctx context.Context, email, passwordHash string, now time.Time) error
+	// CreateAgentSession signs an enabled agent in (ErrNotFound for another)
+	// and records the time.
+	CreateAgentSession(ctx context.Context, agentID string, now time.Time) (AgentSignIn, error)
+	// AgentSession resolves a sign-in token that is live at now under the
+	// SessionPolicy and whose agent is enabled, else ErrSessionInvalid, and
+	// records the use (at most once per TouchEvery).
+	AgentSession(ctx context.Context, token string, now time.Time) (Agent, error)
+	// RevokeAgentSession ends a sign-in; an unknown or revoked token is not
+	// an error.
+	RevokeAgentSession(ctx context.Context, token string, now time.Time) error
 
 	Close() error
 }
@@ -109,6 +163,8 @@ const TouchEvery = time.Minute
 type SessionPolicy struct {
 	VerifiedIdle, VerifiedLifetime   time.Duration
 	AnonymousIdle, AnonymousLifetime time.Duration
+	// AgentIdle and AgentLifetime bound an inbox agent's sign-in.
+	AgentIdle, AgentLifetime time.Duration
 }
 
 // DefaultSessionPolicy: a verified session is cheap to renew (the SDK asks the
@@ -120,15 +176,24 @@ var DefaultSessionPolicy = SessionPolicy{
 	VerifiedIdle:     7 * 24 * time.Hour,
 	VerifiedLifetime: 30 * 24 * time.Hour,
 	AnonymousIdle:    180 * 24 * time.Hour,
+	// An agent's cookie opens every customer's data, so it is shorter: an
+	// open inbox polls all day and stays signed in, a closed one is signed out
+	// by the next morning (12 h), and a stolen cookie works a week at most,
+	// after which the agent types the password again.
+	AgentIdle:     12 * time.Hour,
+	AgentLifetime: 7 * 24 * time.Hour,
 }
 
 // live tells whether a session made at created and last used at lastUsed
 // (Unix ms) is still live at now.
 func (p SessionPolicy) live(verified bool, created, lastUsed, now int64) bool {
-	idle, lifetime := p.AnonymousIdle, p.AnonymousLifetime
 	if verified {
-		idle, lifetime = p.VerifiedIdle, p.VerifiedLifetime
+		return alive(p.VerifiedIdle, p.VerifiedLifetime, created, lastUsed, now)
 	}
+	return alive(p.AnonymousIdle, p.AnonymousLifetime, created, lastUsed, now)
+}
+
+func alive(idle, lifetime time.Duration, created, lastUsed, now int64) bool {
 	return (idle <= 0 || now-lastUsed < idle.Milliseconds()) && (lifetime <= 0 || now-created < lifetime.Milliseconds())
 }
 
@@ -158,7 +223,7 @@ func (p Page) size() int {
 	return p.Limit
 }
 
-// Conversation is a chat; CustomerID is filled for the agent API.
+// Conversation is a chat of the customer CustomerID.
 type Conversation struct {
 	ID            string
 	CustomerID    string

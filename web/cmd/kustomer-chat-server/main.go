@@ -37,16 +37,25 @@ func main() {
 		<-ctx.Done()
 		stop() // a second signal kills at once instead of waiting for shutdown
 	}()
-	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr, os.Getenv); err != nil {
+	if err := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr, os.Getenv); err != nil {
 		fmt.Fprintln(os.Stderr, "kustomer-chat-server:", err)
 		os.Exit(1)
 	}
 }
 
-// run serves until ctx ends (a signal), then shuts down gracefully.
-func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
+// run serves until ctx ends (a signal), then shuts down gracefully; or, as
+// "agent ...", runs an agent account command (agent.go).
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) error {
+	if len(args) > 0 && args[0] == "agent" {
+		return runAgent(ctx, args[1:], stdin, stdout, stderr)
+	}
 	flags := flag.NewFlagSet("kustomer-chat-server", flag.ContinueOnError)
 	flags.SetOutput(stderr)
+	flags.Usage = func() {
+		fmt.Fprintln(stderr, "usage: kustomer-chat-server [flags]                 serve\n"+
+			"       kustomer-chat-server agent COMMAND -db FILE   manage the inbox's agents (agent alone lists the commands)")
+		flags.PrintDefaults()
+	}
 	addr := flags.String("addr", "127.0.0.1:8080", "address to listen on (port 0 picks a free one)")
 	dbPath := flags.String("db", "kustomer-chat.db", "SQLite database file")
 	dev := flags.Bool("dev", false, "enable the development routes the demo page needs (never in production)")
@@ -64,12 +73,18 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 	limitFlag(&limits.Logins, "limit-logins", "KUSTOMER_CHAT_LIMIT_LOGINS", "logins per client address")
 	limitFlag(&limits.Conversations, "limit-conversations", "KUSTOMER_CHAT_LIMIT_CONVERSATIONS", "conversations started per session")
 	limitFlag(&limits.Messages, "limit-messages", "KUSTOMER_CHAT_LIMIT_MESSAGES", "messages sent per session")
+	limitFlag(&limits.AgentSignInsPerEmail, "limit-agent-sign-ins-per-email", "KUSTOMER_CHAT_LIMIT_AGENT_SIGN_INS_PER_EMAIL", "failed inbox sign-ins per agent email")
+	limitFlag(&limits.AgentSignInsPerAddress, "limit-agent-sign-ins-per-address", "KUSTOMER_CHAT_LIMIT_AGENT_SIGN_INS_PER_ADDRESS", "failed inbox sign-ins per client address")
 	intFlag(&limits.PollsPerSession, "max-polls-per-session", "KUSTOMER_CHAT_MAX_POLLS_PER_SESSION", "long polls waiting at once per session")
 	intFlag(&limits.Polls, "max-polls", "KUSTOMER_CHAT_MAX_POLLS", "long polls waiting at once in all")
+	intFlag(&limits.AgentPolls, "max-agent-polls", "KUSTOMER_CHAT_MAX_AGENT_POLLS", "agents' long polls (agent API and inbox events) waiting at once")
 	intFlag(&limits.SessionsPerCustomer, "max-sessions-per-customer", "KUSTOMER_CHAT_MAX_SESSIONS_PER_CUSTOMER", "live sessions per customer; a login past it revokes the oldest")
 	flags.StringVar(&limits.TrustedProxyHeader, "trusted-proxy-header", "",
 		"header whose last entry, set by your own proxy, is the client address, e.g. X-Forwarded-For; empty: the connection's address (env KUSTOMER_CHAT_TRUSTED_PROXY_HEADER)")
 	limitFlags["trusted-proxy-header"] = "KUSTOMER_CHAT_TRUSTED_PROXY_HEADER"
+	behindTLS := flags.Bool("behind-tls", false,
+		"browsers reach the service over HTTPS through a proxy that ends TLS: the inbox's cookie is then Secure (env KUSTOMER_CHAT_BEHIND_TLS)")
+	limitFlags["behind-tls"] = "KUSTOMER_CHAT_BEHIND_TLS"
 	// A set variable is the flag's default; the command line still wins.
 	for name, env := range limitFlags {
 		if v := getenv(env); v != "" {
@@ -114,6 +129,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		}
 		fmt.Fprintf(stderr, "KUSTOMER_CHAT_AGENT_KEY unset; using the generated agent key kept in %s:\n  agent key: %s\n", *dbPath, agentKey)
 	}
+	var demoPassword string
+	if *dev {
+		if demoPassword, err = demoAgent(ctx, st); err != nil {
+			return err
+		}
+	}
 
 	// Closed when shutdown starts, so waiting long polls answer at once
 	// instead of holding the shutdown for up to 25 s. Request contexts are
@@ -130,6 +151,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		Dev:            *dev,
 		Logger:         logger,
 		Limits:         limits,
+		BehindTLS:      *behindTLS,
 	})
 	if err != nil {
 		return err
@@ -150,6 +172,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 	}
 	if *dev {
 		fmt.Fprintln(stderr, "development routes enabled (-dev): /v1/dev/token signs logins for anyone; do not expose this")
+		fmt.Fprintf(stderr, "demo inbox agent (-dev; a new password at every start): sign in at http://%s/agent/\n  email:    %s\n  password: %s\n",
+			ln.Addr(), demoAgentEmail, demoPassword)
 	}
 
 	served := make(chan error, 1)
@@ -214,6 +238,8 @@ func sessionFlags(flags *flag.FlagSet) func(getenv func(string) string) (store.S
 		{"anonymous-session-idle", "KUSTOMER_CHAT_ANONYMOUS_SESSION_IDLE", &p.AnonymousIdle,
 			"an anonymous visitor's session, and with it the device's claim to its history, ends after this long unused"},
 		{"anonymous-session-lifetime", "KUSTOMER_CHAT_ANONYMOUS_SESSION_LIFETIME", &p.AnonymousLifetime, "an anonymous visitor's session ends this long after it was made"},
+		{"agent-session-idle", "KUSTOMER_CHAT_AGENT_SESSION_IDLE", &p.AgentIdle, "an inbox agent's sign-in ends after this long unused"},
+		{"agent-session-lifetime", "KUSTOMER_CHAT_AGENT_SESSION_LIFETIME", &p.AgentLifetime, "an inbox agent's sign-in ends this long after it was made"},
 	}
 	for _, f := range all {
 		flags.DurationVar(f.dst, f.name, *f.dst, f.usage+" (env "+f.env+"; 0: never)")

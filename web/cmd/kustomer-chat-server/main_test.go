@@ -29,7 +29,7 @@ func TestRefusesABinaryWithoutTheSDK(t *testing.T) {
 	defer func(f fs.FS) { sdkFiles = f }(sdkFiles)
 	sdkFiles = fstest.MapFS{".gitkeep": {}}
 	db := filepath.Join(t.TempDir(), "chat.db")
-	err := run(context.Background(), []string{"-addr", "127.0.0.1:0", "-db", db}, io.Discard, io.Discard, func(string) string { return "" })
+	err := run(context.Background(), []string{"-addr", "127.0.0.1:0", "-db", db}, nil, io.Discard, io.Discard, func(string) string { return "" })
 	if err == nil || !strings.Contains(err.Error(), "without the SDK's files") {
 		t.Fatalf("run without the SDK's files: %v", err)
 	}
@@ -69,7 +69,7 @@ func start(t *testing.T, env map[string]string, args ...string) *running {
 	outR, outW := io.Pipe()
 	r := &running{stdout: bufio.NewReader(outR), stderr: &syncBuffer{}, stop: cancel, done: make(chan error, 1)}
 	go func() {
-		err := run(ctx, args, outW, r.stderr, func(k string) string { return env[k] })
+		err := run(ctx, args, nil, outW, r.stderr, func(k string) string { return env[k] })
 		outW.Close()
 		r.done <- err
 	}()
@@ -222,15 +222,15 @@ func TestEnvironmentKeys(t *testing.T) {
 	r.shutdown(t)
 
 	half := map[string]string{"KUSTOMER_CHAT_API_KEY": "pk_only"}
-	err := run(context.Background(), []string{"-addr", "127.0.0.1:0", "-db", db}, io.Discard, io.Discard, func(k string) string { return half[k] })
+	err := run(context.Background(), []string{"-addr", "127.0.0.1:0", "-db", db}, nil, io.Discard, io.Discard, func(k string) string { return half[k] })
 	if err == nil || !strings.Contains(err.Error(), "KUSTOMER_CHAT_JWT_SECRET") {
 		t.Fatalf("API key without secret: %v", err)
 	}
-	if err := run(context.Background(), []string{"-nope"}, io.Discard, io.Discard, func(string) string { return "" }); err == nil {
+	if err := run(context.Background(), []string{"-nope"}, nil, io.Discard, io.Discard, func(string) string { return "" }); err == nil {
 		t.Fatal("unknown flag accepted")
 	}
 	badLimit := map[string]string{"KUSTOMER_CHAT_LIMIT_LOGINS": "lots"}
-	err = run(context.Background(), []string{"-addr", "127.0.0.1:0", "-db", db}, io.Discard, io.Discard, func(k string) string { return badLimit[k] })
+	err = run(context.Background(), []string{"-addr", "127.0.0.1:0", "-db", db}, nil, io.Discard, io.Discard, func(k string) string { return badLimit[k] })
 	if err == nil || !strings.Contains(err.Error(), "KUSTOMER_CHAT_LIMIT_LOGINS") {
 		t.Fatalf("an unreadable limit in the environment: %v", err)
 	}
@@ -250,8 +250,10 @@ func TestSessionLifetimes(t *testing.T) {
 		t.Fatalf("defaults: %+v, %v", p, err)
 	}
 	p, err := policy(map[string]string{"KUSTOMER_CHAT_SESSION_IDLE": "2s", "KUSTOMER_CHAT_SESSION_LIFETIME": "1h",
-		"KUSTOMER_CHAT_ANONYMOUS_SESSION_IDLE": "0"}, "-session-lifetime", "5s", "-anonymous-session-lifetime", "48h")
-	want := store.SessionPolicy{VerifiedIdle: 2 * time.Second, VerifiedLifetime: 5 * time.Second, AnonymousLifetime: 48 * time.Hour}
+		"KUSTOMER_CHAT_ANONYMOUS_SESSION_IDLE": "0", "KUSTOMER_CHAT_AGENT_SESSION_IDLE": "30m", "KUSTOMER_CHAT_AGENT_SESSION_LIFETIME": "1h"},
+		"-session-lifetime", "5s", "-anonymous-session-lifetime", "48h", "-agent-session-lifetime", "24h")
+	want := store.SessionPolicy{VerifiedIdle: 2 * time.Second, VerifiedLifetime: 5 * time.Second, AnonymousLifetime: 48 * time.Hour,
+		AgentIdle: 30 * time.Minute, AgentLifetime: 24 * time.Hour}
 	if err != nil || p != want {
 		t.Fatalf("env and flags: %+v, %v; want %+v", p, err, want)
 	}

@@ -1,0 +1,219 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"strings"
+	"time"
+)
+
+// Device is a tracking identity: one of the customer's devices.
+type Device struct {
+	TrackingID string
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
+}
+
+// SessionTimes is what an export tells of a session: its times, never its
+// token or hash. RevokedAt is zero for a session not revoked.
+type SessionTimes struct {
+	CreatedAt  time.Time
+	LastUsedAt time.Time
+	RevokedAt  time.Time
+}
+
+// ExportedConversation is a conversation with all its messages, oldest first.
+type ExportedConversation struct {
+	AgentConversation
+	Messages []Message
+}
+
+// CustomerExport is everything stored about a customer (GDPR art. 15).
+type CustomerExport struct {
+	Customer      Customer
+	Devices       []Device
+	Sessions      []SessionTimes
+	Conversations []ExportedConversation
+}
+
+const customerColumns = `rowid, id, email, external_id, verified, verified_at, created_at, last_seen_at`
+
+// customerRowID carries a customer's rowid, the search list's keyset key,
+// beside the Customer it scans.
+type customerRowID struct {
+	Customer
+	rowID int64
+}
+
+func scanCustomer(sc scanner) (customerRowID, error) {
+	var c customerRowID
+	var email, externalID sql.NullString
+	var verifiedAt, lastSeen sql.NullInt64
+	var created int64
+	err := sc.Scan(&c.rowID, &c.ID, &email, &externalID, &c.Verified, &verifiedAt, &created, &lastSeen)
+	c.Email, c.ExternalID = email.String, externalID.String
+	c.VerifiedAt, c.FirstSeenAt, c.LastSeenAt = nullMillis(verifiedAt), fromMillis(created), nullMillis(lastSeen)
+	return c, err
+}
+
+func (s *SQLite) Customer(ctx context.Context, customerID string) (Customer, error) {
+	return customerIn(ctx, s.r, customerID)
+}
+
+type queryer interface {
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+func customerIn(ctx context.Context, q queryer, customerID string) (Customer, error) {
+	c, err := scanCustomer(q.QueryRowContext(ctx, `SELECT `+customerColumns+` FROM customers WHERE id = ?`, customerID))
+	if errors.Is(err, sql.ErrNoRows) {
+		return Customer{}, ErrNotFound
+	}
+	return c.Customer, err
+}
+
+// likeEscaper makes q match itself only inside a LIKE pattern with ESCAPE '\'.
+var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
+
+// SearchCustomers scans the customers table newest first (by rowid, which
+// also keys the pages): a substring match has no index to use. SQLite's LIKE
+// ignores the case of ASCII letters only, which is all of a canonical email's.
+func (s *SQLite) SearchCustomers(ctx context.Context, q string, page Page) ([]Customer, string, error) {
+	keys, err := decodeCursor(page.Cursor, customerCursor, conversationKeys[0])
+	if err != nil {
+		return nil, "", err
+	}
+	size := page.size()
+	pattern := "%" + likeEscaper.Replace(q) + "%"
+	rows, err := s.r.QueryContext(ctx, `SELECT `+customerColumns+` FROM customers
+		WHERE rowid < ?1 AND (email LIKE ?2 ESCAPE '\' OR external_id LIKE ?2 ESCAPE '\')
+		ORDER BY rowid DESC LIMIT ?3`, keys[0], pattern, size+1)
+	found, err := collect(rows, err, scanCustomer)
+	if err != nil {
+		return nil, "", err
+	}
+	found, next := trimPage(found, size, func(c customerRowID) string { return encodeCursor(customerCursor, c.rowID) })
+	out := make([]Customer, len(found))
+	for i, c := range found {
+		out[i] = c.Customer
+	}
+	return out, next, nil
+}
+
+func (s *SQLite) CustomerConversations(ctx context.Context, customerID string, page Page) ([]AgentConversation, string, error) {
+	keys, err := decodeCursor(page.Cursor, conversationCursor, conversationKeys...)
+	if err != nil {
+		return nil, "", err
+	}
+	size := page.size()
+	var convs []AgentConversation
+	err = s.read(ctx, func(tx *sql.Tx) error {
+		if _, err := customerIn(ctx, tx, customerID); err != nil {
+			return err
+		}
+		rows, err := tx.QueryContext(ctx, customerConversationsQuery, customerID, keys[0], keys[1], size+1)
+		convs, err = collect(rows, err, scanAgentConversation)
+		return err
+	})
+	if err != nil {
+		return nil, "", err
+	}
+	convs, next := trimPage(convs, size, statusCursorOf(conversationCursor))
+	return convs, next, nil
+}
+
+// ExportCustomer reads it all from one snapshot and holds it in memory. No
+// limit bounds it but what the customer stored: its messages grow only as
+// fast as the per-session send limit lets them (4,000 characters each), its
+// sessions by one per login or anonymous start. A customer so large that this
+// matters would need a streamed export.
+func (s *SQLite) ExportCustomer(ctx context.Context, customerID string) (CustomerExport, error) {
+	var ex CustomerExport
+	err := s.read(ctx, func(tx *sql.Tx) error {
+		var err error
+		if ex.Customer, err = customerIn(ctx, tx, customerID); err != nil {
+			return err
+		}
+		rows, err := tx.QueryContext(ctx, `SELECT tracking_id, created_at, updated_at FROM tracking_identities
+			WHERE customer_id = ? ORDER BY created_at, id`, customerID)
+		if ex.Devices, err = collect(rows, err, func(sc scanner) (Device, error) {
+			var d Device
+			var created, updated int64
+			err := sc.Scan(&d.TrackingID, &created, &updated)
+			d.CreatedAt, d.UpdatedAt = fromMillis(created), fromMillis(updated)
+			return d, err
+		}); err != nil {
+			return err
+		}
+		rows, err = tx.QueryContext(ctx, `SELECT created_at, last_used_at, revoked_at FROM sessions
+			WHERE customer_id = ? ORDER BY id`, customerID)
+		if ex.Sessions, err = collect(rows, err, func(sc scanner) (SessionTimes, error) {
+			var st SessionTimes
+			var created, used int64
+			var revoked sql.NullInt64
+			err := sc.Scan(&created, &used, &revoked)
+			st.CreatedAt, st.LastUsedAt, st.RevokedAt = fromMillis(created), fromMillis(used), nullMillis(revoked)
+			return st, err
+		}); err != nil {
+			return err
+		}
+		rows, err = tx.QueryContext(ctx, `SELECT `+agentConversationColumns+agentConversationFrom+`
+			WHERE c.customer_id = ? ORDER BY c.created_at, c.id`, customerID)
+		convs, err := collect(rows, err, scanAgentConversation)
+		if err != nil {
+			return err
+		}
+		rows, err = tx.QueryContext(ctx, `SELECT `+messageColumns+` FROM messages WHERE customer_id = ? ORDER BY seq`, customerID)
+		msgs, err := collect(rows, err, scanMessage)
+		if err != nil {
+			return err
+		}
+		byConv := map[string][]Message{}
+		for _, m := range msgs {
+			byConv[m.ConversationID] = append(byConv[m.ConversationID], m)
+		}
+		ex.Conversations = make([]ExportedConversation, len(convs))
+		for i, c := range convs {
+			ex.Conversations[i] = ExportedConversation{AgentConversation: c, Messages: byConv[c.ID]}
+			if ex.Conversations[i].Messages == nil {
+				ex.Conversations[i].Messages = []Message{}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return CustomerExport{}, err
+	}
+	return ex, nil
+}
+
+// EraseCustomer deletes in one transaction, children first so that the
+// foreign keys hold at every step: either all of the customer is gone or
+// nothing is. These are every table that refers to a customer; a table that
+// comes to refer to one must be added here (TestEraseCustomer reads every
+// table for what is left).
+func (s *SQLite) EraseCustomer(ctx context.Context, customerID string) error {
+	return s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		for _, q := range []string{
+			`DELETE FROM messages WHERE customer_id = ?`,
+			`DELETE FROM conversations WHERE customer_id = ?`,
+			`DELETE FROM sessions WHERE customer_id = ?`,
+			`DELETE FROM tracking_identities WHERE customer_id = ?`,
+		} {
+			if _, err := tx.ExecContext(ctx, q, customerID); err != nil {
+				return err
+			}
+		}
+		res, err := tx.ExecContext(ctx, `DELETE FROM customers WHERE id = ?`, customerID)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return err
+		} else if n == 0 {
+			return ErrNotFound
+		}
+		return nil
+	})
+}
