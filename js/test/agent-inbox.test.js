@@ -392,3 +392,22 @@ test('a long conversation shows its latest messages first and the earlier ones o
     assert.equal(await ui.log.locator('.msg').count(), 121);
   });
 });
+
+test('an agent the operator disables is back at the sign-in form, told why, at the next thing the inbox asks for; their search is gone', async () => {
+  const agent = { email: 'leaving@inbox.test', name: 'Lee Leaving', password: 'another long password' };
+  await env.service.addAgent(agent);
+  await env.service.visitor('seen before the disable');
+  await withInbox(env, agent, {}, async (ui, page) => {
+    await ui.search.fill('nobody-at-all');
+    await ui.search.press('Enter');
+    await ui.customers.getByText('No customer matches.').waitFor();
+    await ui.row('seen before the disable').waitFor();
+    await env.service.agentCommand('disable', ['--email', agent.email]);
+    await ui.row('seen before the disable').click();
+    await page.getByText('Your session has ended. Sign in again.').waitFor();
+    await waitFocused(ui.password);
+    assert.equal(await ui.heading.count(), 0);
+    assert.equal(await page.locator('#conversations li, #customers li, #log .msg').count(), 0, 'nothing of the session is left in the page');
+    assert.equal(await page.locator('#search').inputValue(), '', 'the hidden search box is empty too');
+  });
+});

@@ -101,17 +101,19 @@ export async function startService({ env = {}, args = [] } = {}) {
     });
     return { status: r.status, body: await r.json().catch(() => null) };
   };
-  // addAgent runs the operator's command, `agent add`, on the service's database,
-  // the password on its standard input.
-  service.addAgent = ({ email, name, password }) => new Promise((resolve, reject) => {
-    const proc = spawn(join(root, 'bin/kustomer-chat-server'), ['agent', 'add', '-db', service.db, '--email', email, '--name', name],
+  // agentCommand runs the operator's `agent <command>` on the service's database,
+  // with stdin on its standard input; it resolves to what the command printed.
+  service.agentCommand = (command, args, stdin = '') => new Promise((resolve, reject) => {
+    const proc = spawn(join(root, 'bin/kustomer-chat-server'), ['agent', command, '-db', service.db, ...args],
       { stdio: ['pipe', 'pipe', 'pipe'] });
     let out = '';
     proc.stdout.on('data', (c) => { out += c; });
     proc.stderr.on('data', (c) => { out += c; });
-    proc.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`agent add exited with ${code}: ${out}`))));
-    proc.stdin.end(password + '\n');
+    proc.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`agent ${command} exited with ${code}: ${out}`))));
+    proc.stdin.end(stdin);
   });
+  // addAgent adds an agent as an operator does, the password on standard input.
+  service.addAgent = ({ email, name, password }) => service.agentCommand('add', ['--email', email, '--name', name], password + '\n');
   // visitor makes a customer by the SDK API, without a browser (anonymous, or
   // logged in with jwt), and starts a conversation with text:
   // { customerId, conversationId, session }.

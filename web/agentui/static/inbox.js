@@ -94,7 +94,7 @@ signInForm.addEventListener('submit', async (e) => {
 // --- Signed in -------------------------------------------------------------
 
 const list = conversationList({ onOpen: openConversation, announce });
-customerSearch({
+const search = customerSearch({
   announce,
   pick(c) {
     list.showCustomer(c);
@@ -140,6 +140,7 @@ function endSession() {
   session = null;
   thread.close();
   list.clear();
+  search.clear();
   $('agent-name').textContent = '';
 }
 

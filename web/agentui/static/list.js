@@ -180,7 +180,8 @@ export function conversationList({ onOpen, announce }) {
   };
 }
 
-// customerSearch runs the search box: results as buttons, and pick(customer) for the one chosen.
+// customerSearch runs the search box: results as buttons, and pick(customer) for
+// the one chosen. clear() empties it.
 export function customerSearch({ pick, announce }) {
   const form = $('search-form');
   const input = $('search');
@@ -214,11 +215,17 @@ export function customerSearch({ pick, announce }) {
       if (gen === generation) error.textContent = 'Search failed: ' + err.message;
     }
   });
-  $('clear-search').addEventListener('click', () => {
+  const clear = () => {
     generation++;
     input.value = '';
+    error.textContent = '';
+    input.removeAttribute('aria-invalid');
     results.hidden = true;
     listEl.replaceChildren();
+  };
+  $('clear-search').addEventListener('click', () => {
+    clear();
     input.focus();
   });
+  return { clear };
 }
