@@ -1,11 +1,12 @@
-// Screenshots of the demo shop with the chat widget, for the README, from real
-// Chromium against the real service:
+// Screenshots of the demo shop with the chat widget and of the agent inbox, for the
+// README, from real Chromium against the real service:
 //
 //   make screenshots            (builds first; or: node js/screenshots.js [--out DIR])
 //
 // It starts bin/kustomer-chat-server -dev on a temporary SQLite file, drives the shop
 // as a visitor would (the launcher, the composer, the footer's "Answer as agent"),
-// and writes PNGs to docs/screenshots/. It fails when a page breaks its own strict
+// answers from the inbox at /agent/ as an agent the operator's command added, and
+// writes PNGs to docs/screenshots/. It fails when a page breaks its own strict
 // CSP, logs an error, or axe-core finds a WCAG 2.1 A/AA violation.
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -23,6 +24,9 @@ const DESKTOP = { width: 1280, height: 800 };
 const PHONE = { width: 390, height: 844 };
 const CUSTOMER = 'Hi! Is the stoneware mug dishwasher safe?';
 const AGENT = 'Hi! Yes, it is: glazed inside and out, fine in the dishwasher and the microwave.';
+const FOLLOW_UP = 'Great, thanks! Does it come in other colours?';
+const INBOX_REPLY = 'It does: sea green, oat and charcoal. All three are in stock and ship tomorrow.';
+const INBOX_AGENT = { email: 'maya@fernhill.example', name: 'Maya', password: 'screenshots only, never a real one' };
 
 // The service, as make run starts it, on a database of its own.
 async function startService() {
@@ -44,6 +48,15 @@ async function startService() {
   });
   return {
     url,
+    // addAgent runs the operator's command on the service's database.
+    addAgent: ({ email, name, password }) => new Promise((resolve, reject) => {
+      const add = spawn(join(root, 'bin/kustomer-chat-server'), ['agent', 'add', '-db', join(dir, 'chat.db'), '--email', email, '--name', name],
+        { env, stdio: ['pipe', 'ignore', 'pipe'] });
+      let out = '';
+      add.stderr.on('data', (c) => { out += c; });
+      add.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`agent add exited with ${code}: ${out}`))));
+      add.stdin.end(password + '\n');
+    }),
     async close() {
       if (proc.exitCode === null) {
         const exited = new Promise((resolve) => proc.on('exit', resolve));
@@ -118,6 +131,43 @@ async function converse(page, { openAgain = false } = {}) {
   await page.locator('#toast').getByText(/./).waitFor({ state: 'detached', timeout: 10_000 }).catch(() => {});
 }
 
+// The inbox with the shop's conversation open: the visitor writes again, the agent
+// answers from the inbox, and the widget shows the reply with the agent's name.
+async function answerFromInbox(browser, shop) {
+  await service.addAgent(INBOX_AGENT);
+  const page = await newPage(browser, 'inbox', { viewport: DESKTOP });
+  // Signed in before the page loads (the context's requests share its cookies), so
+  // the picture's page never meets a 401.
+  const signedIn = await page.context().request.post(`${service.url}/agent/api/sign-in`,
+    { data: { email: INBOX_AGENT.email, password: INBOX_AGENT.password } });
+  if (signedIn.status() !== 200) throw new Error(`inbox sign-in: HTTP ${signedIn.status()}`);
+  // Signed in at the shop, the visitor is a verified customer with an email.
+  await shop.getByRole('button', { name: 'Sign in' }).click();
+  const form = shop.getByRole('dialog', { name: 'Sign in' });
+  await form.getByRole('textbox', { name: 'Email' }).fill('sam@example.com');
+  await form.getByRole('button', { name: 'Sign in' }).click();
+  await shop.getByText('Hi, sam@example.com').waitFor();
+  await shop.waitForFunction(() => window.KustomerChat.isLoggedIn('email', 'sam@example.com'));
+  const composer = panel(shop).getByRole('textbox', { name: 'Message' });
+  await composer.fill(FOLLOW_UP);
+  await composer.press('Enter');
+  await page.goto(`${service.url}/agent/`);
+  const row = page.getByRole('list', { name: 'Conversations' }).getByRole('button').filter({ hasText: FOLLOW_UP });
+  await row.click();
+  const log = page.getByRole('log', { name: 'Messages' });
+  await log.getByText(FOLLOW_UP).waitFor();
+  await page.getByRole('complementary', { name: 'Customer' }).getByText('First seen').waitFor();
+  await page.getByRole('textbox', { name: 'Reply' }).fill(INBOX_REPLY);
+  await page.keyboard.press('Enter');
+  await panel(shop).getByText(INBOX_REPLY).waitFor();
+  if (!(await panel(shop).getByText('Maya ·').last().isVisible())) problems.push('inbox: the widget does not name the agent');
+  await page.getByRole('textbox', { name: 'Reply' }).focus();
+  await page.waitForTimeout(300); // past the buttons' transitions
+  await check(page, 'inbox');
+  await shoot(page, 'inbox.png');
+  await page.context().close();
+}
+
 // Back to the top of the page, where a visitor reads the shop, and past the panel's
 // opening animation.
 async function settle(page) {
@@ -174,6 +224,7 @@ try {
     await settle(page);
     await check(page, 'desktop, open');
     await shoot(page, 'shop-widget-open.png');
+    await answerFromInbox(browser, page);
     await page.context().close();
   }
 

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kustomer-chat/kustomer-chat/web/agentui"
 	"github.com/kustomer-chat/kustomer-chat/web/demo"
 	"github.com/kustomer-chat/kustomer-chat/web/sdkassets"
 	"github.com/kustomer-chat/kustomer-chat/web/store"
@@ -150,6 +151,9 @@ func newServer(opts Options) (*server, http.Handler, error) {
 	})
 	s.agentSignInRoutes(mux)
 	mux.Handle("/sdk/", http.StripPrefix("/sdk", sdk))
+	inbox := agentui.Handler()
+	mux.Handle("GET /agent/{$}", inbox)
+	mux.Handle("GET /agent/static/", inbox)
 	if opts.Dev {
 		// The demo site: a shop at / and the developer console at /console.
 		site := demo.Handler(opts.APIKey)

@@ -2,7 +2,7 @@
 // on another origin that embeds the SDK with a script tag, and Debian's Chromium.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,13 +17,15 @@ export const AGENT_KEY = 'test-agent-key';
 
 // setUp gives a test file its own service, site and browser, started before its
 // tests and stopped after them.
-// service: startService's options.
-export function setUp({ service = {} } = {}) {
+// service: startService's options; prepare(env), when given, runs once they are up
+// (before hooks of a file may run at the same time: a second one cannot wait for these).
+export function setUp({ service = {}, prepare } = {}) {
   const env = {};
   before(async () => {
     env.service = await startService(service);
     env.site = await startSite(env.service);
     env.browser = await launchBrowser();
+    await prepare?.(env);
   });
   after(async () => {
     await env.browser?.close();
@@ -44,10 +46,10 @@ export const UNLIMITED = ['-limit-anonymous', 'off', '-limit-logins', 'off', '-l
 // an operator restarting it would.
 export async function startService({ env = {}, args = [] } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'kustomer-chat-test-'));
-  const service = { url: null, proc: null };
+  const service = { url: null, proc: null, db: join(dir, 'chat.db') };
   let addr = '127.0.0.1:0';
   service.start = async () => {
-    const proc = spawn(join(root, 'bin/kustomer-chat-server'), ['-addr', addr, '-db', join(dir, 'chat.db'), ...args], {
+    const proc = spawn(join(root, 'bin/kustomer-chat-server'), ['-addr', addr, '-db', service.db, ...args], {
       env: { ...process.env, KUSTOMER_CHAT_API_KEY: API_KEY, KUSTOMER_CHAT_JWT_SECRET: JWT_SECRET, KUSTOMER_CHAT_AGENT_KEY: AGENT_KEY, ...env },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
@@ -88,6 +90,48 @@ export async function startService({ env = {}, args = [] } = {}) {
     const r = await fetch(`${service.url}/v1/agent/conversations?status=all`, { headers: { Authorization: `Bearer ${AGENT_KEY}` } });
     if (r.status !== 200) throw new Error(`agent conversations: HTTP ${r.status}`);
     return (await r.json()).conversations;
+  };
+  // agentApi calls the agent API (bearer agent key): { status, body } (body null
+  // when not JSON), to check what the service stores.
+  service.agentApi = async (method, path, body) => {
+    const r = await fetch(`${service.url}/v1/agent${path}`, {
+      method,
+      headers: { Authorization: `Bearer ${AGENT_KEY}`, ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    return { status: r.status, body: await r.json().catch(() => null) };
+  };
+  // agentCommand runs the operator's `agent <command>` on the service's database,
+  // with stdin on its standard input; it resolves to what the command printed.
+  service.agentCommand = (command, args, stdin = '') => new Promise((resolve, reject) => {
+    const proc = spawn(join(root, 'bin/kustomer-chat-server'), ['agent', command, '-db', service.db, ...args],
+      { stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
+    proc.stdout.on('data', (c) => { out += c; });
+    proc.stderr.on('data', (c) => { out += c; });
+    proc.on('exit', (code) => (code === 0 ? resolve(out) : reject(new Error(`agent ${command} exited with ${code}: ${out}`))));
+    proc.stdin.end(stdin);
+  });
+  // addAgent adds an agent as an operator does, the password on standard input.
+  service.addAgent = ({ email, name, password }) => service.agentCommand('add', ['--email', email, '--name', name], password + '\n');
+  // visitor makes a customer by the SDK API, without a browser (anonymous, or
+  // logged in with jwt), and starts a conversation with text:
+  // { customerId, conversationId, session }.
+  service.visitor = async (text, { jwt } = {}) => {
+    const sdk = (path, body, session) => fetch(`${service.url}/v1${path}`, {
+      method: 'POST',
+      headers: { 'X-Kustomer-Api-Key': API_KEY, 'Content-Type': 'application/json', ...(session ? { Authorization: `Bearer ${session}` } : {}) },
+      body: JSON.stringify(body),
+    }).then(async (r) => {
+      if (r.status !== 200 && r.status !== 201) throw new Error(`POST ${path}: HTTP ${r.status}`);
+      return r.json();
+    });
+    const trackingId = crypto.randomUUID();
+    const { identity, sessionToken } = jwt
+      ? await sdk('/identities/login', { jwt, trackingId })
+      : await sdk('/identities/anonymous', { trackingId });
+    const { conversation } = await sdk('/conversations', { message: text }, sessionToken);
+    return { customerId: identity.customerId, conversationId: conversation.id, session: sessionToken };
   };
   await service.start();
   return service;
@@ -151,9 +195,10 @@ export async function openPage(context, url, { waitReady = true } = {}) {
   page.on('request', (r) => { if (r.url().includes('/v1/') && !r.url().includes('/v1/events')) page.apiRequests.push(r.url()); });
   page.on('console', (m) => { if (m.type() === 'warning') page.warnings.push(m.text()); if (m.type() === 'error') page.errors.push(m.text()); });
   page.on('pageerror', (e) => page.errors.push(String(e)));
-  // The event long polls the service holds (wait > 0) and when each began, for waitForPoll.
+  // The event long polls the service holds (wait > 0) and when each began, for
+  // waitForPoll: the SDK's, or the agent inbox's.
   page.polls = new Map();
-  page.on('request', (r) => { if (/\/v1\/events\?.*wait=[1-9]/.test(r.url())) page.polls.set(r, Date.now()); });
+  page.on('request', (r) => { if (/\/(v1|agent\/api)\/events\?.*wait=[1-9]/.test(r.url())) page.polls.set(r, Date.now()); });
   page.on('requestfinished', (r) => page.polls.delete(r));
   page.on('requestfailed', (r) => page.polls.delete(r));
   await page.goto(url);
@@ -234,6 +279,74 @@ export function widget(page, { title = 'Chat with us' } = {}) {
     message: (text) => page.getByRole('log', { name: 'Messages' }).locator('.msg', { hasText: text }),
   };
 }
+
+// inbox finds the agent inbox's parts by accessible role and name.
+export function inbox(page) {
+  const conversations = page.getByRole('list', { name: 'Conversations' });
+  const log = page.getByRole('log', { name: 'Messages' });
+  return {
+    email: page.getByRole('textbox', { name: 'Email' }),
+    password: page.getByLabel('Password'),
+    signIn: page.getByRole('button', { name: 'Sign in' }),
+    signInError: page.locator('#sign-in-error'),
+    heading: page.getByRole('heading', { name: 'Inbox', exact: true, level: 1 }),
+    signOut: page.getByRole('button', { name: 'Sign out' }),
+    filter: (name) => page.getByRole('radio', { name }),
+    conversations,
+    // row: the conversation whose row (customer, preview) contains text.
+    row: (text) => conversations.getByRole('button').filter({ hasText: text }),
+    log,
+    message: (text) => log.locator('.msg', { hasText: text }),
+    reply: page.getByRole('textbox', { name: 'Reply' }),
+    close: page.getByRole('button', { name: 'Close conversation' }),
+    reopen: page.getByRole('button', { name: 'Reopen conversation' }),
+    status: page.locator('#thread-status'),
+    search: page.getByRole('searchbox', { name: 'Search customers' }),
+    customers: page.getByRole('list', { name: 'Customers found' }),
+    customer: page.getByRole('complementary', { name: 'Customer' }),
+    exportData: page.getByRole('button', { name: 'Export data' }),
+    erase: page.getByRole('complementary', { name: 'Customer' }).getByRole('button', { name: 'Erase customer' }),
+    eraseDialog: page.getByRole('dialog', { name: 'Erase this customer?' }),
+    earlier: page.getByRole('button', { name: 'Load earlier messages' }),
+    more: page.getByRole('button', { name: 'Load more' }),
+    announcer: page.locator('#announcer'),
+  };
+}
+
+// signIn signs the inbox page in through its form and waits for the inbox.
+export async function signIn(page, { email, password }) {
+  const ui = inbox(page);
+  await ui.email.fill(email);
+  await ui.password.fill(password);
+  await ui.signIn.click();
+  await ui.heading.waitFor();
+  return ui;
+}
+
+// withInbox opens the agent inbox in a new context (options as withPage's), signs
+// agent in, and runs fn(ui, page, context).
+export function withInbox(env, agent, options, fn) {
+  return withPage(env, { url: `${env.service.url}/agent/`, ...options }, async (page, context) => {
+    const ui = await signIn(page, agent);
+    return fn(ui, page, context);
+  });
+}
+
+const axeSource = readFileSync(new URL('../../node_modules/axe-core/axe.min.js', import.meta.url), 'utf8');
+
+// runAxe runs axe-core's WCAG 2.1 A and AA rules on the page and returns its
+// result ({ violations, passes, ... }).
+export async function runAxe(page) {
+  // Evaluated, not added as a script tag: a page under a strict CSP (the inbox's)
+  // refuses inline scripts.
+  if (!(await page.evaluate(() => !!window.axe))) await page.evaluate(axeSource);
+  return page.evaluate(() => window.axe.run(document, {
+    runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] },
+  }).then((r) => ({ violations: r.violations, passes: r.passes })));
+}
+
+// axeFindings are runAxe's violations as readable lines, [] when there are none.
+export const axeFindings = (result) => result.violations.map((v) => `${v.id} (${v.impact}): ${v.help}\n    ${v.nodes.map((n) => `${n.target.join(' >>> ')}: ${n.failureSummary}`).join('\n    ')}`);
 
 // send types text in the open panel's composer, presses Enter, and waits until the
 // message says it is sent.

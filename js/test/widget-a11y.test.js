@@ -2,13 +2,10 @@
 // API, Escape) with focus, aria-expanded and onOpen/onClose; the full-screen modal panel
 // on a phone; and axe-core's WCAG 2.1 A/AA rules, light and dark.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
-import { chat, events, recordEvents, setUp, value, waitFocused, widget, withPage } from './harness.js';
+import { axeFindings, chat, events, recordEvents, runAxe, setUp, value, waitFocused, widget, withPage } from './harness.js';
 
 const env = setUp();
-
-const axeSource = readFileSync(new URL('../../node_modules/axe-core/axe.min.js', import.meta.url), 'utf8');
 
 const openClose = async (page) => (await events(page)).map((e) => e.event);
 const expanded = (w) => w.launcher.getAttribute('aria-expanded');
@@ -197,20 +194,15 @@ test('the panel fades in, except for a visitor who prefers reduced motion', asyn
 // axe runs axe-core's WCAG 2.1 A and AA rules on the page; rules must have passed at
 // least once inside the widget's shadow root, so that a scan that missed it fails.
 async function axe(page, label, rules = ['button-name']) {
-  if (!(await page.evaluate(() => !!window.axe))) await page.addScriptTag({ content: axeSource });
   // Mid-animation (the panel fades in), axe cannot tell colours apart and skips them.
   await page.waitForFunction(() => document.querySelector('kustomer-chat').shadowRoot.getAnimations().length === 0);
-  const result = await page.evaluate(() => window.axe.run(document, {
-    runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] },
-  }).then((r) => ({
-    violations: r.violations,
-    // A target inside a shadow root is a path through it: [['kustomer-chat', 'button']].
-    shadowChecked: r.passes.filter((p) => p.nodes.some((n) => n.target.some(Array.isArray))).map((p) => p.id),
-  })));
+  const result = await runAxe(page);
+  // A target inside a shadow root is a path through it: [['kustomer-chat', 'button']].
+  const shadowChecked = result.passes.filter((p) => p.nodes.some((n) => n.target.some(Array.isArray))).map((p) => p.id);
   for (const rule of rules) {
-    assert.ok(result.shadowChecked.includes(rule), `${label}: axe checked ${rule} inside the widget (it did: ${result.shadowChecked})`);
+    assert.ok(shadowChecked.includes(rule), `${label}: axe checked ${rule} inside the widget (it did: ${shadowChecked})`);
   }
-  const found = result.violations.map((v) => `${v.id} (${v.impact}): ${v.help}\n    ${v.nodes.map((n) => `${n.target.join(' >>> ')}: ${n.failureSummary}`).join('\n    ')}`);
+  const found = axeFindings(result);
   assert.deepEqual(found, [], `axe-core, ${label}:\n  ${found.join('\n  ')}`);
   return result;
 }

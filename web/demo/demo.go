@@ -52,18 +52,24 @@ func hash(script string) string {
 	return "sha256-" + base64.StdEncoding.EncodeToString(sum[:])
 }
 
+// AgentEmail is the demo agent's, which the service makes with -dev (its
+// password, new each start, is printed in the banner); the shop names it next to
+// its link to the inbox.
+const AgentEmail = "agent@example.com"
+
 // page is what the templates see.
 type page struct {
 	// APIKey is the org's public key for the script tag.
-	APIKey  string
-	Snippet template.JS
+	APIKey     string
+	Snippet    template.JS
+	AgentEmail string
 }
 
 // Handler serves the shop at /, the console at /console and their files under
 // /demo/. apiKey goes into the pages' script tags. The service mounts it only with
 // -dev: the pages need the development routes (/v1/dev/...).
 func Handler(apiKey string) http.Handler {
-	data := page{APIKey: apiKey, Snippet: template.JS(snippet)}
+	data := page{APIKey: apiKey, Snippet: template.JS(snippet), AgentEmail: AgentEmail}
 	shop := render("shop.html", data)
 	console := render("console.html", data)
 	assets := http.StripPrefix("/demo", http.FileServerFS(static))

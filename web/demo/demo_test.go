@@ -82,3 +82,11 @@ func TestPagesWithDev(t *testing.T) {
 		}
 	}
 }
+
+// The shop links to the inbox and names the demo agent that -dev makes.
+func TestShopLinksToTheInboxWithTheDemoAgent(t *testing.T) {
+	body := get(t, Handler("k"), "/").Body.String()
+	if !strings.Contains(body, `<a href="/agent/">Agent inbox</a>`) || !strings.Contains(body, "the demo agent: "+AgentEmail+",") {
+		t.Fatalf("the shop does not link to the inbox with the demo agent's email:\n%s", body)
+	}
+}

@@ -12,6 +12,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/kustomer-chat/kustomer-chat/web/demo"
 	"github.com/kustomer-chat/kustomer-chat/web/password"
 	"github.com/kustomer-chat/kustomer-chat/web/store"
 )
@@ -177,8 +178,9 @@ func listTime(t time.Time, zero string) string {
 }
 
 // demoAgentEmail is the demo agent -dev makes, so that a person trying the
-// demo can play the visitor in one window and the agent in another.
-const demoAgentEmail = "agent@example.com"
+// demo can play the visitor in one window and the agent in another. The demo
+// shop names it next to its link to the inbox.
+const demoAgentEmail = demo.AgentEmail
 
 // demoAgent makes sure the demo agent exists and can sign in, with a new
 // password each start (printed in the banner, never kept anywhere but as a
