@@ -40,7 +40,7 @@ func (c *Client) ensureSession() *Error {
 	}
 	c.st = next
 	c.persist(next)
-	c.startPoller(next.session)
+	c.startPoller(next.session, 0) // a new customer: every message of another session is news
 	return nil
 }
 

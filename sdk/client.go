@@ -430,7 +430,7 @@ func (c *Client) ensureLoaded() {
 	c.st = c.readState()
 	c.loaded = true
 	if c.st.session != "" {
-		c.startPoller(c.st.session)
+		c.startPoller(c.st.session, noCursor)
 	}
 	if len(c.readOutbox()) > 0 {
 		c.mu.Lock()

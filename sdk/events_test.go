@@ -23,7 +23,6 @@ func TestPollerEmitsMessagesAndStopsOnLogOut(t *testing.T) {
 	e := newEnv(t)
 	must(t, e.c.LogIn(e.emailToken("ann@example.com")))
 	conv := must(t, e.c.CreateConversation("hello"))
-	e.rec.waitFor(t, isUnread(0))
 	e.svc.agentReply(t, conv.ID, "how can I help?")
 	ev := e.rec.waitFor(t, isMessage("how can I help?"))
 	if m := ev.payload.(*Message); m.Author != "agent" || m.ConversationID != conv.ID {
@@ -35,8 +34,9 @@ func TestPollerEmitsMessagesAndStopsOnLogOut(t *testing.T) {
 			t.Fatal("the customer's own message came back as an event")
 		}
 	}
+	// From the login's cursor, first at once for the unread total, then waiting.
 	polls := e.svc.requests("/v1/events")
-	if strings.Contains(polls[0].URL, "after=") || !strings.Contains(polls[len(polls)-1].URL, "after=") || !strings.Contains(polls[len(polls)-1].URL, "wait=20") {
+	if !strings.HasSuffix(polls[0].URL, "/v1/events?after=0") || !strings.Contains(polls[len(polls)-1].URL, "wait=20") {
 		t.Fatalf("poll URLs %s ... %s", polls[0].URL, polls[len(polls)-1].URL)
 	}
 
@@ -60,12 +60,10 @@ func TestPollerSeesTheSameCustomerOnAnotherDevice(t *testing.T) {
 	e := newEnv(t)
 	must(t, e.c.LogIn(e.emailToken("ann@example.com")))
 	conv := must(t, e.c.CreateConversation("from laptop"))
-	e.rec.waitFor(t, isUnread(0))
 
 	phoneRec := newRecorder()
 	phone := e.client(NewMemoryStorage(), e.svc, phoneRec, nil)
 	must(t, phone.LogIn(e.emailToken("ann@example.com")))
-	phoneRec.waitFor(t, isUnread(0))
 	must(t, phone.SendMessage(conv.ID, "from phone"))
 	e.rec.waitFor(t, isMessage("from phone"))
 	must(t, e.c.SendMessage(conv.ID, "laptop again"))
@@ -94,8 +92,7 @@ func TestPollerBacksOffOnErrorsAndRecovers(t *testing.T) {
 		return Response{}, nil, false
 	})
 	conv := must(t, e.c.CreateConversation("hi"))
-	e.rec.waitFor(t, isUnread(0))
-	e.svc.agentReply(t, conv.ID, "reply")
+	e.svc.agentReply(t, conv.ID, "reply") // likely before the poller's first answer, which fails
 	e.rec.waitFor(t, isMessage("reply"))
 	mu.Lock()
 	defer mu.Unlock()
@@ -139,7 +136,8 @@ func TestReloadEmitsTheRightEvents(t *testing.T) {
 	if !must(t, e.c.IsLoggedIn("email", "ann@example.com")) {
 		t.Fatal("tab 1 does not see the login")
 	}
-	// Tab 1 now polls Ann's session.
+	// Tab 1 now polls Ann's session, from the service's cursor: the login and its
+	// history were tab 2's, and tab 1 knows no seq of Ann's.
 	e.rec.waitFor(t, isUnread(0))
 	conv := must(t, tab2.CreateConversation("hi"))
 	e.svc.agentReply(t, conv.ID, "agent to ann")
@@ -203,7 +201,6 @@ func TestReloadBeforeFirstLoadOnlyLoads(t *testing.T) {
 func TestMessagesCarryTheAgentsName(t *testing.T) {
 	e := newEnv(t)
 	conv := must(t, e.c.CreateConversation("hello"))
-	e.rec.waitFor(t, isUnread(0))
 	e.svc.agentReplyAs(t, conv.ID, "Dana", "I can help")
 	e.svc.agentReply(t, conv.ID, "unsigned")
 	ev := e.rec.waitFor(t, isMessage("I can help"))
@@ -275,5 +272,61 @@ func TestAPollWokenByMarkReadPollsAgainAtOnce(t *testing.T) {
 		must(t, c.MarkRead(conv.ID)) // wakes the poll with the new total, and no message
 		e.rec.waitFor(t, isUnread(0))
 		e.rec.reset()
+	}
+}
+
+// holdFirstPoll holds the device's first event poll until release is closed: what is
+// stored meanwhile is stored before the poller's first answer.
+func holdFirstPoll(svc *fakeService) (release chan struct{}) {
+	release = make(chan struct{})
+	var once sync.Once
+	svc.setHook(func(r Request) (Response, error, bool) {
+		if strings.Contains(r.URL, "/v1/events") {
+			once.Do(func() { <-release })
+		}
+		return Response{}, nil, false
+	})
+	return release
+}
+
+// A new anonymous customer's poller starts from 0: an agent's reply stored right after
+// createConversation, before the poller's first answer, is not taken for history.
+func TestAReplyBeforeTheFirstPollOfANewCustomerArrivesOnce(t *testing.T) {
+	e := newEnv(t)
+	release := holdFirstPoll(e.svc)
+	conv := must(t, e.c.CreateConversation("hello"))
+	e.svc.agentReply(t, conv.ID, "right away")
+	close(release)
+	e.rec.waitFor(t, isMessage("right away"))
+	// A later answer, which would repeat the reply if the cursor were behind it.
+	e.svc.agentReply(t, conv.ID, "next")
+	e.rec.waitFor(t, isMessage("next"))
+	if n := count(e.rec, isMessage("right away")); n != 1 {
+		t.Fatalf("the reply came %d times", n)
+	}
+	if count(e.rec, isMessage("hello")) != 0 {
+		t.Fatal("the device's own message came back")
+	}
+}
+
+// After a logIn, the poller starts from the cursor of the history the login loaded:
+// a reply stored before its first answer arrives once, the history never.
+func TestAReplyBeforeTheFirstPollAfterLogInArrivesOnce(t *testing.T) {
+	e := newEnv(t)
+	must(t, e.c.LogIn(e.emailToken("ann@example.com")))
+	conv := must(t, e.c.CreateConversation("from laptop"))
+	e.svc.agentReply(t, conv.ID, "history")
+
+	phoneRec := newRecorder()
+	phone := e.client(NewMemoryStorage(), e.svc, phoneRec, nil)
+	release := holdFirstPoll(e.svc)
+	must(t, phone.LogIn(e.emailToken("ann@example.com")))
+	e.svc.agentReply(t, conv.ID, "after the login")
+	close(release)
+	phoneRec.waitFor(t, isMessage("after the login"))
+	e.svc.agentReply(t, conv.ID, "next")
+	phoneRec.waitFor(t, isMessage("next"))
+	if n, old := count(phoneRec, isMessage("after the login")), count(phoneRec, isMessage("history")); n != 1 || old != 0 {
+		t.Fatalf("the reply after the login came %d times, the history %d times", n, old)
 	}
 }

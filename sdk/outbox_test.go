@@ -29,13 +29,13 @@ func slowRetry(e *env, store Storage, rec *recorder) *Client {
 	return c
 }
 
-// waitLongPoll waits until a long poll is held by the service: a hook set from then
-// on does not touch it.
+// waitLongPoll waits until a long poll (one that waits) is held by the service: a
+// hook set from then on does not touch it.
 func waitLongPoll(t *testing.T, svc *fakeService) {
 	t.Helper()
 	for start := time.Now(); time.Since(start) < 5*time.Second; time.Sleep(time.Millisecond) {
 		for _, r := range svc.requests("/v1/events") {
-			if strings.Contains(r.URL, "after=") {
+			if strings.Contains(r.URL, "&wait=") {
 				return
 			}
 		}

@@ -79,14 +79,14 @@ func (c *Client) renew() bool {
 		c.endVerified("the chat session ended and the token provider's token is not usable for this customer")
 		return false
 	}
-	next, e := c.loginRequest(jwt, prev)
+	next, from, e := c.loginRequest(jwt, prev)
 	if e != nil || next.identity.CustomerID != prev.identity.CustomerID {
 		c.endVerified("the chat session ended and logging in again failed")
 		return false
 	}
 	c.st = next
 	c.persist(next)
-	c.resumePoller(next.session)
+	c.resumePoller(next.session, from)
 	return true
 }
 

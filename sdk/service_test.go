@@ -16,7 +16,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
-	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -86,6 +85,17 @@ func (e *events) emit(event string, payload any) {
 	}
 }
 
+// bodies are those of the messages received, in order.
+func (e *events) bodies() string {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	var out []string
+	for _, m := range e.msgs {
+		out = append(out, m.Body)
+	}
+	return strings.Join(out, " | ")
+}
+
 func (e *events) wait(t *testing.T, what string, ok func(e *events) bool) {
 	t.Helper()
 	for deadline := time.Now().Add(3 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
@@ -124,6 +134,84 @@ func wait[T any](t *testing.T, call *sdk.Call[T]) T {
 	return v
 }
 
+// agentReply stores an agent's reply, signed "Maya", through the agent API.
+func agentReply(t *testing.T, url, convID, body string) {
+	t.Helper()
+	reply, _ := http.NewRequest("POST", url+"/v1/agent/conversations/"+convID+"/messages",
+		strings.NewReader(`{"body":"`+body+`","authorName":"Maya"}`))
+	reply.Header.Set("Authorization", "Bearer "+serviceAgentKey)
+	reply.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(reply)
+	if err != nil {
+		t.Fatalf("agent reply: %v", err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 201 {
+		t.Fatalf("agent reply: %d", resp.StatusCode)
+	}
+}
+
+// heldFirstPoll is httpTransport holding the first event poll until release is
+// closed: what is stored meanwhile is stored before the poller's first answer.
+type heldFirstPoll struct {
+	httpTransport
+	once    sync.Once
+	release chan struct{}
+}
+
+func (h *heldFirstPoll) Do(cancel <-chan struct{}, req sdk.Request) (sdk.Response, error) {
+	if strings.Contains(req.URL, "/v1/events") {
+		h.once.Do(func() { <-h.release })
+	}
+	return h.httpTransport.Do(cancel, req)
+}
+
+// The cold start, on the real service: an agent's reply stored right after
+// createConversation, before the new customer's poller has its first answer, fires
+// onMessageReceived once; so does one stored right after a logIn on another device,
+// whose history (the first reply) does not fire there.
+func TestAReplyBeforeTheFirstPollArrivesOnceFromTheRealService(t *testing.T) {
+	url := startService(t)
+	var ev events
+	tr := &heldFirstPoll{release: make(chan struct{})}
+	c, err := sdk.New(sdk.Config{APIKey: serviceAPIKey, ServerURL: url, Transport: tr, Emit: ev.emit})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	conv := wait(t, c.CreateConversation("hello"))
+	agentReply(t, url, conv.ID, "right away")
+	close(tr.release)
+	ev.wait(t, "the reply stored before the first poll", func(e *events) bool { return len(e.msgs) == 1 })
+	agentReply(t, url, conv.ID, "next") // its answer would repeat the first were the cursor behind it
+	ev.wait(t, "the next reply", func(e *events) bool { return len(e.msgs) == 2 })
+	if got := ev.bodies(); got != "right away | next" {
+		t.Fatalf("messages received %q", got)
+	}
+
+	jwt, err := auth.Sign(auth.Claims{Email: "ann@example.com", IssuedAt: time.Now()}, []byte(serviceSecret))
+	if err != nil {
+		t.Fatal(err)
+	}
+	wait(t, c.LogIn(jwt)) // the chat is Ann's now
+	var phoneEv events
+	phoneTr := &heldFirstPoll{release: make(chan struct{})}
+	phone, err := sdk.New(sdk.Config{APIKey: serviceAPIKey, ServerURL: url, Transport: phoneTr, Emit: phoneEv.emit})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer phone.Close()
+	wait(t, phone.LogIn(jwt))
+	agentReply(t, url, conv.ID, "after the login")
+	close(phoneTr.release)
+	phoneEv.wait(t, "the reply after the login", func(e *events) bool { return len(e.msgs) == 1 })
+	agentReply(t, url, conv.ID, "last")
+	phoneEv.wait(t, "the last reply", func(e *events) bool { return len(e.msgs) == 2 })
+	if got := phoneEv.bodies(); got != "after the login | last" {
+		t.Fatalf("the phone received %q", got)
+	}
+}
+
 func TestTheCoreAgainstTheRealService(t *testing.T) {
 	url := startService(t)
 	var ev events
@@ -135,17 +223,7 @@ func TestTheCoreAgainstTheRealService(t *testing.T) {
 
 	conv := wait(t, c.CreateConversation("hello"))
 	wait(t, c.SendMessage(conv.ID, "are you there?"))
-	// The poller's first answer sets its cursor (and tells the unread total): a reply
-	// stored before it is history, not an event. See the closing note of issue 7.
-	ev.wait(t, "the poller's first answer", func(e *events) bool { return slices.Contains(e.seen, sdk.EventUnread) })
-
-	reply, _ := http.NewRequest("POST", url+"/v1/agent/conversations/"+conv.ID+"/messages",
-		strings.NewReader(`{"body":"Yes! How can I help?","authorName":"Maya"}`))
-	reply.Header.Set("Authorization", "Bearer "+serviceAgentKey)
-	reply.Header.Set("Content-Type", "application/json")
-	if resp, err := http.DefaultClient.Do(reply); err != nil || resp.StatusCode != 201 {
-		t.Fatalf("agent reply: %v %v", resp, err)
-	}
+	agentReply(t, url, conv.ID, "Yes! How can I help?")
 	ev.wait(t, "agent reply with its author's name", func(e *events) bool {
 		return len(e.msgs) == 1 && e.msgs[0].Author == "agent" && e.msgs[0].AuthorName == "Maya" && e.last == 1
 	})

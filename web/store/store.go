@@ -218,6 +218,9 @@ type LoginResult struct {
 	Identity      Identity
 	SessionToken  string
 	Conversations []Conversation
+	// Cursor is the customer's latest message seq as of Conversations: the
+	// after of the device's first poll.
+	Cursor int64
 	// MergedFrom is the anonymous customer whose conversations moved, if any.
 	MergedFrom string
 }
