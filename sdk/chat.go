@@ -21,6 +21,7 @@ func (c *Client) ensureSession() *Error {
 		return e
 	}
 	if !ok2xx(resp.Status) {
+		c.askedWait = retryAfter(resp) // too many new customers from this address
 		return chatError(resp)
 	}
 	var out identityResponse

@@ -69,6 +69,7 @@ type Client struct {
 	// deliveryFailed: the last delivery of the outbox failed, so what waits in it is
 	// "failed" until the next one.
 	deliveryFailed bool
+	askedWait      time.Duration // the Retry-After of the delivery's last 429, 0 for none
 
 	// Reachability and the outbox's background retry, under mu.
 	connected   bool          // the last request got an answer

@@ -97,7 +97,7 @@ func (c *Client) stopPoller() int {
 // after=cursor&wait&unread=<the last total>, which the service answers at once when
 // the total differs: a markRead on any device then reaches every device. It emits
 // onMessageReceived for each message and onUnread when the total changes (the first
-// answer counts as a change), and backs off 1 s to 30 s on errors. It never touches
+// answer counts as a change), and backs off 1 s to 30 s on errors, at least the Retry-After of a 429. It never touches
 // the call queue or the state.
 func (c *Client) runPoller(sc *scope, p *poller, session string) {
 	defer close(p.done)
@@ -124,7 +124,8 @@ func (c *Client) runPoller(sc *scope, p *poller, session string) {
 		var out eventsResponse
 		if e != nil || resp.Status != 200 || !readBody(resp.Body, out.read) || out.Cursor == nil {
 			backoff = c.nextBackoff(backoff)
-			if !sleep(sc, backoff) {
+			// A refused poll (too many waiting) waits as long as the service asked.
+			if !sleep(sc, max(backoff, retryAfter(resp))) {
 				return
 			}
 			continue

@@ -185,7 +185,7 @@ func (c *Client) reload() {
 	if len(c.readOutbox()) > 0 {
 		c.mu.Lock()
 		c.waiting = true
-		c.retryLater()
+		c.retryLater(0)
 		c.mu.Unlock()
 	}
 	unread := -1

@@ -76,6 +76,7 @@ func (c *Client) flush() {
 // failure that keeps own waiting. An earlier entry that the service refuses for good
 // has no call left to tell: it goes with a warning.
 func (c *Client) deliver(own *entry) (sent, *Error) {
+	c.askedWait = 0
 	last := ""
 	for {
 		entries := c.readOutbox()
@@ -151,6 +152,7 @@ func (c *Client) post(en entry) (sent, *Error) {
 		return sent{}, e
 	}
 	if !ok2xx(resp.Status) { // 201 stored now, 200 stored by an earlier attempt
+		c.askedWait = retryAfter(resp) // the background retry waits at least that
 		return sent{}, chatError(resp)
 	}
 	var s sent
@@ -195,21 +197,27 @@ func (c *Client) afterDelivery(e *Error) {
 	defer c.mu.Unlock()
 	c.waiting = waiting
 	if c.waiting {
-		c.retryLater()
+		c.retryLater(c.askedWait)
 	} else {
 		c.stopRetry()
 	}
 }
 
 // retryLater arms the background retry, unless it is armed or queued already, with
-// the next backoff: 1 s, doubling to 30 s. c.mu held.
-func (c *Client) retryLater() {
+// the next backoff: 1 s, doubling to 30 s, and not before atLeast, the wait a
+// rate-limited service asked for, which replaces any retry armed before.
+// c.mu held.
+func (c *Client) retryLater(atLeast time.Duration) {
+	if c.retryTimer != nil && atLeast > 0 {
+		c.retryTimer.Stop()
+		c.retryTimer = nil
+	}
 	if c.retryTimer != nil || c.flushQueued || c.closed {
 		return
 	}
 	c.retryDelay = c.nextBackoff(c.retryDelay)
 	var t *time.Timer
-	t = time.AfterFunc(c.retryDelay, func() {
+	t = time.AfterFunc(max(c.retryDelay, atLeast), func() {
 		c.mu.Lock()
 		if c.retryTimer == t {
 			c.retryTimer = nil

@@ -60,7 +60,11 @@ func (httpTransport) Do(cancel <-chan struct{}, req sdk.Request) (sdk.Response, 
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(resp.Body)
-	return sdk.Response{Status: resp.StatusCode, Body: body}, err
+	out := sdk.Response{Status: resp.StatusCode, Body: body}
+	if out.Status == http.StatusTooManyRequests {
+		out.RetryAfter = resp.Header.Get("Retry-After")
+	}
+	return out, err
 }
 
 // events records what the core emits.
@@ -109,14 +113,18 @@ func (e *events) wait(t *testing.T, what string, ok func(e *events) bool) {
 	t.Fatalf("no %s within 3 s; events %v", what, e.seen)
 }
 
-func startService(t *testing.T) string {
+func startService(t *testing.T, mods ...func(*web.Options)) string {
 	t.Helper()
 	st, err := store.OpenSQLite(context.Background(), filepath.Join(t.TempDir(), "chat.db"), store.SQLiteOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	h, err := web.New(web.Options{Store: st, APIKey: serviceAPIKey, JWTSecret: serviceSecret, AgentKey: serviceAgentKey,
-		Assets: fstest.MapFS{"kustomer-chat.js": {Data: []byte("//")}}})
+	opts := web.Options{Store: st, APIKey: serviceAPIKey, JWTSecret: serviceSecret, AgentKey: serviceAgentKey,
+		Assets: fstest.MapFS{"kustomer-chat.js": {Data: []byte("//")}}}
+	for _, mod := range mods {
+		mod(&opts)
+	}
+	h, err := web.New(opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -262,5 +270,60 @@ func TestTheCoreAgainstTheRealService(t *testing.T) {
 	}
 	if _, err := c.GetMessages(conv.ID).Wait(); !errors.Is(err, sdk.ErrNotFound) {
 		t.Fatalf("the previous customer's conversation after logOut: %v", err)
+	}
+}
+
+// countingTransport is httpTransport counting the 429 answers to message sends.
+type countingTransport struct {
+	httpTransport
+	mu      sync.Mutex
+	refused []time.Time
+}
+
+func (c *countingTransport) Do(cancel <-chan struct{}, req sdk.Request) (sdk.Response, error) {
+	resp, err := c.httpTransport.Do(cancel, req)
+	if err == nil && resp.Status == http.StatusTooManyRequests && strings.HasSuffix(req.URL, "/messages") {
+		c.mu.Lock()
+		c.refused = append(c.refused, time.Now())
+		c.mu.Unlock()
+	}
+	return resp, err
+}
+
+// Over the real service's message limit (one send per 3 s here), the refused message
+// waits in the outbox for the Retry-After the service gave (3 s), not for the core's
+// own shorter backoff (1 s, which would be refused again), and is then delivered.
+func TestTheOutboxWaitsOutTheRealServicesRateLimit(t *testing.T) {
+	url := startService(t, func(o *web.Options) { o.Limits.Messages = web.Limit{Events: 1, Per: 3 * time.Second, Burst: 1} })
+	tr := &countingTransport{}
+	var ev events
+	c, err := sdk.New(sdk.Config{APIKey: serviceAPIKey, ServerURL: url, Transport: tr, Emit: ev.emit})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	conv := wait(t, c.CreateConversation("hello"))
+	wait(t, c.SendMessage(conv.ID, "one"))
+	if _, err := c.SendMessage(conv.ID, "two").Wait(); !errors.Is(err, sdk.ErrRateLimited) {
+		t.Fatalf("the second send within 3 s: %v", err)
+	}
+	start := time.Now()
+	for len(wait(t, c.GetPendingMessages())) > 0 {
+		if time.Since(start) > 8*time.Second {
+			t.Fatal("the refused message was not delivered")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	var bodies []string
+	for _, m := range wait(t, c.GetMessages(conv.ID)) {
+		bodies = append(bodies, m.Body)
+	}
+	if got := strings.Join(bodies, ","); got != "hello,one,two" {
+		t.Fatalf("stored %q", got)
+	}
+	tr.mu.Lock()
+	defer tr.mu.Unlock()
+	if len(tr.refused) != 1 {
+		t.Fatalf("%d sends refused, want only the first: the retry came before the Retry-After", len(tr.refused))
 	}
 }
