@@ -189,7 +189,13 @@ func (c *Client) reload() {
 		c.mu.Unlock()
 	}
 	unread := -1
-	if next.session != prev.session {
+	switch {
+	case next.session == prev.session:
+	case next.session != "" && prev.session != "" && next.identity.CustomerID == prev.identity.CustomerID:
+		// Another tab renewed the session: the same customer, whose messages this tab's
+		// poller goes on announcing from where it was.
+		c.resumePoller(next.session, noCursor)
+	default:
 		unread = c.stopPoller()
 		if next.session != "" {
 			c.startPoller(next.session, noCursor) // another tab logged in: its page reads the history

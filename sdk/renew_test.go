@@ -208,3 +208,73 @@ func TestSendOnUnrenewableSessionIsNotKept(t *testing.T) {
 		t.Fatalf("pending %+v", p)
 	}
 }
+
+// heldAnswers passes requests to inner but, while hold is set, keeps their answers
+// until release is closed: a tab that is asleep while another works.
+type heldAnswers struct {
+	inner   Transport
+	hold    atomic.Bool
+	release chan struct{}
+}
+
+func (h *heldAnswers) Do(cancel <-chan struct{}, req Request) (Response, error) {
+	resp, err := h.inner.Do(cancel, req)
+	if h.hold.Load() {
+		select {
+		case <-h.release:
+		case <-cancel:
+		}
+	}
+	return resp, err
+}
+
+// Two tabs share the device's session. When it ends, the tab that finds out first
+// renews it with the provider; the other, finding it ended too, takes the new session
+// from storage without asking its provider again, fires no event, and its poller goes
+// on from where it was: a reply stored while it had not yet caught up still arrives.
+func TestAnotherTabsRenewalIsTakenNotRepeated(t *testing.T) {
+	e, asked := providerEnv(t, func(e *env) (string, error) { return e.emailToken("ann@example.com"), nil })
+	conv := must(t, e.c.CreateConversation("hello"))
+
+	var asked2 atomic.Int32
+	tr := &heldAnswers{inner: e.svc, release: make(chan struct{})}
+	tab2Rec := newRecorder()
+	tab2 := e.client(e.store, tr, tab2Rec, func(cfg *Config) {
+		cfg.TokenProvider = func(<-chan struct{}) (string, error) { asked2.Add(1); return e.emailToken("ann@example.com"), nil }
+	})
+	old := must(t, tab2.GetIdentity())
+	tab2Rec.waitFor(t, isUnread(0)) // tab 2's poller has its cursor
+	waitLongPoll(t, e.svc)
+
+	tr.hold.Store(true) // tab 2 learns of the end only after tab 1 has renewed
+	e.svc.expire()
+	must(t, e.c.GetConversations())
+	if asked.Load() != 1 {
+		t.Fatalf("tab 1 asked its provider %d times", asked.Load())
+	}
+	renewed := e.stored()
+	e.svc.agentReply(t, conv.ID, "while tab 2 slept")
+	close(tr.release)
+
+	tab2Rec.waitFor(t, isMessage("while tab 2 slept"))
+	if convs := must(t, tab2.GetConversations()); len(convs) != 1 || convs[0].ID != conv.ID {
+		t.Fatalf("tab 2's conversations %+v", convs)
+	}
+	if n := asked2.Load(); n != 0 || asked.Load() != 1 {
+		t.Fatalf("providers asked %d (tab 2) and %d (tab 1) times, want 0 and 1", n, asked.Load())
+	}
+	if e.stored() != renewed {
+		t.Fatal("tab 2 stored another state than tab 1's renewal")
+	}
+	if id := must(t, tab2.GetIdentity()); id.CustomerID != old.CustomerID || !id.Verified {
+		t.Fatalf("tab 2's identity %+v", id)
+	}
+	for _, r := range tab2Rec.all() {
+		if r.name == EventLogin || r.name == EventLogout {
+			t.Fatalf("tab 2 fired %s", r.name)
+		}
+	}
+	if n := count(tab2Rec, isMessage("while tab 2 slept")); n != 1 || len(tab2Rec.warns()) != 0 {
+		t.Fatalf("the reply came %d times; warnings %q", n, tab2Rec.warns())
+	}
+}
