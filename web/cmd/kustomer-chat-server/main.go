@@ -135,6 +135,15 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		return err
 	}
 
+	// Stopped, and waited for, before the store closes.
+	purgeCtx, stopPurge := context.WithCancel(ctx)
+	purged := make(chan struct{})
+	go func() {
+		defer close(purged)
+		web.PurgeSessions(purgeCtx, st, web.PurgeEvery, time.Now, logger)
+	}()
+	defer func() { stopPurge(); <-purged }()
+
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return err
