@@ -70,6 +70,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 	flags.StringVar(&limits.TrustedProxyHeader, "trusted-proxy-header", "",
 		"header whose last entry, set by your own proxy, is the client address, e.g. X-Forwarded-For; empty: the connection's address (env KUSTOMER_CHAT_TRUSTED_PROXY_HEADER)")
 	limitFlags["trusted-proxy-header"] = "KUSTOMER_CHAT_TRUSTED_PROXY_HEADER"
+	shutdownTimeout := flags.Duration("shutdown-timeout", 10*time.Second,
+		"on SIGTERM, how long in-flight requests may take to finish before their connections are closed (env KUSTOMER_CHAT_SHUTDOWN_TIMEOUT)")
+	limitFlags["shutdown-timeout"] = "KUSTOMER_CHAT_SHUTDOWN_TIMEOUT"
 	// A set variable is the flag's default; the command line still wins.
 	for name, env := range limitFlags {
 		if v := getenv(env); v != "" {
@@ -85,6 +88,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 	policy, err := sessions(getenv)
 	if err != nil {
 		return err
+	}
+	if *shutdownTimeout <= 0 {
+		return errors.New("-shutdown-timeout must be positive")
 	}
 
 	// stdout carries exactly one line, the listening address, for scripts
@@ -172,7 +178,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 	}
 	fmt.Fprintln(stderr, "shutting down")
 	close(stopping)
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), *shutdownTimeout)
 	defer cancel()
 	if err := srv.Shutdown(shutdownCtx); err != nil {
 		srv.Close()
