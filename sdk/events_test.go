@@ -20,10 +20,10 @@ func isUnread(n int) func(recorded) bool {
 }
 
 func TestPollerEmitsMessagesAndStopsOnLogOut(t *testing.T) {
-	e := newEnv(t)
+	e := newServiceEnv(t)
 	must(t, e.c.LogIn(e.emailToken("ann@example.com")))
 	conv := must(t, e.c.CreateConversation("hello"))
-	e.svc.agentReply(t, conv.ID, "how can I help?")
+	e.api.agentReply(t, conv.ID, "how can I help?")
 	ev := e.rec.waitFor(t, isMessage("how can I help?"))
 	if m := ev.payload.(*Message); m.Author != "agent" || m.ConversationID != conv.ID {
 		t.Fatalf("message %+v", m)
@@ -35,18 +35,18 @@ func TestPollerEmitsMessagesAndStopsOnLogOut(t *testing.T) {
 		}
 	}
 	// From the login's cursor, first at once for the unread total, then waiting.
-	polls := e.svc.requests("/v1/events")
+	polls := e.api.requests("/v1/events")
 	if !strings.HasSuffix(polls[0].URL, "/v1/events?after=0") || !strings.Contains(polls[len(polls)-1].URL, "wait=20") {
 		t.Fatalf("poll URLs %s ... %s", polls[0].URL, polls[len(polls)-1].URL)
 	}
 
 	must(t, e.c.LogOut())
 	e.rec.waitFor(t, isUnread(0))
-	n := len(e.svc.requests("/v1/events"))
+	n := len(e.api.requests("/v1/events"))
 	e.rec.reset()
-	e.svc.agentReply(t, conv.ID, "are you there?")
+	e.api.agentReply(t, conv.ID, "are you there?")
 	must(t, e.c.GetIdentity())
-	if len(e.svc.requests("/v1/events")) != n {
+	if len(e.api.requests("/v1/events")) != n {
 		t.Fatal("the poller polled after logout")
 	}
 	for _, r := range e.rec.all() {
@@ -57,12 +57,12 @@ func TestPollerEmitsMessagesAndStopsOnLogOut(t *testing.T) {
 }
 
 func TestPollerSeesTheSameCustomerOnAnotherDevice(t *testing.T) {
-	e := newEnv(t)
+	e := newServiceEnv(t)
 	must(t, e.c.LogIn(e.emailToken("ann@example.com")))
 	conv := must(t, e.c.CreateConversation("from laptop"))
 
 	phoneRec := newRecorder()
-	phone := e.client(NewMemoryStorage(), e.svc, phoneRec, nil)
+	phone := e.client(NewMemoryStorage(), e.api, phoneRec, nil)
 	must(t, phone.LogIn(e.emailToken("ann@example.com")))
 	must(t, phone.SendMessage(conv.ID, "from phone"))
 	e.rec.waitFor(t, isMessage("from phone"))
@@ -115,8 +115,8 @@ func TestBackoffSchedule(t *testing.T) {
 }
 
 func TestReloadEmitsTheRightEvents(t *testing.T) {
-	e := newEnv(t) // tab 1
-	tab2 := e.client(e.store, e.svc, newRecorder(), nil)
+	e := newServiceEnv(t) // tab 1
+	tab2 := e.client(e.store, e.api, newRecorder(), nil)
 	anon := must(t, e.c.GetIdentity())
 
 	must(t, e.c.Reload())
@@ -140,7 +140,7 @@ func TestReloadEmitsTheRightEvents(t *testing.T) {
 	// history were tab 2's, and tab 1 knows no seq of Ann's.
 	e.rec.waitFor(t, isUnread(0))
 	conv := must(t, tab2.CreateConversation("hi"))
-	e.svc.agentReply(t, conv.ID, "agent to ann")
+	e.api.agentReply(t, conv.ID, "agent to ann")
 	e.rec.waitFor(t, isMessage("agent to ann"))
 
 	e.rec.reset()
@@ -186,8 +186,8 @@ func TestReloadEmitsTheRightEvents(t *testing.T) {
 }
 
 func TestReloadBeforeFirstLoadOnlyLoads(t *testing.T) {
-	e := newEnv(t)
-	tab2 := e.client(e.store, e.svc, newRecorder(), nil)
+	e := newServiceEnv(t)
+	tab2 := e.client(e.store, e.api, newRecorder(), nil)
 	must(t, tab2.LogIn(e.emailToken("ann@example.com")))
 	must(t, e.c.Reload())
 	if names := lifecycle(e.rec.names()); len(names) != 0 {
@@ -199,10 +199,10 @@ func TestReloadBeforeFirstLoadOnlyLoads(t *testing.T) {
 }
 
 func TestMessagesCarryTheAgentsName(t *testing.T) {
-	e := newEnv(t)
+	e := newServiceEnv(t)
 	conv := must(t, e.c.CreateConversation("hello"))
-	e.svc.agentReplyAs(t, conv.ID, "Dana", "I can help")
-	e.svc.agentReply(t, conv.ID, "unsigned")
+	e.api.agentReplyAs(t, conv.ID, "Dana", "I can help")
+	e.api.agentReply(t, conv.ID, "unsigned")
 	ev := e.rec.waitFor(t, isMessage("I can help"))
 	if m := ev.payload.(*Message); m.AuthorName != "Dana" || m.Author != "agent" {
 		t.Fatalf("onMessageReceived %+v", m)
@@ -224,15 +224,15 @@ func waitWithin(t *testing.T, rec *recorder, d time.Duration, match func(recorde
 }
 
 func TestMarkReadReachesOnUnreadAtOnceOnEveryDevice(t *testing.T) {
-	e := newEnv(t)
+	e := newServiceEnv(t)
 	must(t, e.c.LogIn(e.emailToken("ann@example.com")))
 	conv := must(t, e.c.CreateConversation("hello"))
-	e.svc.agentReply(t, conv.ID, "one")
-	e.svc.agentReply(t, conv.ID, "two")
+	e.api.agentReply(t, conv.ID, "one")
+	e.api.agentReply(t, conv.ID, "two")
 	e.rec.waitFor(t, isUnread(2))
 
 	phoneRec := newRecorder()
-	phone := e.client(NewMemoryStorage(), e.svc, phoneRec, nil)
+	phone := e.client(NewMemoryStorage(), e.api, phoneRec, nil)
 	must(t, phone.LogIn(e.emailToken("ann@example.com")))
 	phoneRec.waitFor(t, isUnread(2))
 
@@ -241,14 +241,14 @@ func TestMarkReadReachesOnUnreadAtOnceOnEveryDevice(t *testing.T) {
 	waitWithin(t, e.rec, time.Second, isUnread(0))
 	waitWithin(t, phoneRec, time.Second, isUnread(0))
 	told := false
-	for _, r := range e.svc.requests("/v1/events") {
+	for _, r := range e.api.requests("/v1/events") {
 		told = told || strings.HasSuffix(r.URL, "&wait=20&unread=2")
 	}
 	if !told {
 		t.Fatal("no poll told the service the total it saw")
 	}
 
-	e.svc.agentReply(t, conv.ID, "three")
+	e.api.agentReply(t, conv.ID, "three")
 	e.rec.waitFor(t, isUnread(1))
 	phoneRec.waitFor(t, isUnread(1))
 	must(t, phone.MarkRead(conv.ID))
@@ -256,8 +256,8 @@ func TestMarkReadReachesOnUnreadAtOnceOnEveryDevice(t *testing.T) {
 }
 
 func TestAPollWokenByMarkReadPollsAgainAtOnce(t *testing.T) {
-	e := newEnv(t)
-	c, err := newClient(Config{APIKey: testAPIKey, ServerURL: testBase, Storage: e.store, Transport: e.svc,
+	e := newServiceEnv(t)
+	c, err := newClient(Config{APIKey: testAPIKey, ServerURL: e.base, Storage: e.store, Transport: e.api,
 		Clock: e.clock, Emit: e.rec.emit}, nil) // the real gap between empty answers: 1 s
 	if err != nil {
 		t.Fatal(err)
@@ -265,68 +265,12 @@ func TestAPollWokenByMarkReadPollsAgainAtOnce(t *testing.T) {
 	defer c.Close()
 	conv := must(t, c.CreateConversation("hello"))
 	e.rec.waitFor(t, isUnread(0))
-	waitLongPoll(t, e.svc)
+	waitLongPoll(t, e.api)
 	for _, text := range []string{"one", "two", "three"} {
-		e.svc.agentReply(t, conv.ID, text)
+		e.api.agentReply(t, conv.ID, text)
 		waitWithin(t, e.rec, 500*time.Millisecond, isMessage(text))
 		must(t, c.MarkRead(conv.ID)) // wakes the poll with the new total, and no message
 		e.rec.waitFor(t, isUnread(0))
 		e.rec.reset()
-	}
-}
-
-// holdFirstPoll holds the device's first event poll until release is closed: what is
-// stored meanwhile is stored before the poller's first answer.
-func holdFirstPoll(svc *fakeService) (release chan struct{}) {
-	release = make(chan struct{})
-	var once sync.Once
-	svc.setHook(func(r Request) (Response, error, bool) {
-		if strings.Contains(r.URL, "/v1/events") {
-			once.Do(func() { <-release })
-		}
-		return Response{}, nil, false
-	})
-	return release
-}
-
-// A new anonymous customer's poller starts from 0: an agent's reply stored right after
-// createConversation, before the poller's first answer, is not taken for history.
-func TestAReplyBeforeTheFirstPollOfANewCustomerArrivesOnce(t *testing.T) {
-	e := newEnv(t)
-	release := holdFirstPoll(e.svc)
-	conv := must(t, e.c.CreateConversation("hello"))
-	e.svc.agentReply(t, conv.ID, "right away")
-	close(release)
-	e.rec.waitFor(t, isMessage("right away"))
-	// A later answer, which would repeat the reply if the cursor were behind it.
-	e.svc.agentReply(t, conv.ID, "next")
-	e.rec.waitFor(t, isMessage("next"))
-	if n := count(e.rec, isMessage("right away")); n != 1 {
-		t.Fatalf("the reply came %d times", n)
-	}
-	if count(e.rec, isMessage("hello")) != 0 {
-		t.Fatal("the device's own message came back")
-	}
-}
-
-// After a logIn, the poller starts from the cursor of the history the login loaded:
-// a reply stored before its first answer arrives once, the history never.
-func TestAReplyBeforeTheFirstPollAfterLogInArrivesOnce(t *testing.T) {
-	e := newEnv(t)
-	must(t, e.c.LogIn(e.emailToken("ann@example.com")))
-	conv := must(t, e.c.CreateConversation("from laptop"))
-	e.svc.agentReply(t, conv.ID, "history")
-
-	phoneRec := newRecorder()
-	phone := e.client(NewMemoryStorage(), e.svc, phoneRec, nil)
-	release := holdFirstPoll(e.svc)
-	must(t, phone.LogIn(e.emailToken("ann@example.com")))
-	e.svc.agentReply(t, conv.ID, "after the login")
-	close(release)
-	phoneRec.waitFor(t, isMessage("after the login"))
-	e.svc.agentReply(t, conv.ID, "next")
-	phoneRec.waitFor(t, isMessage("next"))
-	if n, old := count(phoneRec, isMessage("after the login")), count(phoneRec, isMessage("history")); n != 1 || old != 0 {
-		t.Fatalf("the reply after the login came %d times, the history %d times", n, old)
 	}
 }

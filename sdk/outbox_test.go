@@ -31,7 +31,7 @@ func slowRetry(e *env, store Storage, rec *recorder) *Client {
 
 // waitLongPoll waits until a long poll (one that waits) is held by the service: a
 // hook set from then on does not touch it.
-func waitLongPoll(t *testing.T, svc *fakeService) {
+func waitLongPoll(t *testing.T, svc service) {
 	t.Helper()
 	for start := time.Now(); time.Since(start) < 5*time.Second; time.Sleep(time.Millisecond) {
 		for _, r := range svc.requests("/v1/events") {

@@ -2,7 +2,7 @@
 
 // Native only: the service and its SQLite do not build for the browser.
 
-package sdk_test
+package sdk
 
 // The core against the real service: web's handler on a real SQLite file, over HTTP
 // on loopback. The other tests of this package use a fake service, for the faults a
@@ -22,22 +22,19 @@ import (
 	"testing/fstest"
 	"time"
 
-	"github.com/kustomer-chat/kustomer-chat/sdk"
+	"github.com/valyala/fastjson"
+
 	"github.com/kustomer-chat/kustomer-chat/web"
 	"github.com/kustomer-chat/kustomer-chat/web/auth"
 	"github.com/kustomer-chat/kustomer-chat/web/store"
 )
 
-const (
-	serviceAPIKey   = "integration-key"
-	serviceSecret   = "integration-secret-long-enough-for-hs256"
-	serviceAgentKey = "integration-agent"
-)
+const testAgentKey = "integration-agent"
 
 // httpTransport is the browser's fetch, for a native test.
 type httpTransport struct{}
 
-func (httpTransport) Do(cancel <-chan struct{}, req sdk.Request) (sdk.Response, error) {
+func (httpTransport) Do(cancel <-chan struct{}, req Request) (Response, error) {
 	ctx, stop := context.WithCancel(context.Background())
 	defer stop()
 	go func() {
@@ -49,18 +46,18 @@ func (httpTransport) Do(cancel <-chan struct{}, req sdk.Request) (sdk.Response, 
 	}()
 	r, err := http.NewRequestWithContext(ctx, req.Method, req.URL, bytes.NewReader(req.Body))
 	if err != nil {
-		return sdk.Response{}, err
+		return Response{}, err
 	}
 	for k, v := range req.Header {
 		r.Header.Set(k, v)
 	}
 	resp, err := http.DefaultClient.Do(r)
 	if err != nil {
-		return sdk.Response{}, err
+		return Response{}, err
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(resp.Body)
-	out := sdk.Response{Status: resp.StatusCode, Body: body}
+	out := Response{Status: resp.StatusCode, Body: body}
 	if out.Status == http.StatusTooManyRequests {
 		out.RetryAfter = resp.Header.Get("Retry-After")
 	}
@@ -71,7 +68,7 @@ func (httpTransport) Do(cancel <-chan struct{}, req sdk.Request) (sdk.Response, 
 type events struct {
 	mu   sync.Mutex
 	seen []string
-	msgs []*sdk.Message
+	msgs []*Message
 	last int // the last unread total
 }
 
@@ -80,8 +77,8 @@ func (e *events) emit(event string, payload any) {
 	defer e.mu.Unlock()
 	e.seen = append(e.seen, event)
 	switch p := payload.(type) {
-	case *sdk.Message:
-		if event == sdk.EventMessageReceived {
+	case *Message:
+		if event == EventMessageReceived {
 			e.msgs = append(e.msgs, p)
 		}
 	case int:
@@ -113,13 +110,94 @@ func (e *events) wait(t *testing.T, what string, ok func(e *events) bool) {
 	t.Fatalf("no %s within 3 s; events %v", what, e.seen)
 }
 
-func startService(t *testing.T, mods ...func(*web.Options)) string {
+// realService is the real service as a test's service: the device's transport
+// over HTTP, recording what it sends, and the agent API.
+type realService struct {
+	url  string
+	mu   sync.Mutex
+	reqs []Request
+}
+
+func (s *realService) Do(cancel <-chan struct{}, req Request) (Response, error) {
+	r := req
+	r.Header = map[string]string{}
+	for k, v := range req.Header {
+		r.Header[k] = v
+	}
+	s.mu.Lock()
+	s.reqs = append(s.reqs, r)
+	s.mu.Unlock()
+	return httpTransport{}.Do(cancel, req)
+}
+
+func (s *realService) requests(prefix string) []Request {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []Request
+	for _, r := range s.reqs {
+		if strings.HasPrefix(strings.TrimPrefix(r.URL, s.url), prefix) {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+func (s *realService) chatRequests() []Request {
+	var out []Request
+	for _, r := range s.requests("") {
+		if !strings.HasPrefix(strings.TrimPrefix(r.URL, s.url), "/v1/events") {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+func (s *realService) agentReply(t *testing.T, convID, body string) Message {
+	t.Helper()
+	return s.agentReplyAs(t, convID, "", body)
+}
+
+// agentReplyAs stores an agent's reply through the agent API, signed name unless "".
+func (s *realService) agentReplyAs(t *testing.T, convID, name, body string) Message {
+	t.Helper()
+	var b jsonObject
+	b.str("body", body)
+	b.optStr("authorName", name)
+	req, _ := http.NewRequest("POST", s.url+"/v1/agent/conversations/"+pathSegment(convID)+"/messages", bytes.NewReader(b.end()))
+	req.Header.Set("Authorization", "Bearer "+testAgentKey)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("agent reply: %v", err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	var m *Message
+	if resp.StatusCode != 201 || decodeBody(raw, func(key string, v *fastjson.Value) bool {
+		return key != "message" || readObject(v, &m)
+	}) != nil || m == nil {
+		t.Fatalf("agent reply: %d %s", resp.StatusCode, raw)
+	}
+	return *m
+}
+
+// newServiceEnv is newEnv on the real service, whose clock is the env's.
+func newServiceEnv(t *testing.T) *env {
+	t.Helper()
+	clock := newFakeClock()
+	svc := startService(t, func(o *web.Options) { o.Now = clock.Now })
+	e := &env{t: t, clock: clock, api: svc, base: svc.url, store: NewMemoryStorage(), rec: newRecorder()}
+	e.c = e.client(e.store, svc, e.rec, nil)
+	return e
+}
+
+func startService(t *testing.T, mods ...func(*web.Options)) *realService {
 	t.Helper()
 	st, err := store.OpenSQLite(context.Background(), filepath.Join(t.TempDir(), "chat.db"), store.SQLiteOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	opts := web.Options{Store: st, APIKey: serviceAPIKey, JWTSecret: serviceSecret, AgentKey: serviceAgentKey,
+	opts := web.Options{Store: st, APIKey: testAPIKey, JWTSecret: string(testSecret), AgentKey: testAgentKey,
 		Assets: fstest.MapFS{"kustomer-chat.js": {Data: []byte("//")}}}
 	for _, mod := range mods {
 		mod(&opts)
@@ -130,33 +208,16 @@ func startService(t *testing.T, mods ...func(*web.Options)) string {
 	}
 	srv := httptest.NewServer(h)
 	t.Cleanup(func() { srv.Close(); st.Close() })
-	return srv.URL
+	return &realService{url: srv.URL}
 }
 
-func wait[T any](t *testing.T, call *sdk.Call[T]) T {
+func wait[T any](t *testing.T, call *Call[T]) T {
 	t.Helper()
 	v, err := call.Wait()
 	if err != nil {
 		t.Fatal(err)
 	}
 	return v
-}
-
-// agentReply stores an agent's reply, signed "Maya", through the agent API.
-func agentReply(t *testing.T, url, convID, body string) {
-	t.Helper()
-	reply, _ := http.NewRequest("POST", url+"/v1/agent/conversations/"+convID+"/messages",
-		strings.NewReader(`{"body":"`+body+`","authorName":"Maya"}`))
-	reply.Header.Set("Authorization", "Bearer "+serviceAgentKey)
-	reply.Header.Set("Content-Type", "application/json")
-	resp, err := http.DefaultClient.Do(reply)
-	if err != nil {
-		t.Fatalf("agent reply: %v", err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != 201 {
-		t.Fatalf("agent reply: %d", resp.StatusCode)
-	}
 }
 
 // heldFirstPoll is httpTransport holding the first event poll until release is
@@ -167,7 +228,7 @@ type heldFirstPoll struct {
 	release chan struct{}
 }
 
-func (h *heldFirstPoll) Do(cancel <-chan struct{}, req sdk.Request) (sdk.Response, error) {
+func (h *heldFirstPoll) Do(cancel <-chan struct{}, req Request) (Response, error) {
 	if strings.Contains(req.URL, "/v1/events") {
 		h.once.Do(func() { <-h.release })
 	}
@@ -179,41 +240,42 @@ func (h *heldFirstPoll) Do(cancel <-chan struct{}, req sdk.Request) (sdk.Respons
 // onMessageReceived once; so does one stored right after a logIn on another device,
 // whose history (the first reply) does not fire there.
 func TestAReplyBeforeTheFirstPollArrivesOnceFromTheRealService(t *testing.T) {
-	url := startService(t)
+	svc := startService(t)
+	url := svc.url
 	var ev events
 	tr := &heldFirstPoll{release: make(chan struct{})}
-	c, err := sdk.New(sdk.Config{APIKey: serviceAPIKey, ServerURL: url, Transport: tr, Emit: ev.emit})
+	c, err := New(Config{APIKey: testAPIKey, ServerURL: url, Transport: tr, Emit: ev.emit})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer c.Close()
 	conv := wait(t, c.CreateConversation("hello"))
-	agentReply(t, url, conv.ID, "right away")
+	svc.agentReplyAs(t, conv.ID, "Maya", "right away")
 	close(tr.release)
 	ev.wait(t, "the reply stored before the first poll", func(e *events) bool { return len(e.msgs) == 1 })
-	agentReply(t, url, conv.ID, "next") // its answer would repeat the first were the cursor behind it
+	svc.agentReplyAs(t, conv.ID, "Maya", "next") // its answer would repeat the first were the cursor behind it
 	ev.wait(t, "the next reply", func(e *events) bool { return len(e.msgs) == 2 })
 	if got := ev.bodies(); got != "right away | next" {
 		t.Fatalf("messages received %q", got)
 	}
 
-	jwt, err := auth.Sign(auth.Claims{Email: "ann@example.com", IssuedAt: time.Now()}, []byte(serviceSecret))
+	jwt, err := auth.Sign(auth.Claims{Email: "ann@example.com", IssuedAt: time.Now()}, testSecret)
 	if err != nil {
 		t.Fatal(err)
 	}
 	wait(t, c.LogIn(jwt)) // the chat is Ann's now
 	var phoneEv events
 	phoneTr := &heldFirstPoll{release: make(chan struct{})}
-	phone, err := sdk.New(sdk.Config{APIKey: serviceAPIKey, ServerURL: url, Transport: phoneTr, Emit: phoneEv.emit})
+	phone, err := New(Config{APIKey: testAPIKey, ServerURL: url, Transport: phoneTr, Emit: phoneEv.emit})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer phone.Close()
 	wait(t, phone.LogIn(jwt))
-	agentReply(t, url, conv.ID, "after the login")
+	svc.agentReplyAs(t, conv.ID, "Maya", "after the login")
 	close(phoneTr.release)
 	phoneEv.wait(t, "the reply after the login", func(e *events) bool { return len(e.msgs) == 1 })
-	agentReply(t, url, conv.ID, "last")
+	svc.agentReplyAs(t, conv.ID, "Maya", "last")
 	phoneEv.wait(t, "the last reply", func(e *events) bool { return len(e.msgs) == 2 })
 	if got := phoneEv.bodies(); got != "after the login | last" {
 		t.Fatalf("the phone received %q", got)
@@ -221,9 +283,10 @@ func TestAReplyBeforeTheFirstPollArrivesOnceFromTheRealService(t *testing.T) {
 }
 
 func TestTheCoreAgainstTheRealService(t *testing.T) {
-	url := startService(t)
+	svc := startService(t)
+	url := svc.url
 	var ev events
-	c, err := sdk.New(sdk.Config{APIKey: serviceAPIKey, ServerURL: url, Transport: httpTransport{}, Emit: ev.emit})
+	c, err := New(Config{APIKey: testAPIKey, ServerURL: url, Transport: httpTransport{}, Emit: ev.emit})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -231,7 +294,7 @@ func TestTheCoreAgainstTheRealService(t *testing.T) {
 
 	conv := wait(t, c.CreateConversation("hello"))
 	wait(t, c.SendMessage(conv.ID, "are you there?"))
-	agentReply(t, url, conv.ID, "Yes! How can I help?")
+	svc.agentReplyAs(t, conv.ID, "Maya", "Yes! How can I help?")
 	ev.wait(t, "agent reply with its author's name", func(e *events) bool {
 		return len(e.msgs) == 1 && e.msgs[0].Author == "agent" && e.msgs[0].AuthorName == "Maya" && e.last == 1
 	})
@@ -245,7 +308,7 @@ func TestTheCoreAgainstTheRealService(t *testing.T) {
 	}
 
 	// The anonymous chat moves onto the customer who logs in on this device.
-	jwt, err := auth.Sign(auth.Claims{Email: "Ann@Example.com", IssuedAt: time.Now()}, []byte(serviceSecret))
+	jwt, err := auth.Sign(auth.Claims{Email: "Ann@Example.com", IssuedAt: time.Now()}, testSecret)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -268,7 +331,7 @@ func TestTheCoreAgainstTheRealService(t *testing.T) {
 	if convs := wait(t, c.GetConversations()); len(convs) != 0 {
 		t.Fatalf("conversations after logOut %+v", convs)
 	}
-	if _, err := c.GetMessages(conv.ID).Wait(); !errors.Is(err, sdk.ErrNotFound) {
+	if _, err := c.GetMessages(conv.ID).Wait(); !errors.Is(err, ErrNotFound) {
 		t.Fatalf("the previous customer's conversation after logOut: %v", err)
 	}
 }
@@ -280,7 +343,7 @@ type countingTransport struct {
 	refused []time.Time
 }
 
-func (c *countingTransport) Do(cancel <-chan struct{}, req sdk.Request) (sdk.Response, error) {
+func (c *countingTransport) Do(cancel <-chan struct{}, req Request) (Response, error) {
 	resp, err := c.httpTransport.Do(cancel, req)
 	if err == nil && resp.Status == http.StatusTooManyRequests && strings.HasSuffix(req.URL, "/messages") {
 		c.mu.Lock()
@@ -294,17 +357,17 @@ func (c *countingTransport) Do(cancel <-chan struct{}, req sdk.Request) (sdk.Res
 // waits in the outbox for the Retry-After the service gave (3 s), not for the core's
 // own shorter backoff (1 s, which would be refused again), and is then delivered.
 func TestTheOutboxWaitsOutTheRealServicesRateLimit(t *testing.T) {
-	url := startService(t, func(o *web.Options) { o.Limits.Messages = web.Limit{Events: 1, Per: 3 * time.Second, Burst: 1} })
+	url := startService(t, func(o *web.Options) { o.Limits.Messages = web.Limit{Events: 1, Per: 3 * time.Second, Burst: 1} }).url
 	tr := &countingTransport{}
 	var ev events
-	c, err := sdk.New(sdk.Config{APIKey: serviceAPIKey, ServerURL: url, Transport: tr, Emit: ev.emit})
+	c, err := New(Config{APIKey: testAPIKey, ServerURL: url, Transport: tr, Emit: ev.emit})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer c.Close()
 	conv := wait(t, c.CreateConversation("hello"))
 	wait(t, c.SendMessage(conv.ID, "one"))
-	if _, err := c.SendMessage(conv.ID, "two").Wait(); !errors.Is(err, sdk.ErrRateLimited) {
+	if _, err := c.SendMessage(conv.ID, "two").Wait(); !errors.Is(err, ErrRateLimited) {
 		t.Fatalf("the second send within 3 s: %v", err)
 	}
 	start := time.Now()
