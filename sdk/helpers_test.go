@@ -14,6 +14,8 @@ type service interface {
 	agentReplyAs(t *testing.T, convID, name, body string) Message
 	requests(prefix string) []Request
 	chatRequests() []Request
+	// expire ends every session live now, as their idle timeout would.
+	expire()
 }
 
 // env is one device (tab) talking to a chat service: the fake (newEnv), for the

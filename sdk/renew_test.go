@@ -8,13 +8,20 @@ import (
 	"time"
 )
 
-// providerEnv is a device logged in as ann, whose provider answers with answer.
+// providerEnv is a device of the fake service logged in as ann, whose provider
+// answers with answer.
 func providerEnv(t *testing.T, answer func(e *env) (string, error)) (*env, *atomic.Int32) {
 	t.Helper()
-	e := newEnv(t)
+	return withProvider(newEnv(t), answer)
+}
+
+// withProvider logs e's device in as ann, with a provider that answers with answer.
+func withProvider(e *env, answer func(e *env) (string, error)) (*env, *atomic.Int32) {
+	t := e.t
+	t.Helper()
 	var asked atomic.Int32
 	e.c.Close()
-	e.c = e.client(e.store, e.svc, e.rec, func(cfg *Config) {
+	e.c = e.client(e.store, e.api, e.rec, func(cfg *Config) {
 		if answer != nil {
 			cfg.TokenProvider = func(<-chan struct{}) (string, error) { asked.Add(1); return answer(e) }
 		}
@@ -35,11 +42,11 @@ func hasEvent(e *env, name string) bool {
 // An ended session is renewed with the provider's token: the failed call is
 // retried, the customer and their chats stay, no event fires.
 func TestEndedSessionRenewedFromTheProvider(t *testing.T) {
-	e, asked := providerEnv(t, func(e *env) (string, error) { return e.emailToken("ann@example.com"), nil })
+	e, asked := withProvider(newServiceEnv(t), func(e *env) (string, error) { return e.emailToken("ann@example.com"), nil })
 	conv := must(t, e.c.CreateConversation("hello"))
 	before := must(t, e.c.GetIdentity())
 	e.rec.reset()
-	e.svc.expire()
+	e.api.expire()
 	convs := must(t, e.c.GetConversations())
 	if len(convs) != 1 || convs[0].ID != conv.ID {
 		t.Fatalf("after renewal: %+v", convs)
@@ -49,7 +56,7 @@ func TestEndedSessionRenewedFromTheProvider(t *testing.T) {
 		t.Fatalf("identity %+v after %+v, provider asked %d times", after, before, asked.Load())
 	}
 	must(t, e.c.SendMessage(conv.ID, "still here"))
-	e.svc.agentReply(t, conv.ID, "agent here")
+	e.api.agentReply(t, conv.ID, "agent here")
 	e.rec.waitFor(t, func(r recorded) bool { return r.name == EventMessageReceived })
 	if n := count(e.rec, func(r recorded) bool { return r.name == EventMessageReceived }); n != 1 {
 		t.Fatalf("%d messages received, want the agent's only: %+v", n, e.rec.all())
@@ -61,9 +68,9 @@ func TestEndedSessionRenewedFromTheProvider(t *testing.T) {
 
 // A message sent on an ended session is sent once, after the renewal.
 func TestSendOnEndedSessionSentOnce(t *testing.T) {
-	e, _ := providerEnv(t, func(e *env) (string, error) { return e.emailToken("ann@example.com"), nil })
+	e, _ := withProvider(newServiceEnv(t), func(e *env) (string, error) { return e.emailToken("ann@example.com"), nil })
 	conv := must(t, e.c.CreateConversation("hello"))
-	e.svc.expire()
+	e.api.expire()
 	must(t, e.c.SendMessage(conv.ID, "once"))
 	msgs := must(t, e.c.GetMessages(conv.ID))
 	if len(msgs) != 2 || msgs[1].Body != "once" {
@@ -99,12 +106,12 @@ func TestPollerRenewsEndedSession(t *testing.T) {
 
 // Calls queued behind the renewal settle in call order, each on the new session.
 func TestRenewalKeepsCallOrder(t *testing.T) {
-	e, _ := providerEnv(t, func(e *env) (string, error) {
+	e, _ := withProvider(newServiceEnv(t), func(e *env) (string, error) {
 		time.Sleep(20 * time.Millisecond)
 		return e.emailToken("ann@example.com"), nil
 	})
 	conv := must(t, e.c.CreateConversation("hello"))
-	e.svc.expire()
+	e.api.expire()
 	calls := []*Call[*Message]{}
 	for i := range 5 {
 		calls = append(calls, e.c.SendMessage(conv.ID, "m"+string(rune('0'+i))))
@@ -137,12 +144,12 @@ func TestEndedSessionFallsBackToAnonymous(t *testing.T) {
 	}
 	for name, answer := range cases {
 		t.Run(name, func(t *testing.T) {
-			e, _ := providerEnv(t, answer)
+			e, _ := withProvider(newServiceEnv(t), answer)
 			e.c.providerTimeout = 50 * time.Millisecond
 			must(t, e.c.CreateConversation("hello"))
 			before := must(t, e.c.GetIdentity())
 			e.rec.reset()
-			e.svc.expire()
+			e.api.expire()
 			// The call fails, unless the poller found the session ended first.
 			if _, err := waitCall(t, e.c.GetConversations()); err != nil && CodeOf(err) != CodeTokenRejected {
 				t.Fatalf("GetConversations: %v", err)
@@ -168,10 +175,10 @@ func TestEndedSessionFallsBackToAnonymous(t *testing.T) {
 // An anonymous session cannot be renewed: the device starts a fresh visitor,
 // with a warning and no onLogout.
 func TestEndedAnonymousSessionStartsAFreshVisitor(t *testing.T) {
-	e := newEnv(t)
+	e := newServiceEnv(t)
 	must(t, e.c.CreateConversation("hello"))
 	before := must(t, e.c.GetIdentity())
-	e.svc.expire()
+	e.api.expire()
 	if _, err := waitCall(t, e.c.GetConversations()); err != nil && CodeOf(err) != CodeTokenRejected {
 		t.Fatalf("GetConversations: %v", err)
 	}
@@ -184,10 +191,10 @@ func TestEndedAnonymousSessionStartsAFreshVisitor(t *testing.T) {
 
 // SetTokenProvider sets the provider in call order.
 func TestSetTokenProvider(t *testing.T) {
-	e := newEnv(t)
+	e := newServiceEnv(t)
 	must(t, e.c.LogIn(e.emailToken("ann@example.com")))
 	must(t, e.c.SetTokenProvider(func(<-chan struct{}) (string, error) { return e.emailToken("ann@example.com"), nil }))
-	e.svc.expire()
+	e.api.expire()
 	must(t, e.c.GetConversations())
 	if id := must(t, e.c.GetIdentity()); !id.Verified {
 		t.Fatal("not renewed")
@@ -197,9 +204,9 @@ func TestSetTokenProvider(t *testing.T) {
 // A message sent on an ended session that cannot be renewed is not said to be kept:
 // the outbox went with the old visitor.
 func TestSendOnUnrenewableSessionIsNotKept(t *testing.T) {
-	e, _ := providerEnv(t, nil)
+	e, _ := withProvider(newServiceEnv(t), nil)
 	conv := must(t, e.c.CreateConversation("hello"))
-	e.svc.expire()
+	e.api.expire()
 	_, err := waitCall(t, e.c.SendMessage(conv.ID, "lost"))
 	if err == nil || CodeOf(err) != CodeTokenRejected && CodeOf(err) != CodeNotFound || strings.Contains(err.Error(), "kept") {
 		t.Fatalf("SendMessage: %v", err)

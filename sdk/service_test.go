@@ -113,10 +113,16 @@ func (e *events) wait(t *testing.T, what string, ok func(e *events) bool) {
 // realService is the real service as a test's service: the device's transport
 // over HTTP, recording what it sends, and the agent API.
 type realService struct {
-	url  string
-	mu   sync.Mutex
-	reqs []Request
+	url   string
+	clock *fakeClock // the service's, when a test's env set it
+	mu    sync.Mutex
+	reqs  []Request
 }
+
+// serviceIdle is the idle timeout of the real service's sessions in an env.
+const serviceIdle = time.Hour
+
+func (s *realService) expire() { s.clock.Advance(serviceIdle + time.Minute) }
 
 func (s *realService) Do(cancel <-chan struct{}, req Request) (Response, error) {
 	r := req
@@ -186,6 +192,7 @@ func newServiceEnv(t *testing.T) *env {
 	t.Helper()
 	clock := newFakeClock()
 	svc := startService(t, func(o *web.Options) { o.Now = clock.Now })
+	svc.clock = clock
 	e := &env{t: t, clock: clock, api: svc, base: svc.url, store: NewMemoryStorage(), rec: newRecorder()}
 	e.c = e.client(e.store, svc, e.rec, nil)
 	return e
@@ -193,7 +200,8 @@ func newServiceEnv(t *testing.T) *env {
 
 func startService(t *testing.T, mods ...func(*web.Options)) *realService {
 	t.Helper()
-	st, err := store.OpenSQLite(context.Background(), filepath.Join(t.TempDir(), "chat.db"), store.SQLiteOptions{})
+	st, err := store.OpenSQLite(context.Background(), filepath.Join(t.TempDir(), "chat.db"),
+		store.SQLiteOptions{Sessions: store.SessionPolicy{VerifiedIdle: serviceIdle, AnonymousIdle: serviceIdle}})
 	if err != nil {
 		t.Fatal(err)
 	}
