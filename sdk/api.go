@@ -171,6 +171,28 @@ func statusError(status int) *Error {
 	return newError(CodeServerError, "the chat service gave an unexpected answer")
 }
 
+// maxRetryAfter bounds the wait a Retry-After imposes: a service (or a proxy) asking
+// for an hour must not silence the chat for that long.
+const maxRetryAfter = 60 * time.Second
+
+// retryAfter is the wait a 429 answer asks for: its Retry-After in whole seconds, at
+// most maxRetryAfter; 0 when it is absent or not a number of seconds (an HTTP date,
+// which the service never sends, would link time's parser into the build).
+func retryAfter(resp Response) time.Duration {
+	s := resp.RetryAfter
+	if resp.Status != 429 || s == "" || len(s) > 9 {
+		return 0
+	}
+	secs := 0
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return 0
+		}
+		secs = secs*10 + int(s[i]-'0')
+	}
+	return min(time.Duration(secs)*time.Second, maxRetryAfter)
+}
+
 // pathSegment percent-encodes s for one URL path segment: everything but ASCII
 // letters, digits, '-', '_' and '~' is escaped, '.' included, so no id can walk the path.
 func pathSegment(s string) string {

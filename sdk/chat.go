@@ -21,6 +21,7 @@ func (c *Client) ensureSession() *Error {
 		return e
 	}
 	if !ok2xx(resp.Status) {
+		c.askedWait = retryAfter(resp) // too many new customers from this address
 		return chatError(resp)
 	}
 	var out identityResponse
@@ -40,7 +41,7 @@ func (c *Client) ensureSession() *Error {
 	}
 	c.st = next
 	c.persist(next)
-	c.startPoller(next.session)
+	c.startPoller(next.session, 0) // a new customer: every message of another session is news
 	return nil
 }
 

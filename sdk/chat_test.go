@@ -9,9 +9,9 @@ import (
 )
 
 func TestAnonymousConversationThenLogInSendsTheTrackingToken(t *testing.T) {
-	e := newEnv(t)
+	e := newServiceEnv(t)
 	anon := must(t, e.c.GetIdentity())
-	if len(e.svc.requests("")) != 0 {
+	if len(e.api.requests("")) != 0 {
 		t.Fatal("loading the state sent a request")
 	}
 	conv := must(t, e.c.CreateConversation("I need help"))
@@ -22,7 +22,7 @@ func TestAnonymousConversationThenLogInSendsTheTrackingToken(t *testing.T) {
 	if ev.payload.(*Conversation).ID != conv.ID {
 		t.Fatalf("onConversationCreate %+v", ev.payload)
 	}
-	reqs := e.svc.requests("/v1/identities/anonymous")
+	reqs := e.api.requests("/v1/identities/anonymous")
 	if len(reqs) != 1 {
 		t.Fatalf("%d anonymous requests", len(reqs))
 	}
@@ -41,12 +41,12 @@ func TestAnonymousConversationThenLogInSendsTheTrackingToken(t *testing.T) {
 	}
 	// A second conversation reuses the customer.
 	must(t, e.c.CreateConversation("another"))
-	if n := len(e.svc.requests("/v1/identities/anonymous")); n != 1 {
+	if n := len(e.api.requests("/v1/identities/anonymous")); n != 1 {
 		t.Fatalf("%d anonymous customers", n)
 	}
 
 	ann := must(t, e.c.LogIn(e.emailToken("ann@example.com")))
-	login := e.svc.requests("/v1/identities/login")
+	login := e.api.requests("/v1/identities/login")
 	var lb map[string]string
 	_ = json.Unmarshal(login[0].Body, &lb)
 	if lb["trackingToken"] != st.session || lb["trackingId"] != anon.TrackingID {
@@ -62,7 +62,7 @@ func TestAnonymousConversationThenLogInSendsTheTrackingToken(t *testing.T) {
 }
 
 func TestChatWithoutSessionAndBadArguments(t *testing.T) {
-	e := newEnv(t)
+	e := newServiceEnv(t)
 	mustFail(t, e.c.SendMessage("conv-1", "hi"), CodeNotFound)
 	mustFail(t, e.c.GetMessages("conv-1"), CodeNotFound)
 	mustFail(t, e.c.MarkRead("conv-1"), CodeNotFound)
@@ -78,13 +78,13 @@ func TestChatWithoutSessionAndBadArguments(t *testing.T) {
 	mustFail(t, e.c.SendMessage("conv-1", "   "), CodeInvalidArgument)
 	mustFail(t, e.c.GetMessages(""), CodeInvalidArgument)
 	mustFail(t, e.c.MarkRead(""), CodeInvalidArgument)
-	if n := len(e.svc.requests("")); n != 0 {
+	if n := len(e.api.requests("")); n != 0 {
 		t.Fatalf("%d requests sent", n)
 	}
 }
 
 func TestChatFlow(t *testing.T) {
-	e := newEnv(t)
+	e := newServiceEnv(t)
 	must(t, e.c.LogIn(e.emailToken("ann@example.com")))
 	first := must(t, e.c.CreateConversation("first"))
 	second := must(t, e.c.CreateConversation("second"))
@@ -99,9 +99,9 @@ func TestChatFlow(t *testing.T) {
 	if n := must(t, e.c.GetUnreadCount()); n != 0 {
 		t.Fatalf("unread %d", n)
 	}
-	e.svc.agentReply(t, first.ID, "a1")
-	e.svc.agentReply(t, second.ID, "a2")
-	e.svc.agentReply(t, second.ID, "a3")
+	e.api.agentReply(t, first.ID, "a1")
+	e.api.agentReply(t, second.ID, "a2")
+	e.api.agentReply(t, second.ID, "a3")
 	if n := must(t, e.c.GetUnreadCount()); n != 3 {
 		t.Fatalf("unread %d, want 3", n)
 	}
@@ -115,35 +115,36 @@ func TestChatFlow(t *testing.T) {
 	}
 
 	// Another customer's conversation, and ids that try to leave the path.
-	bob := e.client(NewMemoryStorage(), e.svc, newRecorder(), nil)
+	bob := e.client(NewMemoryStorage(), e.api, newRecorder(), nil)
 	must(t, bob.LogIn(e.emailToken("bob@example.com")))
 	mustFail(t, bob.GetMessages(first.ID), CodeNotFound)
 	mustFail(t, bob.SendMessage(first.ID, "hijack"), CodeNotFound)
 	mustFail(t, bob.MarkRead(first.ID), CodeNotFound)
-	n := len(e.svc.chatRequests())
+	n := len(e.api.chatRequests())
 	mustFail(t, bob.GetMessages(".."), CodeNotFound)
 	mustFail(t, bob.GetMessages("."), CodeNotFound)
-	if len(e.svc.chatRequests()) != n {
+	if len(e.api.chatRequests()) != n {
 		t.Fatal("a dot-segment id was sent")
 	}
 	mustFail(t, bob.GetMessages("../identities/logout?x=1#"), CodeNotFound)
-	last := e.svc.requests("/v1/conversations/")
-	if got := last[len(last)-1].URL; got != testBase+"/v1/conversations/%2E%2E%2Fidentities%2Flogout%3Fx%3D1%23/messages" {
+	last := e.api.requests("/v1/conversations/")
+	if got := last[len(last)-1].URL; got != e.base+"/v1/conversations/%2E%2E%2Fidentities%2Flogout%3Fx%3D1%23/messages" {
 		t.Fatalf("escaped URL %s", got)
 	}
 }
 
 func TestChatRequestsCarryTheHeaders(t *testing.T) {
-	e := newEnv(t)
+	e := newServiceEnv(t)
 	conv := must(t, e.c.CreateConversation("hi"))
 	must(t, e.c.SendMessage(conv.ID, "again"))
 	must(t, e.c.GetMessages(conv.ID))
-	for _, r := range e.svc.requests("") {
+	st, _ := decodeState(e.stored())
+	for _, r := range e.api.requests("") {
 		if r.Header["X-Kustomer-Api-Key"] != testAPIKey {
 			t.Fatalf("%s %s without the API key", r.Method, r.URL)
 		}
-		path := strings.TrimPrefix(r.URL, testBase)
-		if path != "/v1/identities/anonymous" && !strings.HasPrefix(r.Header["Authorization"], "Bearer sess-") {
+		path := strings.TrimPrefix(r.URL, e.base)
+		if path != "/v1/identities/anonymous" && r.Header["Authorization"] != "Bearer "+st.session {
 			t.Fatalf("%s %s without the session", r.Method, path)
 		}
 		if r.Body != nil && r.Header["Content-Type"] != "application/json" {
@@ -233,10 +234,10 @@ func isUUIDv4(s string) bool {
 }
 
 func TestSendsCarryClientMadeIDs(t *testing.T) {
-	e := newEnv(t)
+	e := newServiceEnv(t)
 	conv := must(t, e.c.CreateConversation("hello"))
 	msg := must(t, e.c.SendMessage(conv.ID, "more"))
-	creates := e.svc.requests("/v1/conversations")
+	creates := e.api.requests("/v1/conversations")
 	var create map[string]string
 	if err := json.Unmarshal(creates[0].Body, &create); err != nil || len(create) != 3 {
 		t.Fatalf("create body %s", creates[0].Body)
@@ -247,7 +248,7 @@ func TestSendsCarryClientMadeIDs(t *testing.T) {
 	if conv.ID != create["id"] {
 		t.Fatalf("conversation %q, made %q", conv.ID, create["id"])
 	}
-	sends := e.svc.requests("/v1/conversations/" + conv.ID + "/messages")
+	sends := e.api.requests("/v1/conversations/" + conv.ID + "/messages")
 	var send map[string]string
 	if err := json.Unmarshal(sends[0].Body, &send); err != nil || len(send) != 2 || !isUUIDv4(send["id"]) || send["body"] != "more" {
 		t.Fatalf("send body %s", sends[0].Body)

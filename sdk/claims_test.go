@@ -11,7 +11,7 @@ import (
 func b64(s string) string { return base64.RawURLEncoding.EncodeToString([]byte(s)) }
 
 func TestLogInPrecheckRejectsWithoutRequest(t *testing.T) {
-	e := newEnv(t)
+	e := newServiceEnv(t)
 	now := e.clock.Now().Unix()
 	hs := b64(`{"alg":"HS256","typ":"JWT"}`)
 	good := b64(`{"email":"ann@example.com","iat":` + itoa(now) + `}`)
@@ -64,7 +64,7 @@ func TestLogInPrecheckRejectsWithoutRequest(t *testing.T) {
 			}
 		})
 	}
-	if reqs := e.svc.requests(""); len(reqs) != 0 {
+	if reqs := e.api.requests(""); len(reqs) != 0 {
 		t.Fatalf("pre-check sent %d requests", len(reqs))
 	}
 	if len(e.rec.all()) != 0 {

@@ -69,6 +69,7 @@ type Client struct {
 	// deliveryFailed: the last delivery of the outbox failed, so what waits in it is
 	// "failed" until the next one.
 	deliveryFailed bool
+	askedWait      time.Duration // the Retry-After of the delivery's last 429, 0 for none
 
 	// Reachability and the outbox's background retry, under mu.
 	connected   bool          // the last request got an answer
@@ -430,7 +431,7 @@ func (c *Client) ensureLoaded() {
 	c.st = c.readState()
 	c.loaded = true
 	if c.st.session != "" {
-		c.startPoller(c.st.session)
+		c.startPoller(c.st.session, noCursor)
 	}
 	if len(c.readOutbox()) > 0 {
 		c.mu.Lock()

@@ -6,7 +6,7 @@ import "testing"
 // email that only looks like the customer's, or folds to it under Unicode case
 // rules, is not theirs.
 func TestIsLoggedInComparesCanonicalEmails(t *testing.T) {
-	e := newEnv(t)
+	e := newServiceEnv(t)
 	must(t, e.c.LogIn(e.emailToken("sam@example.com")))
 	for _, same := range []string{"sam@example.com", " SAM@Example.COM\t", "Sam@example.com\n"} {
 		if !must(t, e.c.IsLoggedIn("email", same)) {
@@ -24,11 +24,11 @@ func TestIsLoggedInComparesCanonicalEmails(t *testing.T) {
 // A token whose email has no canonical form fails locally, as the service would
 // refuse it, with no request sent.
 func TestTokenEmailWithoutCanonicalFormIsInvalid(t *testing.T) {
-	e := newEnv(t)
+	e := newServiceEnv(t)
 	for _, email := range []string{"ann@example.com\u00a0x", "ann\u0085@example.com", "ann\u200b@example.com", "an n@example.com", "ann\x01@x"} {
 		mustFail(t, e.c.LogIn(e.emailToken(email)), CodeInvalidToken)
 	}
-	if reqs := e.svc.requests(""); len(reqs) != 0 {
+	if reqs := e.api.requests(""); len(reqs) != 0 {
 		t.Fatalf("%d requests sent", len(reqs))
 	}
 }

@@ -41,19 +41,29 @@ func (r *eventsResponse) read(key string, v *fastjson.Value) bool {
 	return true
 }
 
-// startPoller replaces the running poller, if any, with one for session.
-func (c *Client) startPoller(session string) {
+// noCursor is a poller's start when the device knows no seq of its customer: a page
+// that found a stored session. Its first poll asks the service for the current cursor;
+// what was stored before is history, which the page reads with getMessages.
+const noCursor = -1
+
+// startPoller replaces the running poller, if any, with one for session that
+// announces every message after the seq from: for a customer the device has just
+// created, 0; after a logIn, the service's latest seq when it loaded the customer's
+// history. A message stored before the poller's first answer then still arrives, and
+// none the device has seen arrives again (the service leaves out the session's own).
+func (c *Client) startPoller(session string, from int64) {
 	c.stopPoller()
-	c.runPollerFrom(session, &poller{unread: -1})
+	c.runPollerFrom(session, &poller{unread: -1, cursor: from, haveCursor: from >= 0})
 }
 
 // resumePoller replaces the running poller with one for session that goes on where
-// the old one was: the same customer's new session. The service leaves out only the
-// new session's own messages, so it starts past the old session's too.
-func (c *Client) resumePoller(session string) {
+// the old one was: the same customer's new session, whose login answered at seq
+// login. The service leaves out only the new session's own messages, so it starts
+// past the old session's too.
+func (c *Client) resumePoller(session string, login int64) {
 	old := c.poll
 	c.stopPoller()
-	from := &poller{unread: -1}
+	from := &poller{unread: -1, cursor: login, haveCursor: login >= 0}
 	if old != nil && old.haveCursor {
 		from = &poller{unread: old.unread, cursor: max(old.cursor, c.ownSeq), haveCursor: true}
 	}
@@ -82,11 +92,12 @@ func (c *Client) stopPoller() int {
 	return p.unread
 }
 
-// runPoller long-polls GET /v1/events: first without after, for the cursor, then with
+// runPoller long-polls GET /v1/events: first without wait, from its start cursor (or
+// without after, for the current one) to learn the unread total, then with
 // after=cursor&wait&unread=<the last total>, which the service answers at once when
 // the total differs: a markRead on any device then reaches every device. It emits
 // onMessageReceived for each message and onUnread when the total changes (the first
-// answer counts as a change), and backs off 1 s to 30 s on errors. It never touches
+// answer counts as a change), and backs off 1 s to 30 s on errors, at least the Retry-After of a 429. It never touches
 // the call queue or the state.
 func (c *Client) runPoller(sc *scope, p *poller, session string) {
 	defer close(p.done)
@@ -96,9 +107,12 @@ func (c *Client) runPoller(sc *scope, p *poller, session string) {
 	var backoff time.Duration
 	for !sc.ended() {
 		path, timeout := "/v1/events", c.timeout
+		waits := haveCursor && p.unread >= 0
 		if haveCursor {
-			path += "?after=" + strconv.FormatInt(cursor, 10) + "&wait=" + strconv.Itoa(c.pollWait) +
-				"&unread=" + strconv.Itoa(p.unread)
+			path += "?after=" + strconv.FormatInt(cursor, 10)
+		}
+		if waits {
+			path += "&wait=" + strconv.Itoa(c.pollWait) + "&unread=" + strconv.Itoa(p.unread)
 			timeout += time.Duration(c.pollWait) * time.Second
 		}
 		started := time.Now()
@@ -110,7 +124,8 @@ func (c *Client) runPoller(sc *scope, p *poller, session string) {
 		var out eventsResponse
 		if e != nil || resp.Status != 200 || !readBody(resp.Body, out.read) || out.Cursor == nil {
 			backoff = c.nextBackoff(backoff)
-			if !sleep(sc, backoff) {
+			// A refused poll (too many waiting) waits as long as the service asked.
+			if !sleep(sc, max(backoff, retryAfter(resp))) {
 				return
 			}
 			continue
@@ -131,12 +146,11 @@ func (c *Client) runPoller(sc *scope, p *poller, session string) {
 			p.unread = out.Unread
 			c.emit(EventUnread, out.Unread)
 		}
-		waited := haveCursor
 		cursor, haveCursor = *out.Cursor, true
 		// A service that answers a long poll at once with nothing new must not be
 		// hammered. A new total is news: a markRead woke the poll, and an agent's next
 		// reply must not wait out the gap.
-		if waited && !news && time.Since(started) < c.minPollGap {
+		if waits && !news && time.Since(started) < c.minPollGap {
 			if !sleep(sc, c.minPollGap) {
 				return
 			}

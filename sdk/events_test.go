@@ -20,11 +20,10 @@ func isUnread(n int) func(recorded) bool {
 }
 
 func TestPollerEmitsMessagesAndStopsOnLogOut(t *testing.T) {
-	e := newEnv(t)
+	e := newServiceEnv(t)
 	must(t, e.c.LogIn(e.emailToken("ann@example.com")))
 	conv := must(t, e.c.CreateConversation("hello"))
-	e.rec.waitFor(t, isUnread(0))
-	e.svc.agentReply(t, conv.ID, "how can I help?")
+	e.api.agentReply(t, conv.ID, "how can I help?")
 	ev := e.rec.waitFor(t, isMessage("how can I help?"))
 	if m := ev.payload.(*Message); m.Author != "agent" || m.ConversationID != conv.ID {
 		t.Fatalf("message %+v", m)
@@ -35,18 +34,19 @@ func TestPollerEmitsMessagesAndStopsOnLogOut(t *testing.T) {
 			t.Fatal("the customer's own message came back as an event")
 		}
 	}
-	polls := e.svc.requests("/v1/events")
-	if strings.Contains(polls[0].URL, "after=") || !strings.Contains(polls[len(polls)-1].URL, "after=") || !strings.Contains(polls[len(polls)-1].URL, "wait=20") {
+	// From the login's cursor, first at once for the unread total, then waiting.
+	polls := e.api.requests("/v1/events")
+	if !strings.HasSuffix(polls[0].URL, "/v1/events?after=0") || !strings.Contains(polls[len(polls)-1].URL, "wait=20") {
 		t.Fatalf("poll URLs %s ... %s", polls[0].URL, polls[len(polls)-1].URL)
 	}
 
 	must(t, e.c.LogOut())
 	e.rec.waitFor(t, isUnread(0))
-	n := len(e.svc.requests("/v1/events"))
+	n := len(e.api.requests("/v1/events"))
 	e.rec.reset()
-	e.svc.agentReply(t, conv.ID, "are you there?")
+	e.api.agentReply(t, conv.ID, "are you there?")
 	must(t, e.c.GetIdentity())
-	if len(e.svc.requests("/v1/events")) != n {
+	if len(e.api.requests("/v1/events")) != n {
 		t.Fatal("the poller polled after logout")
 	}
 	for _, r := range e.rec.all() {
@@ -57,15 +57,13 @@ func TestPollerEmitsMessagesAndStopsOnLogOut(t *testing.T) {
 }
 
 func TestPollerSeesTheSameCustomerOnAnotherDevice(t *testing.T) {
-	e := newEnv(t)
+	e := newServiceEnv(t)
 	must(t, e.c.LogIn(e.emailToken("ann@example.com")))
 	conv := must(t, e.c.CreateConversation("from laptop"))
-	e.rec.waitFor(t, isUnread(0))
 
 	phoneRec := newRecorder()
-	phone := e.client(NewMemoryStorage(), e.svc, phoneRec, nil)
+	phone := e.client(NewMemoryStorage(), e.api, phoneRec, nil)
 	must(t, phone.LogIn(e.emailToken("ann@example.com")))
-	phoneRec.waitFor(t, isUnread(0))
 	must(t, phone.SendMessage(conv.ID, "from phone"))
 	e.rec.waitFor(t, isMessage("from phone"))
 	must(t, e.c.SendMessage(conv.ID, "laptop again"))
@@ -94,8 +92,7 @@ func TestPollerBacksOffOnErrorsAndRecovers(t *testing.T) {
 		return Response{}, nil, false
 	})
 	conv := must(t, e.c.CreateConversation("hi"))
-	e.rec.waitFor(t, isUnread(0))
-	e.svc.agentReply(t, conv.ID, "reply")
+	e.svc.agentReply(t, conv.ID, "reply") // likely before the poller's first answer, which fails
 	e.rec.waitFor(t, isMessage("reply"))
 	mu.Lock()
 	defer mu.Unlock()
@@ -118,8 +115,8 @@ func TestBackoffSchedule(t *testing.T) {
 }
 
 func TestReloadEmitsTheRightEvents(t *testing.T) {
-	e := newEnv(t) // tab 1
-	tab2 := e.client(e.store, e.svc, newRecorder(), nil)
+	e := newServiceEnv(t) // tab 1
+	tab2 := e.client(e.store, e.api, newRecorder(), nil)
 	anon := must(t, e.c.GetIdentity())
 
 	must(t, e.c.Reload())
@@ -139,10 +136,11 @@ func TestReloadEmitsTheRightEvents(t *testing.T) {
 	if !must(t, e.c.IsLoggedIn("email", "ann@example.com")) {
 		t.Fatal("tab 1 does not see the login")
 	}
-	// Tab 1 now polls Ann's session.
+	// Tab 1 now polls Ann's session, from the service's cursor: the login and its
+	// history were tab 2's, and tab 1 knows no seq of Ann's.
 	e.rec.waitFor(t, isUnread(0))
 	conv := must(t, tab2.CreateConversation("hi"))
-	e.svc.agentReply(t, conv.ID, "agent to ann")
+	e.api.agentReply(t, conv.ID, "agent to ann")
 	e.rec.waitFor(t, isMessage("agent to ann"))
 
 	e.rec.reset()
@@ -188,8 +186,8 @@ func TestReloadEmitsTheRightEvents(t *testing.T) {
 }
 
 func TestReloadBeforeFirstLoadOnlyLoads(t *testing.T) {
-	e := newEnv(t)
-	tab2 := e.client(e.store, e.svc, newRecorder(), nil)
+	e := newServiceEnv(t)
+	tab2 := e.client(e.store, e.api, newRecorder(), nil)
 	must(t, tab2.LogIn(e.emailToken("ann@example.com")))
 	must(t, e.c.Reload())
 	if names := lifecycle(e.rec.names()); len(names) != 0 {
@@ -201,11 +199,10 @@ func TestReloadBeforeFirstLoadOnlyLoads(t *testing.T) {
 }
 
 func TestMessagesCarryTheAgentsName(t *testing.T) {
-	e := newEnv(t)
+	e := newServiceEnv(t)
 	conv := must(t, e.c.CreateConversation("hello"))
-	e.rec.waitFor(t, isUnread(0))
-	e.svc.agentReplyAs(t, conv.ID, "Dana", "I can help")
-	e.svc.agentReply(t, conv.ID, "unsigned")
+	e.api.agentReplyAs(t, conv.ID, "Dana", "I can help")
+	e.api.agentReply(t, conv.ID, "unsigned")
 	ev := e.rec.waitFor(t, isMessage("I can help"))
 	if m := ev.payload.(*Message); m.AuthorName != "Dana" || m.Author != "agent" {
 		t.Fatalf("onMessageReceived %+v", m)
@@ -227,15 +224,15 @@ func waitWithin(t *testing.T, rec *recorder, d time.Duration, match func(recorde
 }
 
 func TestMarkReadReachesOnUnreadAtOnceOnEveryDevice(t *testing.T) {
-	e := newEnv(t)
+	e := newServiceEnv(t)
 	must(t, e.c.LogIn(e.emailToken("ann@example.com")))
 	conv := must(t, e.c.CreateConversation("hello"))
-	e.svc.agentReply(t, conv.ID, "one")
-	e.svc.agentReply(t, conv.ID, "two")
+	e.api.agentReply(t, conv.ID, "one")
+	e.api.agentReply(t, conv.ID, "two")
 	e.rec.waitFor(t, isUnread(2))
 
 	phoneRec := newRecorder()
-	phone := e.client(NewMemoryStorage(), e.svc, phoneRec, nil)
+	phone := e.client(NewMemoryStorage(), e.api, phoneRec, nil)
 	must(t, phone.LogIn(e.emailToken("ann@example.com")))
 	phoneRec.waitFor(t, isUnread(2))
 
@@ -244,14 +241,14 @@ func TestMarkReadReachesOnUnreadAtOnceOnEveryDevice(t *testing.T) {
 	waitWithin(t, e.rec, time.Second, isUnread(0))
 	waitWithin(t, phoneRec, time.Second, isUnread(0))
 	told := false
-	for _, r := range e.svc.requests("/v1/events") {
+	for _, r := range e.api.requests("/v1/events") {
 		told = told || strings.HasSuffix(r.URL, "&wait=20&unread=2")
 	}
 	if !told {
 		t.Fatal("no poll told the service the total it saw")
 	}
 
-	e.svc.agentReply(t, conv.ID, "three")
+	e.api.agentReply(t, conv.ID, "three")
 	e.rec.waitFor(t, isUnread(1))
 	phoneRec.waitFor(t, isUnread(1))
 	must(t, phone.MarkRead(conv.ID))
@@ -259,8 +256,8 @@ func TestMarkReadReachesOnUnreadAtOnceOnEveryDevice(t *testing.T) {
 }
 
 func TestAPollWokenByMarkReadPollsAgainAtOnce(t *testing.T) {
-	e := newEnv(t)
-	c, err := newClient(Config{APIKey: testAPIKey, ServerURL: testBase, Storage: e.store, Transport: e.svc,
+	e := newServiceEnv(t)
+	c, err := newClient(Config{APIKey: testAPIKey, ServerURL: e.base, Storage: e.store, Transport: e.api,
 		Clock: e.clock, Emit: e.rec.emit}, nil) // the real gap between empty answers: 1 s
 	if err != nil {
 		t.Fatal(err)
@@ -268,9 +265,9 @@ func TestAPollWokenByMarkReadPollsAgainAtOnce(t *testing.T) {
 	defer c.Close()
 	conv := must(t, c.CreateConversation("hello"))
 	e.rec.waitFor(t, isUnread(0))
-	waitLongPoll(t, e.svc)
+	waitLongPoll(t, e.api)
 	for _, text := range []string{"one", "two", "three"} {
-		e.svc.agentReply(t, conv.ID, text)
+		e.api.agentReply(t, conv.ID, text)
 		waitWithin(t, e.rec, 500*time.Millisecond, isMessage(text))
 		must(t, c.MarkRead(conv.ID)) // wakes the poll with the new total, and no message
 		e.rec.waitFor(t, isUnread(0))

@@ -449,9 +449,15 @@ func (s *fakeService) login(req Request) (Response, error) {
 		anon.revoked = true
 	}
 	token := s.newSession(cust.id, body.TrackingID, false)
+	var cursor int64
+	for _, m := range s.msgs {
+		if m.customerID == cust.id {
+			cursor = m.Seq
+		}
+	}
 	return reply(200, map[string]any{
 		"identity": s.identityJSON(cust, body.TrackingID), "sessionToken": token,
-		"conversations": s.conversationsOf(cust.id),
+		"conversations": s.conversationsOf(cust.id), "cursor": cursor,
 	})
 }
 

@@ -6,11 +6,26 @@ import (
 	"time"
 )
 
-// env is one device (tab) talking to a fake service.
+// service is what a test asks of the chat service, the fake or the real one: to be
+// the device's Transport, to store an agent's reply, and the requests it was sent.
+type service interface {
+	Transport
+	agentReply(t *testing.T, convID, body string) Message
+	agentReplyAs(t *testing.T, convID, name, body string) Message
+	requests(prefix string) []Request
+	chatRequests() []Request
+	// expire ends every session live now, as their idle timeout would.
+	expire()
+}
+
+// env is one device (tab) talking to a chat service: the fake (newEnv), for the
+// faults a real one will not make on demand, or the real one (newServiceEnv).
 type env struct {
 	t     *testing.T
 	clock *fakeClock
-	svc   *fakeService
+	svc   *fakeService // the fake; nil on the real service
+	api   service      // the service the device talks to
+	base  string       // its URL
 	store *MemoryStorage
 	rec   *recorder
 	c     *Client
@@ -19,7 +34,8 @@ type env struct {
 func newEnv(t *testing.T) *env {
 	t.Helper()
 	clock := newFakeClock()
-	e := &env{t: t, clock: clock, svc: newFakeService(clock), store: NewMemoryStorage(), rec: newRecorder()}
+	svc := newFakeService(clock)
+	e := &env{t: t, clock: clock, svc: svc, api: svc, base: testBase, store: NewMemoryStorage(), rec: newRecorder()}
 	e.c = e.client(e.store, e.svc, e.rec, nil)
 	return e
 }
@@ -27,7 +43,7 @@ func newEnv(t *testing.T) *env {
 // client makes a Client on this env's clock and service with fast retry tunables.
 func (e *env) client(store Storage, tr Transport, rec *recorder, tweak func(*Config)) *Client {
 	e.t.Helper()
-	cfg := Config{APIKey: testAPIKey, ServerURL: testBase + "/", Storage: store, Transport: tr,
+	cfg := Config{APIKey: testAPIKey, ServerURL: e.base + "/", Storage: store, Transport: tr,
 		Clock: e.clock, Emit: rec.emit, Warn: rec.warn}
 	if tweak != nil {
 		tweak(&cfg)
@@ -41,6 +57,17 @@ func (e *env) client(store Storage, tr Transport, rec *recorder, tweak func(*Con
 	}
 	e.t.Cleanup(c.Close)
 	return c
+}
+
+// ended tells whether the service refuses session as ended, asking it as the SDK would.
+func (e *env) ended(session string) bool {
+	e.t.Helper()
+	resp, err := e.api.Do(nil, Request{Method: "GET", URL: e.base + "/v1/conversations",
+		Header: map[string]string{"X-Kustomer-Api-Key": testAPIKey, "Authorization": "Bearer " + session}})
+	if err != nil {
+		e.t.Fatalf("GET /v1/conversations: %v", err)
+	}
+	return sessionEnded(resp)
 }
 
 // token signs a login token with iat now.

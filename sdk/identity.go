@@ -8,6 +8,7 @@ import (
 type identityResponse struct {
 	Identity     *Identity
 	SessionToken string
+	Cursor       *int64 // a login's: the customer's latest seq when it loaded their history
 }
 
 func (r *identityResponse) read(key string, v *fastjson.Value) bool {
@@ -16,6 +17,12 @@ func (r *identityResponse) read(key string, v *fastjson.Value) bool {
 		return readObject(v, &r.Identity)
 	case "sessionToken":
 		return readString(v, &r.SessionToken)
+	case "cursor":
+		r.Cursor = nil
+		if v.Type() != fastjson.TypeNull {
+			r.Cursor = new(int64)
+			return readInt(v, r.Cursor)
+		}
 	}
 	return true
 }
@@ -40,7 +47,7 @@ func (c *Client) logIn(jwt string) (*Identity, *Error) {
 		return &id, nil
 	}
 
-	next, e := c.loginRequest(jwt, prev)
+	next, from, e := c.loginRequest(jwt, prev)
 	if e != nil {
 		return nil, e
 	}
@@ -49,7 +56,7 @@ func (c *Client) logIn(jwt string) (*Identity, *Error) {
 	}
 	c.st = next
 	c.persist(next)
-	c.startPoller(next.session)
+	c.startPoller(next.session, from)
 	if prev.identity.Verified && prev.session != "" && prev.session != next.session {
 		c.revokeInBackground(prev.session)
 	}
@@ -60,8 +67,9 @@ func (c *Client) logIn(jwt string) (*Identity, *Error) {
 }
 
 // loginRequest has the service verify jwt for the device of prev and returns the
-// state it logs in; it changes nothing.
-func (c *Client) loginRequest(jwt string, prev state) (state, *Error) {
+// state it logs in and the seq its poller starts from (noCursor when the service did
+// not say); it changes nothing.
+func (c *Client) loginRequest(jwt string, prev state) (state, int64, *Error) {
 	var body jsonObject
 	body.str("apiKey", c.apiKey)
 	body.str("jwt", jwt)
@@ -71,26 +79,30 @@ func (c *Client) loginRequest(jwt string, prev state) (state, *Error) {
 	}
 	resp, e := c.sendLogIn(body.end())
 	if e != nil {
-		return state{}, e
+		return state{}, noCursor, e
 	}
 	if !ok2xx(resp.Status) {
-		return state{}, loginError(resp)
+		return state{}, noCursor, loginError(resp)
 	}
 	var out identityResponse
 	if e := decodeBody(resp.Body, out.read); e != nil {
-		return state{}, e
+		return state{}, noCursor, e
 	}
 	if out.Identity == nil || out.SessionToken == "" || !out.Identity.Verified {
-		return state{}, errUnreadable()
+		return state{}, noCursor, errUnreadable()
 	}
 	next := state{deviceID: prev.deviceID, identity: *out.Identity, session: out.SessionToken}
 	if next.identity.TrackingID == "" {
 		next.identity.TrackingID = prev.deviceID
 	}
 	if !next.coherent() {
-		return state{}, errUnreadable()
+		return state{}, noCursor, errUnreadable()
 	}
-	return next, nil
+	from := int64(noCursor)
+	if out.Cursor != nil && *out.Cursor >= 0 {
+		from = *out.Cursor
+	}
+	return next, from, nil
 }
 
 // revokeSession asks the service to end session; best effort, bounded by a short
@@ -173,14 +185,20 @@ func (c *Client) reload() {
 	if len(c.readOutbox()) > 0 {
 		c.mu.Lock()
 		c.waiting = true
-		c.retryLater()
+		c.retryLater(0)
 		c.mu.Unlock()
 	}
 	unread := -1
-	if next.session != prev.session {
+	switch {
+	case next.session == prev.session:
+	case next.session != "" && prev.session != "" && next.identity.CustomerID == prev.identity.CustomerID:
+		// Another tab renewed the session: the same customer, whose messages this tab's
+		// poller goes on announcing from where it was.
+		c.resumePoller(next.session, noCursor)
+	default:
 		unread = c.stopPoller()
 		if next.session != "" {
-			c.startPoller(next.session)
+			c.startPoller(next.session, noCursor) // another tab logged in: its page reads the history
 		}
 	}
 	before, after := prev.verifiedCustomer(), next.verifiedCustomer()

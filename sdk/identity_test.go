@@ -49,7 +49,7 @@ func TestNewValidatesConfig(t *testing.T) {
 }
 
 func TestLogInSuccessPersistsAndIsSeenByANewClient(t *testing.T) {
-	e := newEnv(t)
+	e := newServiceEnv(t)
 	before := must(t, e.c.GetIdentity())
 	if before.Verified || before.TrackingID == "" || before.ID != "" || before.CustomerID != "" || !isUUID(before.TrackingID) {
 		t.Fatalf("fresh identity %+v", before)
@@ -66,7 +66,7 @@ func TestLogInSuccessPersistsAndIsSeenByANewClient(t *testing.T) {
 	if got := ev.payload.(*Identity); *got != *id {
 		t.Fatalf("onLogin payload %+v, want %+v", got, id)
 	}
-	login := e.svc.requests("/v1/identities/login")
+	login := e.api.requests("/v1/identities/login")
 	if len(login) != 1 {
 		t.Fatalf("%d login requests", len(login))
 	}
@@ -91,7 +91,7 @@ func TestLogInSuccessPersistsAndIsSeenByANewClient(t *testing.T) {
 		}
 	}
 
-	other := e.client(e.store, e.svc, newRecorder(), nil)
+	other := e.client(e.store, e.api, newRecorder(), nil)
 	if !must(t, other.IsLoggedIn("email", "ann@example.com")) {
 		t.Fatal("a new client on the same storage does not see the login")
 	}
@@ -106,17 +106,17 @@ func TestLogInSameCustomerClearsNothingAndSendsNothing(t *testing.T) {
 		{map[string]any{"email": "ann@example.com", "externalId": "u-1"}, map[string]any{"email": "ann@example.com", "externalId": "u-2"}},
 		{map[string]any{"externalId": "u-1"}, map[string]any{"externalId": "u-1"}},
 	} {
-		e := newEnv(t)
+		e := newServiceEnv(t)
 		first := must(t, e.c.LogIn(e.token(tc.first)))
 		conv := must(t, e.c.CreateConversation("hello"))
 		e.rec.waitFor(t, isUnread(0))
-		n, raw := len(e.svc.chatRequests()), e.stored()
+		n, raw := len(e.api.chatRequests()), e.stored()
 		e.rec.reset()
 		again := must(t, e.c.LogIn(e.token(tc.again)))
 		if *again != *first {
 			t.Fatalf("identity changed: %+v vs %+v", again, first)
 		}
-		if len(e.svc.chatRequests()) != n || e.stored() != raw {
+		if len(e.api.chatRequests()) != n || e.stored() != raw {
 			t.Fatal("logging in as the same customer sent a request or changed storage")
 		}
 		if names := e.rec.names(); len(names) != 0 {
@@ -205,7 +205,7 @@ func status(code int, body string) func(Request) (Response, error, bool) {
 }
 
 func TestLogInAsAnotherCustomerRevokesTheOldSession(t *testing.T) {
-	e := newEnv(t)
+	e := newServiceEnv(t)
 	must(t, e.c.LogIn(e.emailToken("ann@example.com")))
 	st, _ := decodeState(e.stored())
 	annSession := st.session
@@ -214,10 +214,7 @@ func TestLogInAsAnotherCustomerRevokesTheOldSession(t *testing.T) {
 		t.Fatalf("identity %+v", bob)
 	}
 	e.c.bg.Wait()
-	e.svc.mu.Lock()
-	revoked := e.svc.sessions[annSession].revoked
-	e.svc.mu.Unlock()
-	if !revoked {
+	if !e.ended(annSession) {
 		t.Fatal("the replaced session was not revoked")
 	}
 	if must(t, e.c.IsLoggedIn("email", "ann@example.com")) || !must(t, e.c.IsLoggedIn("email", "bob@example.com")) {
@@ -252,16 +249,14 @@ func TestLogOutMakesANewDeviceAndWorksOffline(t *testing.T) {
 }
 
 func TestLogOutRevokesTheSession(t *testing.T) {
-	e := newEnv(t)
+	e := newServiceEnv(t)
 	must(t, e.c.LogIn(e.emailToken("ann@example.com")))
 	must(t, e.c.LogOut())
-	reqs := e.svc.requests("/v1/identities/logout")
+	reqs := e.api.requests("/v1/identities/logout")
 	if len(reqs) != 1 || bearer(reqs[0]) == "" {
 		t.Fatalf("logout requests %v", reqs)
 	}
-	e.svc.mu.Lock()
-	defer e.svc.mu.Unlock()
-	if !e.svc.sessions[bearer(reqs[0])].revoked {
+	if !e.ended(bearer(reqs[0])) {
 		t.Fatal("session not revoked")
 	}
 }
@@ -284,7 +279,7 @@ func TestLogOutIsBoundedWhenTheServiceHangs(t *testing.T) {
 }
 
 func TestLogOutThenLogIn(t *testing.T) {
-	e := newEnv(t)
+	e := newServiceEnv(t)
 	must(t, e.c.LogIn(e.emailToken("ann@example.com")))
 	e.rec.reset()
 	bob := must(t, e.c.LogOutThenLogIn(e.emailToken("bob@example.com")))
@@ -351,7 +346,7 @@ func TestLogOutThenLogInFailureStaysLoggedOut(t *testing.T) {
 }
 
 func TestIsLoggedIn(t *testing.T) {
-	e := newEnv(t)
+	e := newServiceEnv(t)
 	if must(t, e.c.IsLoggedIn("email", "")) || must(t, e.c.IsLoggedIn("userId", "")) {
 		t.Fatal("anonymous device is logged in")
 	}
@@ -377,7 +372,7 @@ func TestIsLoggedIn(t *testing.T) {
 			t.Errorf("IsLoggedIn(%q, %q) = %v", tc.idType, tc.id, got)
 		}
 	}
-	if n := len(e.svc.requests("/v1/identities")); n != 1 {
+	if n := len(e.api.requests("/v1/identities")); n != 1 {
 		t.Fatalf("%d identity requests; isLoggedIn must not call the service", n)
 	}
 }
@@ -404,7 +399,7 @@ func TestCorruptStorageStartsFreshWithAWarning(t *testing.T) {
 	}
 	for name, raw := range cases {
 		t.Run(name, func(t *testing.T) {
-			e := newEnv(t)
+			e := newServiceEnv(t)
 			_ = e.store.Set(e.c.StorageKey(), raw)
 			id := must(t, e.c.GetIdentity())
 			if id.Verified || id.Email != "" || !isUUID(id.TrackingID) || id.TrackingID == dev {
@@ -426,7 +421,7 @@ func TestCorruptStorageStartsFreshWithAWarning(t *testing.T) {
 
 func TestValidStoredAnonymousStateIsKept(t *testing.T) {
 	const dev = "0b7c8a34-2f6e-4b8e-9b1a-3c5d7e9f1a2b"
-	e := newEnv(t)
+	e := newServiceEnv(t)
 	_ = e.store.Set(e.c.StorageKey(), `{"v":1,"deviceId":"`+dev+`","identity":{"trackingId":"`+dev+`","verified":false,"email":null},"extra":true}`)
 	if id := must(t, e.c.GetIdentity()); id.TrackingID != dev {
 		t.Fatalf("identity %+v", id)
@@ -438,9 +433,9 @@ func TestValidStoredAnonymousStateIsKept(t *testing.T) {
 
 func TestFailingStorageFallsBackToMemory(t *testing.T) {
 	for _, panics := range []bool{false, true} {
-		e := newEnv(t)
+		e := newServiceEnv(t)
 		fs := &failingStorage{panic: panics}
-		c := e.client(fs, e.svc, e.rec, nil)
+		c := e.client(fs, e.api, e.rec, nil)
 		anon := must(t, c.GetIdentity())
 		id := must(t, c.LogIn(e.emailToken("ann@example.com")))
 		if id.TrackingID != anon.TrackingID {
@@ -469,14 +464,14 @@ func TestFailingStorageFallsBackToMemory(t *testing.T) {
 }
 
 func TestCallsSettleInCallOrder(t *testing.T) {
-	e := newEnv(t)
+	e := newServiceEnv(t)
 	type settler interface{ Done() <-chan struct{} }
 	var mu = make(chan struct{}, 1)
 	var calls []settler
 	var violations []string
 	settled := 0
 	allSettled := make(chan struct{})
-	c, err := newClient(Config{APIKey: testAPIKey, ServerURL: testBase, Storage: e.store, Transport: e.svc, Clock: e.clock}, func(c *Client) {
+	c, err := newClient(Config{APIKey: testAPIKey, ServerURL: e.base, Storage: e.store, Transport: e.api, Clock: e.clock}, func(c *Client) {
 		c.onSettle = func() {
 			mu <- struct{}{}
 			for i, call := range calls {
@@ -550,7 +545,7 @@ func TestCallsSettleInCallOrder(t *testing.T) {
 }
 
 func TestConcurrentCallsFromManyGoroutines(t *testing.T) {
-	e := newEnv(t)
+	e := newServiceEnv(t)
 	must(t, e.c.LogIn(e.emailToken("ann@example.com")))
 	const workers, each = 12, 20
 	errs := make(chan error, workers*each)
@@ -667,7 +662,7 @@ func TestCloseSettlesQueuedAndLaterCalls(t *testing.T) {
 }
 
 func TestFailSettlesInOrder(t *testing.T) {
-	e := newEnv(t)
+	e := newServiceEnv(t)
 	login := e.c.LogIn(e.emailToken("ann@example.com"))
 	f := Fail[struct{}](e.c, &Error{Code: CodeInvalidArgument, Message: "bad"})
 	g := Fail[int](e.c, errors.New("plain"))

@@ -3,6 +3,7 @@ package sdk
 import (
 	"fmt"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -134,5 +135,94 @@ func TestListsStopAfterMaxPages(t *testing.T) {
 	}
 	if !warned {
 		t.Fatalf("no warning: %q", e.rec.warns())
+	}
+}
+
+func rateLimitedFor(secs string) func(Request) (Response, error, bool) {
+	return func(r Request) (Response, error, bool) {
+		resp, _, _ := rateLimited(r)
+		resp.RetryAfter = secs
+		return resp, nil, true
+	}
+}
+
+func TestRetryAfterIsReadAsBoundedSeconds(t *testing.T) {
+	cases := []struct {
+		status int
+		header string
+		want   time.Duration
+	}{
+		{429, "3", 3 * time.Second},
+		{429, "0", 0},
+		{429, "", 0},
+		{429, "600", maxRetryAfter},
+		{429, "99999999999999999999", 0},
+		{429, "-1", 0},
+		{429, "1.5", 0},
+		{429, "Wed, 21 Oct 2026 07:28:00 GMT", 0},
+		{503, "3", 0},
+	}
+	for _, tc := range cases {
+		if got := retryAfter(Response{Status: tc.status, RetryAfter: tc.header}); got != tc.want {
+			t.Errorf("%d Retry-After %q: %v, want %v", tc.status, tc.header, got, tc.want)
+		}
+	}
+}
+
+// The outbox's background retry waits at least the Retry-After of a 429, even though
+// its own backoff (a few ms in these tests) is shorter; then it delivers.
+func TestTheOutboxWaitsTheRetryAfterOfA429(t *testing.T) {
+	e := newEnv(t)
+	conv := must(t, e.c.CreateConversation("hello"))
+	var mu sync.Mutex
+	var posts []time.Time
+	e.svc.setHook(func(r Request) (Response, error, bool) {
+		if r.Method != "POST" {
+			return Response{}, nil, false
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		posts = append(posts, time.Now())
+		if len(posts) == 1 {
+			return rateLimitedFor("1")(r)
+		}
+		return Response{}, nil, false
+	})
+	mustFail(t, e.c.SendMessage(conv.ID, "later"), CodeRateLimited)
+	e.rec.waitFor(t, isSent("later"))
+	mu.Lock()
+	defer mu.Unlock()
+	if len(posts) != 2 {
+		t.Fatalf("%d attempts, want the refused one and one after the wait", len(posts))
+	}
+	if gap := posts[1].Sub(posts[0]); gap < time.Second {
+		t.Fatalf("the retry came %v after a 429 asking for 1 s", gap)
+	}
+}
+
+// The poller, refused with Retry-After, waits that long before it polls again, though
+// its own backoff is shorter.
+func TestThePollerWaitsTheRetryAfterOfA429(t *testing.T) {
+	e := newEnv(t)
+	var mu sync.Mutex
+	var polls []time.Time
+	e.svc.setHook(func(r Request) (Response, error, bool) {
+		if !strings.Contains(r.URL, "/v1/events") {
+			return Response{}, nil, false
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		polls = append(polls, time.Now())
+		if len(polls) == 1 {
+			return rateLimitedFor("1")(r)
+		}
+		return Response{}, nil, false
+	})
+	must(t, e.c.CreateConversation("hello"))
+	e.rec.waitFor(t, isUnread(0))
+	mu.Lock()
+	defer mu.Unlock()
+	if gap := polls[1].Sub(polls[0]); gap < time.Second {
+		t.Fatalf("the poller polled again %v after a 429 asking for 1 s", gap)
 	}
 }

@@ -29,13 +29,13 @@ func slowRetry(e *env, store Storage, rec *recorder) *Client {
 	return c
 }
 
-// waitLongPoll waits until a long poll is held by the service: a hook set from then
-// on does not touch it.
-func waitLongPoll(t *testing.T, svc *fakeService) {
+// waitLongPoll waits until a long poll (one that waits) is held by the service: a
+// hook set from then on does not touch it.
+func waitLongPoll(t *testing.T, svc service) {
 	t.Helper()
 	for start := time.Now(); time.Since(start) < 5*time.Second; time.Sleep(time.Millisecond) {
 		for _, r := range svc.requests("/v1/events") {
-			if strings.Contains(r.URL, "after=") {
+			if strings.Contains(r.URL, "&wait=") {
 				return
 			}
 		}
@@ -435,7 +435,7 @@ func TestAnotherTabsUntriedMessageIsSending(t *testing.T) {
 }
 
 func TestAMessageIsAnnouncedOncePerTab(t *testing.T) {
-	e := newEnv(t)
+	e := newServiceEnv(t)
 	conv := must(t, e.c.CreateConversation("hello"))
 	must(t, e.c.SendMessage(conv.ID, "again"))
 	ev := e.rec.waitFor(t, isSent("again"))
@@ -447,15 +447,15 @@ func TestAMessageIsAnnouncedOncePerTab(t *testing.T) {
 	id := must(t, e.c.GetIdentity())
 	back := entry{id: sentID, conversationID: conv.ID, body: "again", createdAt: "x", deviceID: id.TrackingID}
 	_ = e.store.Set(e.c.OutboxKey(), encodeOutbox([]entry{back}))
-	n := len(e.svc.chatRequests())
+	n := len(e.api.chatRequests())
 	must(t, e.c.RetryPending())
-	if len(e.svc.chatRequests()) != n || count(e.rec, isSent("again")) != 1 || e.outbox() != "" {
+	if len(e.api.chatRequests()) != n || count(e.rec, isSent("again")) != 1 || e.outbox() != "" {
 		t.Fatalf("sent again: events %v", e.rec.names())
 	}
 }
 
 func TestAnUnreadableOutboxIsDroppedWithAWarning(t *testing.T) {
-	e := newEnv(t)
+	e := newServiceEnv(t)
 	id := must(t, e.c.GetIdentity())
 	entryOf := func(deviceID string) string {
 		return `{"id":"0b7c8a34-2f6e-4b8e-9b1a-3c5d7e9f1a2b","conversationId":"c","body":"b","createdAt":"t","newConversation":true,"deviceId":"` + deviceID + `"}`

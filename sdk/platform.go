@@ -24,6 +24,9 @@ type Request struct {
 type Response struct {
 	Status int
 	Body   []byte
+	// RetryAfter is the Retry-After header of a 429 answer, "" otherwise; a Transport
+	// need not read it for another status.
+	RetryAfter string
 }
 
 // Transport sends requests: fetch in the browser, net/http or a fake in tests. Do

@@ -31,12 +31,18 @@ func (c *Client) SetTokenProvider(p TokenProvider) *Call[struct{}] {
 
 // renewing runs fn and, when the service said its session had ended, renews the
 // session and runs fn once more. It runs on the worker, so the calls after it wait:
-// none sees the device between two sessions.
+// none sees the device between two sessions. An anonymous visitor's ended session
+// (expired, or its customer erased) cannot be renewed; fn runs again as the fresh
+// visitor the device now is, so the visitor meets an empty chat, not an error about
+// a session it never knew of.
 func renewing[T any](c *Client, fn func() (T, *Error)) func() (T, *Error) {
 	return func() (T, *Error) {
 		v, e := fn()
-		if e != nil && e.Err == errSessionEnded && c.renew() {
-			return fn()
+		if e != nil && e.Err == errSessionEnded {
+			anonymous := !c.st.identity.Verified
+			if c.renew() || anonymous {
+				return fn()
+			}
 		}
 		return v, e
 	}
@@ -79,14 +85,14 @@ func (c *Client) renew() bool {
 		c.endVerified("the chat session ended and the token provider's token is not usable for this customer")
 		return false
 	}
-	next, e := c.loginRequest(jwt, prev)
+	next, from, e := c.loginRequest(jwt, prev)
 	if e != nil || next.identity.CustomerID != prev.identity.CustomerID {
 		c.endVerified("the chat session ended and logging in again failed")
 		return false
 	}
 	c.st = next
 	c.persist(next)
-	c.resumePoller(next.session)
+	c.resumePoller(next.session, from)
 	return true
 }
 

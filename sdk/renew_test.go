@@ -8,13 +8,20 @@ import (
 	"time"
 )
 
-// providerEnv is a device logged in as ann, whose provider answers with answer.
+// providerEnv is a device of the fake service logged in as ann, whose provider
+// answers with answer.
 func providerEnv(t *testing.T, answer func(e *env) (string, error)) (*env, *atomic.Int32) {
 	t.Helper()
-	e := newEnv(t)
+	return withProvider(newEnv(t), answer)
+}
+
+// withProvider logs e's device in as ann, with a provider that answers with answer.
+func withProvider(e *env, answer func(e *env) (string, error)) (*env, *atomic.Int32) {
+	t := e.t
+	t.Helper()
 	var asked atomic.Int32
 	e.c.Close()
-	e.c = e.client(e.store, e.svc, e.rec, func(cfg *Config) {
+	e.c = e.client(e.store, e.api, e.rec, func(cfg *Config) {
 		if answer != nil {
 			cfg.TokenProvider = func(<-chan struct{}) (string, error) { asked.Add(1); return answer(e) }
 		}
@@ -35,12 +42,11 @@ func hasEvent(e *env, name string) bool {
 // An ended session is renewed with the provider's token: the failed call is
 // retried, the customer and their chats stay, no event fires.
 func TestEndedSessionRenewedFromTheProvider(t *testing.T) {
-	e, asked := providerEnv(t, func(e *env) (string, error) { return e.emailToken("ann@example.com"), nil })
+	e, asked := withProvider(newServiceEnv(t), func(e *env) (string, error) { return e.emailToken("ann@example.com"), nil })
 	conv := must(t, e.c.CreateConversation("hello"))
 	before := must(t, e.c.GetIdentity())
-	e.rec.waitFor(t, func(r recorded) bool { return r.name == EventUnread }) // the poller has its cursor
 	e.rec.reset()
-	e.svc.expire()
+	e.api.expire()
 	convs := must(t, e.c.GetConversations())
 	if len(convs) != 1 || convs[0].ID != conv.ID {
 		t.Fatalf("after renewal: %+v", convs)
@@ -50,7 +56,7 @@ func TestEndedSessionRenewedFromTheProvider(t *testing.T) {
 		t.Fatalf("identity %+v after %+v, provider asked %d times", after, before, asked.Load())
 	}
 	must(t, e.c.SendMessage(conv.ID, "still here"))
-	e.svc.agentReply(t, conv.ID, "agent here")
+	e.api.agentReply(t, conv.ID, "agent here")
 	e.rec.waitFor(t, func(r recorded) bool { return r.name == EventMessageReceived })
 	if n := count(e.rec, func(r recorded) bool { return r.name == EventMessageReceived }); n != 1 {
 		t.Fatalf("%d messages received, want the agent's only: %+v", n, e.rec.all())
@@ -62,9 +68,9 @@ func TestEndedSessionRenewedFromTheProvider(t *testing.T) {
 
 // A message sent on an ended session is sent once, after the renewal.
 func TestSendOnEndedSessionSentOnce(t *testing.T) {
-	e, _ := providerEnv(t, func(e *env) (string, error) { return e.emailToken("ann@example.com"), nil })
+	e, _ := withProvider(newServiceEnv(t), func(e *env) (string, error) { return e.emailToken("ann@example.com"), nil })
 	conv := must(t, e.c.CreateConversation("hello"))
-	e.svc.expire()
+	e.api.expire()
 	must(t, e.c.SendMessage(conv.ID, "once"))
 	msgs := must(t, e.c.GetMessages(conv.ID))
 	if len(msgs) != 2 || msgs[1].Body != "once" {
@@ -84,7 +90,6 @@ func TestPollerRenewsEndedSession(t *testing.T) {
 		return e.emailToken("ann@example.com"), nil
 	})
 	conv := must(t, e.c.CreateConversation("hello"))
-	e.rec.waitFor(t, func(r recorded) bool { return r.name == EventUnread }) // the poller has its cursor
 	e.svc.expire()
 	deadline := time.Now().Add(5 * time.Second)
 	for asked.Load() == 0 {
@@ -101,12 +106,12 @@ func TestPollerRenewsEndedSession(t *testing.T) {
 
 // Calls queued behind the renewal settle in call order, each on the new session.
 func TestRenewalKeepsCallOrder(t *testing.T) {
-	e, _ := providerEnv(t, func(e *env) (string, error) {
+	e, _ := withProvider(newServiceEnv(t), func(e *env) (string, error) {
 		time.Sleep(20 * time.Millisecond)
 		return e.emailToken("ann@example.com"), nil
 	})
 	conv := must(t, e.c.CreateConversation("hello"))
-	e.svc.expire()
+	e.api.expire()
 	calls := []*Call[*Message]{}
 	for i := range 5 {
 		calls = append(calls, e.c.SendMessage(conv.ID, "m"+string(rune('0'+i))))
@@ -139,12 +144,12 @@ func TestEndedSessionFallsBackToAnonymous(t *testing.T) {
 	}
 	for name, answer := range cases {
 		t.Run(name, func(t *testing.T) {
-			e, _ := providerEnv(t, answer)
+			e, _ := withProvider(newServiceEnv(t), answer)
 			e.c.providerTimeout = 50 * time.Millisecond
 			must(t, e.c.CreateConversation("hello"))
 			before := must(t, e.c.GetIdentity())
 			e.rec.reset()
-			e.svc.expire()
+			e.api.expire()
 			// The call fails, unless the poller found the session ended first.
 			if _, err := waitCall(t, e.c.GetConversations()); err != nil && CodeOf(err) != CodeTokenRejected {
 				t.Fatalf("GetConversations: %v", err)
@@ -170,12 +175,13 @@ func TestEndedSessionFallsBackToAnonymous(t *testing.T) {
 // An anonymous session cannot be renewed: the device starts a fresh visitor,
 // with a warning and no onLogout.
 func TestEndedAnonymousSessionStartsAFreshVisitor(t *testing.T) {
-	e := newEnv(t)
+	e := newServiceEnv(t)
 	must(t, e.c.CreateConversation("hello"))
 	before := must(t, e.c.GetIdentity())
-	e.svc.expire()
-	if _, err := waitCall(t, e.c.GetConversations()); err != nil && CodeOf(err) != CodeTokenRejected {
-		t.Fatalf("GetConversations: %v", err)
+	e.api.expire()
+	// The call that meets the ended session answers as the fresh visitor.
+	if convs := must(t, e.c.GetConversations()); len(convs) != 0 {
+		t.Fatalf("conversations %+v", convs)
 	}
 	id := must(t, e.c.GetIdentity())
 	if id.CustomerID != "" || id.TrackingID == before.TrackingID || hasEvent(e, EventLogout) || len(e.rec.warns()) != 1 {
@@ -184,12 +190,29 @@ func TestEndedAnonymousSessionStartsAFreshVisitor(t *testing.T) {
 	must(t, e.c.CreateConversation("a new start"))
 }
 
+// A new conversation started on an ended anonymous session is started by the
+// fresh visitor, not refused.
+func TestNewConversationOnEndedAnonymousSessionStartsAFreshVisitor(t *testing.T) {
+	e := newServiceEnv(t)
+	first := must(t, e.c.CreateConversation("hello"))
+	before := must(t, e.c.GetIdentity())
+	e.api.expire()
+	conv := must(t, e.c.CreateConversation("a new start"))
+	id := must(t, e.c.GetIdentity())
+	if conv.ID == first.ID || id.CustomerID == "" || id.CustomerID == before.CustomerID {
+		t.Fatalf("conversation %+v, identity %+v (before %+v)", conv, id, before)
+	}
+	if convs := must(t, e.c.GetConversations()); len(convs) != 1 || convs[0].ID != conv.ID {
+		t.Fatalf("conversations %+v", convs)
+	}
+}
+
 // SetTokenProvider sets the provider in call order.
 func TestSetTokenProvider(t *testing.T) {
-	e := newEnv(t)
+	e := newServiceEnv(t)
 	must(t, e.c.LogIn(e.emailToken("ann@example.com")))
 	must(t, e.c.SetTokenProvider(func(<-chan struct{}) (string, error) { return e.emailToken("ann@example.com"), nil }))
-	e.svc.expire()
+	e.api.expire()
 	must(t, e.c.GetConversations())
 	if id := must(t, e.c.GetIdentity()); !id.Verified {
 		t.Fatal("not renewed")
@@ -199,14 +222,84 @@ func TestSetTokenProvider(t *testing.T) {
 // A message sent on an ended session that cannot be renewed is not said to be kept:
 // the outbox went with the old visitor.
 func TestSendOnUnrenewableSessionIsNotKept(t *testing.T) {
-	e, _ := providerEnv(t, nil)
+	e, _ := withProvider(newServiceEnv(t), nil)
 	conv := must(t, e.c.CreateConversation("hello"))
-	e.svc.expire()
+	e.api.expire()
 	_, err := waitCall(t, e.c.SendMessage(conv.ID, "lost"))
 	if err == nil || CodeOf(err) != CodeTokenRejected && CodeOf(err) != CodeNotFound || strings.Contains(err.Error(), "kept") {
 		t.Fatalf("SendMessage: %v", err)
 	}
 	if p := must(t, e.c.GetPendingMessages()); len(p) != 0 {
 		t.Fatalf("pending %+v", p)
+	}
+}
+
+// heldAnswers passes requests to inner but, while hold is set, keeps their answers
+// until release is closed: a tab that is asleep while another works.
+type heldAnswers struct {
+	inner   Transport
+	hold    atomic.Bool
+	release chan struct{}
+}
+
+func (h *heldAnswers) Do(cancel <-chan struct{}, req Request) (Response, error) {
+	resp, err := h.inner.Do(cancel, req)
+	if h.hold.Load() {
+		select {
+		case <-h.release:
+		case <-cancel:
+		}
+	}
+	return resp, err
+}
+
+// Two tabs share the device's session. When it ends, the tab that finds out first
+// renews it with the provider; the other, finding it ended too, takes the new session
+// from storage without asking its provider again, fires no event, and its poller goes
+// on from where it was: a reply stored while it had not yet caught up still arrives.
+func TestAnotherTabsRenewalIsTakenNotRepeated(t *testing.T) {
+	e, asked := providerEnv(t, func(e *env) (string, error) { return e.emailToken("ann@example.com"), nil })
+	conv := must(t, e.c.CreateConversation("hello"))
+
+	var asked2 atomic.Int32
+	tr := &heldAnswers{inner: e.svc, release: make(chan struct{})}
+	tab2Rec := newRecorder()
+	tab2 := e.client(e.store, tr, tab2Rec, func(cfg *Config) {
+		cfg.TokenProvider = func(<-chan struct{}) (string, error) { asked2.Add(1); return e.emailToken("ann@example.com"), nil }
+	})
+	old := must(t, tab2.GetIdentity())
+	tab2Rec.waitFor(t, isUnread(0)) // tab 2's poller has its cursor
+	waitLongPoll(t, e.svc)
+
+	tr.hold.Store(true) // tab 2 learns of the end only after tab 1 has renewed
+	e.svc.expire()
+	must(t, e.c.GetConversations())
+	if asked.Load() != 1 {
+		t.Fatalf("tab 1 asked its provider %d times", asked.Load())
+	}
+	renewed := e.stored()
+	e.svc.agentReply(t, conv.ID, "while tab 2 slept")
+	close(tr.release)
+
+	tab2Rec.waitFor(t, isMessage("while tab 2 slept"))
+	if convs := must(t, tab2.GetConversations()); len(convs) != 1 || convs[0].ID != conv.ID {
+		t.Fatalf("tab 2's conversations %+v", convs)
+	}
+	if n := asked2.Load(); n != 0 || asked.Load() != 1 {
+		t.Fatalf("providers asked %d (tab 2) and %d (tab 1) times, want 0 and 1", n, asked.Load())
+	}
+	if e.stored() != renewed {
+		t.Fatal("tab 2 stored another state than tab 1's renewal")
+	}
+	if id := must(t, tab2.GetIdentity()); id.CustomerID != old.CustomerID || !id.Verified {
+		t.Fatalf("tab 2's identity %+v", id)
+	}
+	for _, r := range tab2Rec.all() {
+		if r.name == EventLogin || r.name == EventLogout {
+			t.Fatalf("tab 2 fired %s", r.name)
+		}
+	}
+	if n := count(tab2Rec, isMessage("while tab 2 slept")); n != 1 || len(tab2Rec.warns()) != 0 {
+		t.Fatalf("the reply came %d times; warnings %q", n, tab2Rec.warns())
 	}
 }

@@ -26,7 +26,7 @@ func FuzzDecodeState(f *testing.F) {
 // Every public call survives hostile strings: no panic reaches the caller, every
 // error is an *Error with a SPEC code, and the client keeps working.
 func TestHostileInputs(t *testing.T) {
-	e := newEnv(t)
+	e := newServiceEnv(t)
 	inputs := []string{"", " ", ".", "..", "...", "\x00", "\xff\xfe", "a.b.c", "..x..", strings.Repeat("A", 100000),
 		"%2e%2e", "/", "?#", "e30.e30.e30", "eyJhbGciOiJIUzI1NiJ9.eyJlbWFpbCI6ImFAYi5jIiwiaWF0IjoxZTMwOX0.c2ln",
 		"\u202e\U0001F600", "null", "{}", `{"v":1}`}

@@ -44,7 +44,10 @@ func (c *Client) deliverOwn(own entry) (sent, *Error) {
 	// Renewed here, not by running the call again: that would type the message twice.
 	s, e := c.deliver(&own)
 	if e != nil && e.Err == errSessionEnded {
-		if !c.renew() {
+		anonymous := !c.st.identity.Verified
+		// A new conversation needs nothing of the ended anonymous visitor: the
+		// fresh one the device becomes starts it.
+		if !c.renew() && !(anonymous && own.newConversation) {
 			// The device is a new visitor now, and its outbox went with the old one.
 			e = &Error{Code: e.Code, Err: e.Err, Message: "the chat session ended; the message was not sent"}
 			c.afterDelivery(e)
@@ -76,6 +79,7 @@ func (c *Client) flush() {
 // failure that keeps own waiting. An earlier entry that the service refuses for good
 // has no call left to tell: it goes with a warning.
 func (c *Client) deliver(own *entry) (sent, *Error) {
+	c.askedWait = 0
 	last := ""
 	for {
 		entries := c.readOutbox()
@@ -151,6 +155,7 @@ func (c *Client) post(en entry) (sent, *Error) {
 		return sent{}, e
 	}
 	if !ok2xx(resp.Status) { // 201 stored now, 200 stored by an earlier attempt
+		c.askedWait = retryAfter(resp) // the background retry waits at least that
 		return sent{}, chatError(resp)
 	}
 	var s sent
@@ -195,21 +200,27 @@ func (c *Client) afterDelivery(e *Error) {
 	defer c.mu.Unlock()
 	c.waiting = waiting
 	if c.waiting {
-		c.retryLater()
+		c.retryLater(c.askedWait)
 	} else {
 		c.stopRetry()
 	}
 }
 
 // retryLater arms the background retry, unless it is armed or queued already, with
-// the next backoff: 1 s, doubling to 30 s. c.mu held.
-func (c *Client) retryLater() {
+// the next backoff: 1 s, doubling to 30 s, and not before atLeast, the wait a
+// rate-limited service asked for, which replaces any retry armed before.
+// c.mu held.
+func (c *Client) retryLater(atLeast time.Duration) {
+	if c.retryTimer != nil && atLeast > 0 {
+		c.retryTimer.Stop()
+		c.retryTimer = nil
+	}
 	if c.retryTimer != nil || c.flushQueued || c.closed {
 		return
 	}
 	c.retryDelay = c.nextBackoff(c.retryDelay)
 	var t *time.Timer
-	t = time.AfterFunc(c.retryDelay, func() {
+	t = time.AfterFunc(max(c.retryDelay, atLeast), func() {
 		c.mu.Lock()
 		if c.retryTimer == t {
 			c.retryTimer = nil

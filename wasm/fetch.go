@@ -67,7 +67,25 @@ func (fetchTransport) Do(cancel <-chan struct{}, req sdk.Request) (sdk.Response,
 		return sdk.Response{}, errNoAnswer
 	}
 	body, _ := text.String()
-	return sdk.Response{Status: code, Body: []byte(body)}, nil
+	return sdk.Response{Status: code, Body: []byte(body), RetryAfter: retryAfter(code, response)}, nil
+}
+
+// retryAfter reads the Retry-After header of a 429 answer only: one more crossing
+// into JavaScript for the answers that need it, none for the others.
+func retryAfter(code int, response safejs.Value) string {
+	if code != 429 {
+		return ""
+	}
+	headers, err := response.Get("headers")
+	if err != nil {
+		return ""
+	}
+	v, err := headers.Call("get", "Retry-After")
+	if err != nil {
+		return ""
+	}
+	s, _ := v.String() // null when absent or not exposed by CORS
+	return s
 }
 
 // await blocks the calling goroutine until promise settles. Only for goroutines the

@@ -57,6 +57,8 @@ func (c cors) wrap(next http.Handler) http.Handler {
 		}
 		if origin != "" {
 			h.Set("Access-Control-Allow-Origin", origin)
+			// A rate-limited page's SDK must read how long to wait.
+			h.Set("Access-Control-Expose-Headers", "Retry-After")
 		}
 		if r.Method == http.MethodOptions {
 			if origin != "" {

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"slices"
 	"testing"
+	"time"
 )
 
 func TestCORS(t *testing.T) {
@@ -123,4 +124,26 @@ func (e *env) sessionCount() int {
 		e.t.Fatal(err)
 	}
 	return n
+}
+
+// A rate-limited page's SDK reads Retry-After, which a cross-origin fetch sees only
+// when the answer exposes it.
+func TestCORSExposesRetryAfter(t *testing.T) {
+	e := newEnv(t, func(o *Options) {
+		o.Limits.Anonymous = Limit{Events: 1, Per: time.Hour, Burst: 1}
+	})
+	origin := map[string]string{"Origin": "https://shop.example"}
+	first := e.do(req{Method: "POST", Path: "/v1/identities/anonymous", APIKey: testAPIKey,
+		Body: map[string]string{"trackingId": "d1"}, Header: origin}).expect(201)
+	refused := e.do(req{Method: "POST", Path: "/v1/identities/anonymous", APIKey: testAPIKey,
+		Body: map[string]string{"trackingId": "d2"}, Header: origin})
+	refused.expectError(http.StatusTooManyRequests, codeRateLimited)
+	if refused.Header.Get("Retry-After") == "" {
+		t.Fatal("429 without Retry-After")
+	}
+	for _, r := range []response{first, refused} {
+		if got := r.Header.Get("Access-Control-Expose-Headers"); got != "Retry-After" {
+			t.Fatalf("Access-Control-Expose-Headers = %q", got)
+		}
+	}
 }

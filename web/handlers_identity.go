@@ -36,6 +36,16 @@ func (s *server) createAnonymous(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusCreated, map[string]any{"identity": identityOf(id), "sessionToken": token})
 }
 
+// loginJSON is the answer of a login.
+type loginJSON struct {
+	Identity      identityJSON       `json:"identity"`
+	SessionToken  string             `json:"sessionToken"`
+	Conversations []conversationJSON `json:"conversations"`
+	// Cursor is the events cursor of this history: a poll after it misses nothing
+	// stored since.
+	Cursor int64 `json:"cursor"`
+}
+
 // login takes the API key from X-Kustomer-Api-Key or from the body's apiKey. The SDK
 // sends the body as text/plain with no header of its own, a CORS-simple request that
 // browsers send without a preflight: a logIn costs one round trip.
@@ -89,10 +99,11 @@ func (s *server) login(w http.ResponseWriter, r *http.Request) {
 		s.serverError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{
-		"identity":      identityOf(res.Identity),
-		"sessionToken":  res.SessionToken,
-		"conversations": conversationsOf(res.Conversations),
+	writeJSON(w, http.StatusOK, loginJSON{
+		Identity:      identityOf(res.Identity),
+		SessionToken:  res.SessionToken,
+		Conversations: conversationsOf(res.Conversations),
+		Cursor:        res.Cursor,
 	})
 }
 

@@ -192,6 +192,7 @@ type identityResp struct {
 	Identity      identityJSON       `json:"identity"`
 	SessionToken  string             `json:"sessionToken"`
 	Conversations []conversationJSON `json:"conversations"`
+	Cursor        *int64             `json:"cursor"`
 }
 
 func (e *env) anonymous(trackingID string) identityResp {

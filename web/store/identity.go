@@ -132,6 +132,12 @@ func (s *SQLite) Login(ctx context.Context, p LoginParams) (LoginResult, error) 
 			res.Conversations = []Conversation{}
 			return nil
 		}
+		// In the same snapshot as the conversations: the device's poller starts
+		// from it, and so misses nothing stored after this history.
+		if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(seq), 0) FROM messages WHERE customer_id = ?`, c.id).
+			Scan(&res.Cursor); err != nil {
+			return err
+		}
 		rows, err := stmt(s.ws.conversations).QueryContext(ctx, c.id, conversationKeys[0], conversationKeys[1], MaxPage)
 		res.Conversations, err = collect(rows, err, scanConversation)
 		return err

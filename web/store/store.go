@@ -37,6 +37,10 @@ type Store interface {
 	Session(ctx context.Context, token string, now time.Time) (Session, error)
 	// RevokeSession ends a session; an unknown or revoked token is not an error.
 	RevokeSession(ctx context.Context, token string, now time.Time) error
+	// PurgeSessions deletes the customer sessions that ended (revoked, or
+	// expired under the SessionPolicy) more than grace before now, in short
+	// batches, and returns how many it deleted.
+	PurgeSessions(ctx context.Context, now time.Time, grace time.Duration) (int64, error)
 
 	// Conversations returns a page of the customer's conversations, the most
 	// recently active first, and the cursor of the next page ("" after the last).
@@ -283,6 +287,9 @@ type LoginResult struct {
 	Identity      Identity
 	SessionToken  string
 	Conversations []Conversation
+	// Cursor is the customer's latest message seq as of Conversations: the
+	// after of the device's first poll.
+	Cursor int64
 	// MergedFrom is the anonymous customer whose conversations moved, if any.
 	MergedFrom string
 }

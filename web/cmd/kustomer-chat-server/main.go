@@ -85,6 +85,9 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	behindTLS := flags.Bool("behind-tls", false,
 		"browsers reach the service over HTTPS through a proxy that ends TLS: the inbox's cookie is then Secure (env KUSTOMER_CHAT_BEHIND_TLS)")
 	limitFlags["behind-tls"] = "KUSTOMER_CHAT_BEHIND_TLS"
+	shutdownTimeout := flags.Duration("shutdown-timeout", 10*time.Second,
+		"on SIGTERM, how long in-flight requests may take to finish before their connections are closed (env KUSTOMER_CHAT_SHUTDOWN_TIMEOUT)")
+	limitFlags["shutdown-timeout"] = "KUSTOMER_CHAT_SHUTDOWN_TIMEOUT"
 	// A set variable is the flag's default; the command line still wins.
 	for name, env := range limitFlags {
 		if v := getenv(env); v != "" {
@@ -100,6 +103,9 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	policy, err := sessions(getenv)
 	if err != nil {
 		return err
+	}
+	if *shutdownTimeout <= 0 {
+		return errors.New("-shutdown-timeout must be positive")
 	}
 
 	// stdout carries exactly one line, the listening address, for scripts
@@ -157,6 +163,15 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return err
 	}
 
+	// Stopped, and waited for, before the store closes.
+	purgeCtx, stopPurge := context.WithCancel(ctx)
+	purged := make(chan struct{})
+	go func() {
+		defer close(purged)
+		web.PurgeSessions(purgeCtx, st, web.PurgeEvery, time.Now, logger)
+	}()
+	defer func() { stopPurge(); <-purged }()
+
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return err
@@ -187,7 +202,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	}
 	fmt.Fprintln(stderr, "shutting down")
 	close(stopping)
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), *shutdownTimeout)
 	defer cancel()
 	if err := srv.Shutdown(shutdownCtx); err != nil {
 		srv.Close()

@@ -4,8 +4,10 @@ import (
 	"bufio"
 	"context"
 	"flag"
+	"fmt"
 	"io"
 	"io/fs"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -262,5 +264,50 @@ func TestSessionLifetimes(t *testing.T) {
 	}
 	if _, err := policy(nil, "-session-idle", "-1s"); err == nil {
 		t.Fatal("negative flag accepted")
+	}
+}
+
+// heldRequest opens a request that the server is still reading (half its body sent)
+// when shutdown starts: it holds the shutdown until the timeout closes it.
+func heldRequest(t *testing.T, url string) net.Conn {
+	t.Helper()
+	conn, err := net.Dial("tcp", strings.TrimPrefix(url, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	fmt.Fprintf(conn, "POST /v1/conversations HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"mess")
+	time.Sleep(50 * time.Millisecond) // let the server start reading it
+	return conn
+}
+
+// -shutdown-timeout (or its environment variable) is how long shutdown waits for a
+// request in flight before it closes the connection and exits.
+func TestShutdownTimeoutIsHonoured(t *testing.T) {
+	for name, tc := range map[string]struct {
+		env  map[string]string
+		args []string
+	}{
+		"flag":        {nil, []string{"-shutdown-timeout", "300ms"}},
+		"environment": {map[string]string{"KUSTOMER_CHAT_SHUTDOWN_TIMEOUT": "300ms"}, nil},
+		"flag wins":   {map[string]string{"KUSTOMER_CHAT_SHUTDOWN_TIMEOUT": "1h"}, []string{"-shutdown-timeout", "300ms"}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			db := filepath.Join(t.TempDir(), "chat.db")
+			r := start(t, tc.env, append([]string{"-addr", "127.0.0.1:0", "-db", db}, tc.args...)...)
+			heldRequest(t, r.url)
+			began := time.Now()
+			r.shutdown(t)
+			if d := time.Since(began); d < 300*time.Millisecond || d > 3*time.Second {
+				t.Fatalf("shutdown with a request in flight took %v, want about 300ms", d)
+			}
+		})
+	}
+	for _, bad := range []string{"0s", "-1s", "soon"} {
+		err := run(context.Background(), []string{"-addr", "127.0.0.1:0", "-db", filepath.Join(t.TempDir(), "c.db"), "-shutdown-timeout", bad},
+			nil, io.Discard, io.Discard, func(string) string { return "" })
+		if err == nil {
+			t.Errorf("-shutdown-timeout %s accepted", bad)
+		}
 	}
 }

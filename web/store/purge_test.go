@@ -1,0 +1,145 @@
+package store
+
+import (
+	"context"
+	"testing"
+	"time"
+)
+
+func sessionRows(t *testing.T, s *SQLite, tok string) int {
+	t.Helper()
+	var n int
+	if err := s.w.QueryRow(`SELECT COUNT(*) FROM sessions WHERE token_hash = ?`, hashToken(tok)).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// Sessions that ended (revoked, idle, past their lifetime; verified and anonymous
+// under their own bounds) more than the grace ago are deleted; live ones and those
+// that ended within the grace are kept, and still refused as before.
+func TestPurgeSessionsDeletesOnlyThoseEndedBeforeTheGrace(t *testing.T) {
+	s := openWithPolicy(t, SessionPolicy{VerifiedIdle: time.Hour, VerifiedLifetime: 24 * time.Hour, AnonymousIdle: 48 * time.Hour})
+	ctx := context.Background()
+	const grace = 7 * 24 * time.Hour
+	now := t0.Add(30 * 24 * time.Hour)
+	anon := func(device string, at time.Time) string {
+		_, tok, err := s.CreateAnonymous(ctx, device, at)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tok
+	}
+	revoke := func(tok string, at time.Time) {
+		if err := s.RevokeSession(ctx, tok, at); err != nil {
+			t.Fatal(err)
+		}
+	}
+	gone := map[string]string{
+		"verified, idle 8 days ago":  login(t, s, "a@example.com", "d1", now.Add(-grace-25*time.Hour)),
+		"anonymous, idle 8 days ago": anon("d2", now.Add(-grace-3*24*time.Hour)),
+		"revoked 8 days ago":         login(t, s, "b@example.com", "d3", now.Add(-grace-2*24*time.Hour)),
+		"anonymous, revoked 8 d ago": anon("d5", now.Add(-grace-2*24*time.Hour)),
+	}
+	revoke(gone["revoked 8 days ago"], now.Add(-grace-24*time.Hour))
+	revoke(gone["anonymous, revoked 8 d ago"], now.Add(-grace-24*time.Hour))
+	kept := map[string]string{
+		"verified, live":                    login(t, s, "e@example.com", "d6", now.Add(-time.Minute)),
+		"anonymous, live":                   anon("d7", now.Add(-24*time.Hour)),
+		"verified, idle 6 days ago":         login(t, s, "f@example.com", "d8", now.Add(-6*24*time.Hour-time.Hour)),
+		"anonymous, idle within grace":      anon("d9", now.Add(-grace-24*time.Hour)),
+		"verified, idle ended within grace": login(t, s, "i@example.com", "d12", now.Add(-grace-30*time.Minute)),
+		"revoked an hour ago":               login(t, s, "g@example.com", "d10", now.Add(-2*time.Hour)),
+	}
+	revoke(kept["revoked an hour ago"], now.Add(-time.Hour))
+	newest := login(t, s, "h@example.com", "d11", now.Add(-grace-2*24*time.Hour)) // ended, but the highest id
+
+	n, err := s.PurgeSessions(ctx, now, grace)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n != int64(len(gone)) {
+		t.Errorf("purged %d sessions, want %d", n, len(gone))
+	}
+	for name, tok := range gone {
+		if sessionRows(t, s, tok) != 0 {
+			t.Errorf("%s: kept", name)
+		}
+		wantSession(t, s, tok, now, false)
+	}
+	for name, tok := range kept {
+		if sessionRows(t, s, tok) != 1 {
+			t.Errorf("%s: deleted", name)
+		}
+	}
+	if sessionRows(t, s, newest) != 1 {
+		t.Error("the newest session was deleted: its id would be handed out again")
+	}
+	wantSession(t, s, kept["verified, live"], now, true)
+	wantSession(t, s, kept["anonymous, live"], now, true)
+	wantSession(t, s, kept["verified, idle 6 days ago"], now, false)
+	wantSession(t, s, kept["revoked an hour ago"], now, false)
+}
+
+// Many ended sessions go in several short writes, not one long one.
+func TestPurgeSessionsWorksInBatches(t *testing.T) {
+	s := openWithPolicy(t, SessionPolicy{})
+	ctx := context.Background()
+	const n = 2*purgeBatch + 7
+	tok := login(t, s, "a@example.com", "d1", t0)
+	_, err := s.w.Exec(`WITH RECURSIVE k(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM k WHERE i < ?)
+		INSERT INTO sessions (token_hash, customer_id, identity_id, created_at, last_used_at, revoked_at)
+		SELECT randomblob(32), customer_id, identity_id, 0, 0, 0 FROM k, sessions WHERE sessions.token_hash = ?`,
+		n, hashToken(tok))
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := s.writer.groups.Load()
+	purged, err := s.PurgeSessions(ctx, t0, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if purged != n-1 { // the newest is kept
+		t.Fatalf("purged %d, want %d", purged, n-1)
+	}
+	if writes := s.writer.groups.Load() - before; writes < 3 {
+		t.Fatalf("%d writes for %d rows: not batched by %d", writes, n, purgeBatch)
+	}
+	wantSession(t, s, tok, t0, true)
+}
+
+// A lifetime ends a session however recently it was used: one whose lifetime ended
+// more than the grace ago goes, one whose lifetime ended within it stays.
+func TestPurgeSessionsHonoursLifetimes(t *testing.T) {
+	s := openWithPolicy(t, SessionPolicy{VerifiedLifetime: 24 * time.Hour, AnonymousLifetime: 48 * time.Hour})
+	ctx := context.Background()
+	const grace = 7 * 24 * time.Hour
+	now := t0.Add(30 * 24 * time.Hour)
+	anon := func(device string, at time.Time) string {
+		_, tok, err := s.CreateAnonymous(ctx, device, at)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tok
+	}
+	oldVerified := login(t, s, "a@example.com", "d1", now.Add(-grace-25*time.Hour))
+	recentVerified := login(t, s, "b@example.com", "d2", now.Add(-grace-23*time.Hour))
+	oldAnon := anon("d3", now.Add(-grace-49*time.Hour))
+	recentAnon := anon("d4", now.Add(-grace-47*time.Hour))
+	login(t, s, "c@example.com", "d5", now) // the newest, kept anyway
+	// Used just now, which no idle bound would forgive: the lifetime still counts.
+	for _, tok := range []string{oldVerified, oldAnon} {
+		if _, err := s.w.Exec(`UPDATE sessions SET last_used_at = ? WHERE token_hash = ?`, millis(now), hashToken(tok)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n, err := s.PurgeSessions(ctx, now, grace); err != nil || n != 2 {
+		t.Fatalf("purged %d, %v; want 2", n, err)
+	}
+	if sessionRows(t, s, oldVerified) != 0 || sessionRows(t, s, oldAnon) != 0 {
+		t.Error("a session past its lifetime by more than the grace was kept")
+	}
+	if sessionRows(t, s, recentVerified) != 1 || sessionRows(t, s, recentAnon) != 1 {
+		t.Error("a session past its lifetime by less than the grace was deleted")
+	}
+}
