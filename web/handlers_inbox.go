@@ -224,11 +224,20 @@ func (s *server) agentMessages(w http.ResponseWriter, r *http.Request, _ agentAc
 	if !ok {
 		return
 	}
+	order := store.OldestFirst
+	switch v := r.URL.Query().Get("order"); v {
+	case "", "oldest":
+	case "newest":
+		order = store.NewestFirst
+	default:
+		writeError(w, http.StatusBadRequest, codeInvalidArgument, "order must be oldest or newest")
+		return
+	}
 	p, ok := page(w, r)
 	if !ok {
 		return
 	}
-	msgs, next, err := s.store.AgentMessages(r.Context(), id, p)
+	msgs, next, err := s.store.AgentMessages(r.Context(), id, order, p)
 	if err != nil {
 		s.storeError(w, r, err)
 		return

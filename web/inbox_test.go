@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"net/url"
 	"reflect"
 	"strings"
 	"testing"
@@ -171,6 +172,60 @@ func TestAgentConversationsAndMessages(t *testing.T) {
 	if got := decodeAs[agentConversationAnswer](e.agentAPI("GET", "/v1/agent/conversations/"+c3.ID, nil)).Conversation; got.Status != "open" || got.AgentUnread != 2 {
 		t.Fatalf("after the customer wrote again: %+v", got)
 	}
+}
+
+// ?order=newest pages from the latest message back, under both prefixes, with
+// cursors the oldest-first walk refuses (and the reverse); another order is 400.
+func TestAgentMessagesNewestFirst(t *testing.T) {
+	e := newEnv(t)
+	e.addAgent("dana@example.com", "Dana Scully", "correct horse battery")
+	cookie := e.signIn("dana@example.com", "correct horse battery")
+	ann := e.anonymous("d")
+	c := e.createConversation(ann.SessionToken, "m0").Conversation
+	for i := 1; i <= 101; i++ {
+		e.send(ann.SessionToken, c.ID, fmt.Sprint("m", i))
+	}
+	bodies := func(page agentMessagesJSON) string {
+		var b []string
+		for _, m := range page.Messages {
+			b = append(b, m.Body)
+		}
+		return strings.Join(b, " ")
+	}
+	path := "/conversations/" + c.ID + "/messages"
+	get := func(query string) response {
+		t.Helper()
+		return e.agentAPI("GET", "/v1/agent"+path+query, nil)
+	}
+	var newest []string
+	for i := 101; i > 1; i-- {
+		newest = append(newest, fmt.Sprint("m", i))
+	}
+	page1 := decodeAs[agentMessagesJSON](get("?order=newest").expect(200))
+	if bodies(page1) != strings.Join(newest, " ") || page1.Next == nil || page1.Messages[0].CustomerID != ann.Identity.CustomerID {
+		t.Fatalf("newest first page: %s, next %v", bodies(page1), page1.Next)
+	}
+	byCookie := decodeAs[agentMessagesJSON](e.inbox(inbox{Method: "GET", Path: "/agent/api" + path + "?order=newest", Cookie: cookie}).expect(200))
+	if bodies(byCookie) != bodies(page1) || byCookie.Next == nil || *byCookie.Next != *page1.Next {
+		t.Fatalf("the inbox's newest first page: %s, next %v", bodies(byCookie), byCookie.Next)
+	}
+	page2 := decodeAs[agentMessagesJSON](get("?order=newest&cursor=" + *page1.Next).expect(200))
+	if bodies(page2) != "m1 m0" || page2.Next != nil {
+		t.Fatalf("newest second page: %s, next %v", bodies(page2), page2.Next)
+	}
+
+	oldest := decodeAs[agentMessagesJSON](get("?order=oldest").expect(200))
+	if def := decodeAs[agentMessagesJSON](get("").expect(200)); bodies(def) != bodies(oldest) || oldest.Messages[0].Body != "m0" || *def.Next != *oldest.Next {
+		t.Fatalf("order=oldest %s, no order %s", bodies(oldest), bodies(def))
+	}
+	get("?order=newest&cursor="+*oldest.Next).expectError(400, codeInvalidArgument)
+	get("?cursor="+*page1.Next).expectError(400, codeInvalidArgument)
+	get("?order=oldest&cursor="+*page1.Next).expectError(400, codeInvalidArgument)
+	for _, bad := range []string{"NEWEST", "desc", "x", " newest"} {
+		get("?order="+url.QueryEscape(bad)).expectError(400, codeInvalidArgument)
+		e.inbox(inbox{Method: "GET", Path: "/agent/api" + path + "?order=" + url.QueryEscape(bad), Cookie: cookie}).expectError(400, codeInvalidArgument)
+	}
+	e.agentAPI("GET", "/v1/agent/conversations/"+unknownID+"/messages?order=newest", nil).expectError(404, codeNotFound)
 }
 
 func TestAgentReplyIDs(t *testing.T) {

@@ -375,7 +375,7 @@ test('a long conversation shows its latest messages first and the earlier ones o
   for (let i = 1; i <= 120; i++) await env.service.agentReply(conversationId, `reply number ${i}`, 'Maya Lind');
   // More than one page of conversations (100) in Open.
   for (let i = 0; i < 101; i++) await env.service.visitor(`filler ${i}`);
-  await withInbox(env, AGENT, {}, async (ui) => {
+  await withInbox(env, AGENT, {}, async (ui, page) => {
     await ui.more.waitFor();
     assert.equal(await ui.conversations.getByRole('button').count(), 100);
     await ui.row('filler 100').waitFor(); // newest first
@@ -383,13 +383,64 @@ test('a long conversation shows its latest messages first and the earlier ones o
     await ui.row('reply number 120').waitFor();
     await waitFocused(ui.conversations.getByRole('button').nth(100));
 
+    const reads = []; // the query of each read of this conversation's messages
+    page.on('request', (r) => {
+      const url = new URL(r.url());
+      if (r.method() === 'GET' && url.pathname === `/agent/api/conversations/${conversationId}/messages`) reads.push(url.searchParams);
+    });
+    const bodies = () => ui.log.locator('.msg .body').allInnerTexts();
+    const replies = (from, to) => Array.from({ length: to - from + 1 }, (_, i) => `reply number ${from + i}`);
+
     await ui.row('reply number 120').click();
     await ui.message('reply number 120').waitFor();
-    assert.equal(await ui.message('the very first message').count(), 0, 'the earliest are not drawn yet');
+    await eventually(async () => assert.equal(await ui.log.getAttribute('aria-busy'), null));
+    assert.equal(reads.length, 1, 'opening it read one page of messages');
+    assert.deepEqual([reads[0].get('order'), reads[0].get('cursor')], ['newest', null]);
+    assert.deepEqual(await bodies(), replies(21, 120), 'the latest 100, oldest at the top');
+
+    // The reader at the top: what they see stays where it is as the earlier page comes in.
+    const offset = () => ui.message('reply number 21').evaluate((el) => el.getBoundingClientRect().top - el.parentElement.getBoundingClientRect().top);
+    await ui.log.evaluate((log) => { log.scrollTop = 0; });
+    const before = await offset();
     await ui.earlier.click();
     await ui.message('the very first message').waitFor();
+    assert.equal(reads.length, 2, '"Load earlier messages" read one more page');
+    assert.equal(reads[1].get('order'), 'newest');
+    assert.ok(reads[1].get('cursor'), 'the next page back, by its cursor');
+    assert.deepEqual(await bodies(), ['the very first message', ...replies(1, 120)]);
+    const after = await offset();
+    assert.ok(Math.abs(after - before) <= 1, `reply number 21 moved from ${before} to ${after}`);
     assert.equal(await ui.earlier.count(), 0, 'all shown: no more button');
-    assert.equal(await ui.log.locator('.msg').count(), 121);
+    await eventually(async () => assert.match(await ui.announcer.textContent(), /21 earlier messages shown/));
+    assert.equal(reads.length, 2);
+  });
+});
+
+test('a message that comes live while a conversation opens is shown once: the newest page and the live feed both carry it', async () => {
+  const { conversationId } = await env.service.visitor('opening slowly');
+  await withInbox(env, AGENT, {}, async (ui, page) => {
+    await ui.row('opening slowly').waitFor();
+    await waitForPoll(page);
+    let release;
+    const held = new Promise((resolve) => { release = resolve; });
+    let asked;
+    const reading = new Promise((resolve) => { asked = resolve; });
+    // The page's read reaches the service only after the live message is stored.
+    await page.route((url) => url.pathname === `/agent/api/conversations/${conversationId}/messages`, async (route) => {
+      asked();
+      await held;
+      await route.continue();
+    });
+    await ui.row('opening slowly').click();
+    await reading;
+    const live = page.waitForResponse(async (r) => new URL(r.url()).pathname === '/agent/api/events' &&
+      (await r.text()).includes('arrived while it opened'));
+    await env.service.agentReply(conversationId, 'arrived while it opened', 'Maya Lind');
+    await live;
+    release();
+    await ui.message('arrived while it opened').waitFor();
+    await waitForPoll(page);
+    assert.deepEqual(await ui.log.locator('.msg .body').allInnerTexts(), ['opening slowly', 'arrived while it opened']);
   });
 });
 

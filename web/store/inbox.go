@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"math"
 	"time"
 )
 
@@ -23,6 +24,14 @@ const (
 	FilterClosed StatusFilter = "closed"
 	// FilterAll lists the open conversations first, then the closed ones.
 	FilterAll StatusFilter = "all"
+)
+
+// Order is the direction a list of messages is walked in.
+type Order string
+
+const (
+	OldestFirst Order = "oldest"
+	NewestFirst Order = "newest"
 )
 
 // CustomerSummary is who a conversation is with, as an inbox row shows it.
@@ -186,8 +195,32 @@ func (s *SQLite) AgentConversation(ctx context.Context, conversationID string) (
 	return c, err
 }
 
-func (s *SQLite) AgentMessages(ctx context.Context, conversationID string, page Page) ([]Message, string, error) {
-	keys, err := decodeCursor(page.Cursor, messageCursor, 0)
+// agentMessagesQueries read one page of a conversation's messages past the
+// cursor's seq (?2), each a range scan of messages_by_conversation, forwards
+// or backwards.
+var agentMessagesQueries = map[Order]string{
+	OldestFirst: `SELECT ` + messageColumns + ` FROM messages
+		WHERE conversation_id = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3`,
+	NewestFirst: `SELECT ` + messageColumns + ` FROM messages
+		WHERE conversation_id = ?1 AND seq < ?2 ORDER BY seq DESC LIMIT ?3`,
+}
+
+// The newest-first walk has a cursor kind of its own: a seq means "after" in
+// one walk and "before" in the other, so each refuses the other's cursor.
+const newestMessageCursor = "n"
+
+func newestMessageCursorOf(m Message) string { return encodeCursor(newestMessageCursor, m.Seq) }
+
+func (s *SQLite) AgentMessages(ctx context.Context, conversationID string, order Order, page Page) ([]Message, string, error) {
+	kind, first, cursorOf := messageCursor, int64(0), messageCursorOf
+	switch order {
+	case OldestFirst:
+	case NewestFirst:
+		kind, first, cursorOf = newestMessageCursor, math.MaxInt64, newestMessageCursorOf
+	default:
+		return nil, "", errors.New("store: unknown order " + string(order))
+	}
+	keys, err := decodeCursor(page.Cursor, kind, first)
 	if err != nil {
 		return nil, "", err
 	}
@@ -202,15 +235,14 @@ func (s *SQLite) AgentMessages(ctx context.Context, conversationID string, page 
 		if err != nil {
 			return err
 		}
-		rows, err := tx.QueryContext(ctx, `SELECT `+messageColumns+` FROM messages
-			WHERE conversation_id = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3`, conversationID, keys[0], size+1)
+		rows, err := tx.QueryContext(ctx, agentMessagesQueries[order], conversationID, keys[0], size+1)
 		out, err = collect(rows, err, scanMessage)
 		return err
 	})
 	if err != nil {
 		return nil, "", err
 	}
-	out, next := trimPage(out, size, messageCursorOf)
+	out, next := trimPage(out, size, cursorOf)
 	return out, next, nil
 }
 

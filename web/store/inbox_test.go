@@ -205,7 +205,7 @@ func TestAgentReplyIdempotent(t *testing.T) {
 	if _, _, err := s.AgentReply(ctx, AgentReply{ConversationID: other.ID, ID: id, Body: "x", Now: t0}); !errors.Is(err, ErrConflict) {
 		t.Fatalf("id in another conversation: %v", err)
 	}
-	msgs, _, err := s.AgentMessages(ctx, c.ID, Page{})
+	msgs, _, err := s.AgentMessages(ctx, c.ID, OldestFirst, Page{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -228,23 +228,100 @@ func TestAgentReplyIdempotent(t *testing.T) {
 	}
 }
 
-func TestAgentMessagesPageOldestFirst(t *testing.T) {
+// 250 messages page both ways, 100 at a time, without a gap or a repeat, and
+// only the conversation's own; each way's cursor is refused by the other.
+func TestAgentMessagesPageBothWays(t *testing.T) {
 	ctx := context.Background()
 	s := openTest(t, filepath.Join(t.TempDir(), "chat.db"))
 	sess := session(t, s, "d")
 	c := startConversation(t, s, sess, "m0", t0)
-	startConversation(t, s, session(t, s, "e"), "elsewhere", t0)
-	for i := 1; i < 5; i++ {
-		if _, _, err := s.AgentReply(ctx, AgentReply{ConversationID: c.ID, Body: fmt.Sprint("m", i), Now: t0}); err != nil {
+	other := startConversation(t, s, session(t, s, "e"), "elsewhere", t0)
+	const n = 250
+	want := []string{"m0"}
+	for i := 1; i < n; i++ {
+		want = append(want, fmt.Sprint("m", i))
+		if _, _, err := s.AgentReply(ctx, AgentReply{ConversationID: c.ID, Body: want[i], Now: t0}); err != nil {
 			t.Fatal(err)
 		}
+		if i%50 == 0 { // interleaved with another conversation's
+			if _, _, err := s.AgentReply(ctx, AgentReply{ConversationID: other.ID, Body: "elsewhere", Now: t0}); err != nil {
+				t.Fatal(err)
+			}
+		}
 	}
-	got := pages(t, 2, func(p Page) ([]Message, string, error) { return s.AgentMessages(ctx, c.ID, p) }, func(m Message) string { return m.ID })
-	if b := ids(got, func(m Message) string { return m.Body }); !slices.Equal(b, []string{"m0", "m1", "m2", "m3", "m4"}) {
-		t.Fatalf("messages %v", b)
+	body := func(m Message) string { return m.Body }
+	for _, order := range []Order{OldestFirst, NewestFirst} {
+		var sizes []int
+		got := pages(t, MaxPage, func(p Page) ([]Message, string, error) {
+			msgs, next, err := s.AgentMessages(ctx, c.ID, order, p)
+			sizes = append(sizes, len(msgs))
+			return msgs, next, err
+		}, func(m Message) string { return m.ID })
+		w := slices.Clone(want)
+		if order == NewestFirst {
+			slices.Reverse(w)
+		}
+		if b := ids(got, body); !slices.Equal(b, w) {
+			t.Fatalf("%s: messages %v", order, b)
+		}
+		if !slices.Equal(sizes, []int{100, 100, 50}) {
+			t.Fatalf("%s: pages of %v", order, sizes)
+		}
+		if got[0].CustomerID != sess.CustomerID {
+			t.Fatalf("customerId %q", got[0].CustomerID)
+		}
 	}
-	if got[0].CustomerID != sess.CustomerID {
-		t.Fatalf("customerId %q", got[0].CustomerID)
+
+	_, oldestNext, err := s.AgentMessages(ctx, c.ID, OldestFirst, Page{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, newestNext, err := s.AgentMessages(ctx, c.ID, NewestFirst, Page{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := s.AgentMessages(ctx, c.ID, NewestFirst, Page{Cursor: oldestNext}); !errors.Is(err, ErrBadCursor) {
+		t.Fatalf("an oldest-first cursor newest first: %v", err)
+	}
+	if _, _, err := s.AgentMessages(ctx, c.ID, OldestFirst, Page{Cursor: newestNext}); !errors.Is(err, ErrBadCursor) {
+		t.Fatalf("a newest-first cursor oldest first: %v", err)
+	}
+	if _, _, err := s.Messages(ctx, sess.CustomerID, c.ID, Page{Cursor: newestNext}); !errors.Is(err, ErrBadCursor) {
+		t.Fatalf("a newest-first cursor on the customer's messages: %v", err)
+	}
+	if _, _, err := s.AgentMessages(ctx, c.ID, Order("sideways"), Page{}); err == nil || errors.Is(err, ErrBadCursor) {
+		t.Fatalf("an unknown order: %v", err)
+	}
+}
+
+// Each way reads a page by one range scan of messages_by_conversation, in
+// its order: no table scan, no sort, however long the conversation.
+func TestAgentMessagesQueryPlans(t *testing.T) {
+	s := openTest(t, filepath.Join(t.TempDir(), "chat.db"))
+	for order, query := range agentMessagesQueries {
+		rows, err := s.r.Query(`EXPLAIN QUERY PLAN `+query, "c", 5, 101)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var plan []string
+		for rows.Next() {
+			var id, parent, unused int
+			var detail string
+			if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+				t.Fatal(err)
+			}
+			plan = append(plan, detail)
+		}
+		if err := rows.Close(); err != nil {
+			t.Fatal(err)
+		}
+		op := ">"
+		if order == NewestFirst {
+			op = "<"
+		}
+		if want := "SEARCH messages USING INDEX messages_by_conversation (conversation_id=? AND seq" + op + "?)"; !slices.Equal(plan, []string{want}) {
+			t.Fatalf("%s: plan %q, want %q", order, plan, want)
+		}
 	}
 }
 
@@ -346,8 +423,9 @@ func TestInboxUnknownIDs(t *testing.T) {
 	startConversation(t, s, session(t, s, "d"), "hi", t0)
 	const id = "00000000-0000-4000-8000-000000000000"
 	for name, call := range map[string]func() error{
-		"AgentConversation": func() error { _, err := s.AgentConversation(ctx, id); return err },
-		"AgentMessages":     func() error { _, _, err := s.AgentMessages(ctx, id, Page{}); return err },
+		"AgentConversation":    func() error { _, err := s.AgentConversation(ctx, id); return err },
+		"AgentMessages":        func() error { _, _, err := s.AgentMessages(ctx, id, OldestFirst, Page{}); return err },
+		"AgentMessages newest": func() error { _, _, err := s.AgentMessages(ctx, id, NewestFirst, Page{}); return err },
 		"AgentReply": func() error {
 			_, _, err := s.AgentReply(ctx, AgentReply{ConversationID: id, Body: "x", Now: t0})
 			return err

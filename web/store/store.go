@@ -76,8 +76,10 @@ type Store interface {
 	// status filter, newest activity first (StatusAll: the open ones first).
 	AgentConversations(ctx context.Context, filter StatusFilter, page Page) ([]AgentConversation, string, error)
 	AgentConversation(ctx context.Context, conversationID string) (AgentConversation, error)
-	// AgentMessages pages through a conversation's messages, oldest first.
-	AgentMessages(ctx context.Context, conversationID string, page Page) ([]Message, string, error)
+	// AgentMessages pages through a conversation's messages in order: from
+	// the first (OldestFirst) or from the latest back (NewestFirst). The
+	// cursors of one order are ErrBadCursor to the other.
+	AgentMessages(ctx context.Context, conversationID string, order Order, page Page) ([]Message, string, error)
 	// AgentReply stores an agent's message, resetting the conversation's
 	// agent-side unread count. When r.ID is already an agent's message in
 	// that conversation it stores nothing and returns it with created false;

@@ -1,13 +1,10 @@
-// One conversation: its whole history, the reply composer, close / reopen, and
-// the customer panel with export and erase.
+// One conversation: its messages a page at a time from the latest back, the reply
+// composer, close / reopen, and the customer panel with export and erase.
 import { ApiError, api, download, enc, uuid } from './api.js';
 import { h, linkify } from './dom.js';
 import { customerName, fullTime, plural, time, verifiedMark } from './text.js';
 
 const $ = (id) => document.getElementById(id);
-
-// How many messages the thread draws at first and per "Load earlier messages".
-const SHOWN = 100;
 
 // threadView draws the open conversation. agent() is the signed-in agent;
 // changed(conversation) passes what the service answered for it to the list;
@@ -26,11 +23,12 @@ export function threadView({ agent, announce, changed, erased, closed }) {
 
   let conv = null;
   let customer = null;
-  let all = []; // the conversation's messages, oldest first
+  let all = []; // the messages drawn, oldest first
   let nodes = new Map(); // message id -> its element
-  let hiddenBefore = 0; // all[0 .. hiddenBefore) are not drawn yet
+  let older = null; // the cursor of the page before all[0]; null: all[0] is the first message
+  let loadingEarlier = false;
   let generation = 0;
-  let loading = null; // the history load in flight: live messages wait for it
+  let loading = null; // the first page's load in flight: live messages wait for it
 
   earlier.addEventListener('click', showEarlier);
   form.addEventListener('submit', (e) => { e.preventDefault(); send(); });
@@ -54,7 +52,8 @@ export function threadView({ agent, announce, changed, erased, closed }) {
     customer = null;
     all = [];
     nodes = new Map();
-    hiddenBefore = 0;
+    older = null;
+    loadingEarlier = false;
     error.textContent = '';
     log.replaceChildren();
     earlier.hidden = true;
@@ -73,40 +72,52 @@ export function threadView({ agent, announce, changed, erased, closed }) {
     if (conv.agentUnread > 0) markReadIfViewing();
   }
 
-  // The API pages a conversation oldest first; the latest messages are the ones an
-  // agent reads first, so every page is fetched and the earlier ones drawn on demand.
+  // Only the newest page: an agent reads the latest messages first, and a long
+  // conversation opens as fast as a short one.
   async function loadHistory(gen) {
-    const got = [];
-    let cursor = null;
+    let page;
     try {
-      do {
-        const page = await api(`/conversations/${enc(conv.id)}/messages` + (cursor ? '?cursor=' + enc(cursor) : ''));
-        if (gen !== generation) return;
-        got.push(...page.messages);
-        cursor = page.next;
-      } while (cursor);
+      page = await api(`/conversations/${enc(conv.id)}/messages?order=newest`);
     } catch (e) {
-      if (gen === generation) error.textContent = 'Could not load the messages: ' + e.message;
+      if (gen !== generation) return;
+      error.textContent = 'Could not load the messages: ' + e.message;
       if (e.status === 404) gone();
       return;
     }
-    // Live messages that came while this loaded are in all already.
-    const seen = new Set(got.map((m) => m.id));
-    all = [...got, ...all.filter((m) => !seen.has(m.id))];
-    hiddenBefore = Math.max(0, all.length - SHOWN);
-    log.replaceChildren(...all.slice(hiddenBefore).map(node));
-    earlier.hidden = hiddenBefore === 0;
+    if (gen !== generation) return;
+    // Replies sent while this loaded are drawn already, and stay the same elements.
+    const got = page.messages.reverse().filter((m) => !nodes.has(m.id));
+    all = [...got, ...all];
+    log.prepend(...got.map(node));
+    older = page.next;
+    earlier.hidden = !older;
   }
 
-  function showEarlier() {
-    const from = Math.max(0, hiddenBefore - SHOWN);
-    const els = all.slice(from, hiddenBefore).map(node);
+  async function showEarlier() {
+    if (loadingEarlier || !older) return;
+    const gen = generation;
+    loadingEarlier = true;
+    error.textContent = '';
+    let page;
+    try {
+      page = await api(`/conversations/${enc(conv.id)}/messages?order=newest&cursor=${enc(older)}`);
+    } catch (e) {
+      if (gen !== generation) return;
+      loadingEarlier = false;
+      error.textContent = 'Could not load the earlier messages: ' + e.message;
+      if (e.status === 404) gone();
+      return;
+    }
+    if (gen !== generation) return;
+    loadingEarlier = false;
+    const got = page.messages.reverse().filter((m) => !nodes.has(m.id));
     const height = log.scrollHeight;
-    log.prepend(...els);
+    log.prepend(...got.map(node));
     log.scrollTop += log.scrollHeight - height; // the reader stays where they were
-    hiddenBefore = from;
-    earlier.hidden = from === 0;
-    announce(plural(els.length, 'earlier message') + ' shown.');
+    all = [...got, ...all];
+    older = page.next;
+    earlier.hidden = !older;
+    announce(plural(got.length, 'earlier message') + ' shown.');
     if (earlier.hidden) log.focus();
   }
 
@@ -166,7 +177,7 @@ export function threadView({ agent, announce, changed, erased, closed }) {
     if (!mine.length) return [];
     if (loading) await loading;
     if (!conv || conv.id !== id) return [];
-    const fresh = mine.filter((m) => !nodes.has(m.id) && !all.some((x) => x.id === m.id));
+    const fresh = mine.filter((m) => !nodes.has(m.id));
     const stick = log.scrollHeight - log.scrollTop - log.clientHeight < 40;
     for (const m of fresh) {
       all.push(m);
