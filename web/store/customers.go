@@ -123,6 +123,11 @@ func (s *SQLite) CustomerConversations(ctx context.Context, customerID string, p
 	return convs, next, nil
 }
 
+// customerAndMerged is the customer ?1 and the anonymous customers a login of
+// it adopted: their devices and sessions were the same person's. Their
+// conversations and messages moved to ?1 when they were adopted.
+const customerAndMerged = `(SELECT ?1 UNION ALL SELECT id FROM customers WHERE merged_into = ?1)`
+
 // ExportCustomer reads it all from one snapshot and holds it in memory. No
 // limit bounds it but what the customer stored: its messages grow only as
 // fast as the per-session send limit lets them (4,000 characters each), its
@@ -136,7 +141,7 @@ func (s *SQLite) ExportCustomer(ctx context.Context, customerID string) (Custome
 			return err
 		}
 		rows, err := tx.QueryContext(ctx, `SELECT tracking_id, created_at, updated_at FROM tracking_identities
-			WHERE customer_id = ? ORDER BY created_at, id`, customerID)
+			WHERE customer_id IN `+customerAndMerged+` ORDER BY created_at, id`, customerID)
 		if ex.Devices, err = collect(rows, err, func(sc scanner) (Device, error) {
 			var d Device
 			var created, updated int64
@@ -147,7 +152,7 @@ func (s *SQLite) ExportCustomer(ctx context.Context, customerID string) (Custome
 			return err
 		}
 		rows, err = tx.QueryContext(ctx, `SELECT created_at, last_used_at, revoked_at FROM sessions
-			WHERE customer_id = ? ORDER BY id`, customerID)
+			WHERE customer_id IN `+customerAndMerged+` ORDER BY id`, customerID)
 		if ex.Sessions, err = collect(rows, err, func(sc scanner) (SessionTimes, error) {
 			var st SessionTimes
 			var created, used int64
@@ -198,8 +203,9 @@ func (s *SQLite) EraseCustomer(ctx context.Context, customerID string) error {
 		for _, q := range []string{
 			`DELETE FROM messages WHERE customer_id = ?`,
 			`DELETE FROM conversations WHERE customer_id = ?`,
-			`DELETE FROM sessions WHERE customer_id = ?`,
-			`DELETE FROM tracking_identities WHERE customer_id = ?`,
+			`DELETE FROM sessions WHERE customer_id IN ` + customerAndMerged,
+			`DELETE FROM tracking_identities WHERE customer_id IN ` + customerAndMerged,
+			`DELETE FROM customers WHERE merged_into = ?`,
 		} {
 			if _, err := tx.ExecContext(ctx, q, customerID); err != nil {
 				return err

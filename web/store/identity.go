@@ -192,6 +192,9 @@ func (s *SQLite) adoptAnonymous(ctx context.Context, tx *sql.Tx, trackingToken, 
 	if _, err := tx.ExecContext(ctx, `UPDATE sessions SET revoked_at = ? WHERE customer_id = ? AND revoked_at IS NULL`, at, anon); err != nil {
 		return "", err
 	}
+	if _, err := tx.ExecContext(ctx, `UPDATE customers SET merged_into = ? WHERE id = ?`, customerID, anon); err != nil {
+		return "", err
+	}
 	return anon, nil
 }
 

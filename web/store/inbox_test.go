@@ -501,11 +501,15 @@ func TestExportCustomer(t *testing.T) {
 	if ex.Customer.Email != "ann@example.com" || ex.Customer.ID != res.Identity.CustomerID {
 		t.Fatalf("customer %+v", ex.Customer)
 	}
-	if got := ids(ex.Devices, func(d Device) string { return d.TrackingID }); !slices.Equal(got, []string{"phone", "laptop"}) {
+	// The anonymous customer the login adopted was Ann on her phone: its
+	// device and its session are hers too.
+	if got := ids(ex.Devices, func(d Device) string { return d.TrackingID }); !slices.Equal(got, []string{"phone", "phone", "laptop"}) ||
+		!ex.Devices[0].CreatedAt.Equal(t0) {
 		t.Fatalf("devices %v", ex.Devices)
 	}
-	if len(ex.Sessions) != 2 || !ex.Sessions[0].CreatedAt.Equal(later) || !ex.Sessions[0].RevokedAt.Equal(later.Add(3*time.Second)) ||
-		!ex.Sessions[1].RevokedAt.IsZero() {
+	if len(ex.Sessions) != 3 || !ex.Sessions[0].CreatedAt.Equal(t0) || !ex.Sessions[0].RevokedAt.Equal(later) ||
+		!ex.Sessions[1].CreatedAt.Equal(later) || !ex.Sessions[1].RevokedAt.Equal(later.Add(3*time.Second)) ||
+		!ex.Sessions[2].RevokedAt.IsZero() {
 		t.Fatalf("sessions %+v", ex.Sessions)
 	}
 	if len(ex.Conversations) != 2 || ex.Conversations[0].ID != c0.ID || ex.Conversations[1].ID != c1.ID {
@@ -557,6 +561,16 @@ func cells(t *testing.T, s *SQLite) map[string][]string {
 func TestEraseCustomer(t *testing.T) {
 	ctx := context.Background()
 	s := openTest(t, filepath.Join(t.TempDir(), "chat.db"))
+	// Ann chatted anonymously on her tablet first; her login there adopted it.
+	tablet, tabletTok, err := s.CreateAnonymous(ctx, "tablet-ann", t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	anonSess, _ := s.Session(ctx, tabletTok, t0)
+	anonConv := startConversation(t, s, anonSess, "asked before logging in", t0)
+	if _, err := s.Login(ctx, LoginParams{Email: "ann@example.com", TrackingID: "tablet-ann", TrackingToken: tabletTok, Now: t0}); err != nil {
+		t.Fatal(err)
+	}
 	res, err := s.Login(ctx, LoginParams{Email: "ann@example.com", ExternalID: "u-ann", TrackingID: "phone-ann", Now: t0})
 	if err != nil {
 		t.Fatal(err)
@@ -583,7 +597,8 @@ func TestEraseCustomer(t *testing.T) {
 		t.Fatal(err)
 	}
 	gone := []string{ann.CustomerID, ann.IdentityID, second.Identity.ID, "ann@example.com", "u-ann", "phone-ann", "laptop-ann",
-		c.ID, "ann's secret", reply.ID, "agent to ann"}
+		c.ID, "ann's secret", reply.ID, "agent to ann",
+		tablet.CustomerID, tablet.ID, "tablet-ann", anonConv.ID, "asked before logging in"}
 	after := cells(t, s)
 	for table, vals := range after {
 		for _, v := range vals {

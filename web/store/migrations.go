@@ -121,6 +121,17 @@ CREATE INDEX conversations_by_status ON conversations(status, last_message_at DE
 ALTER TABLE customers ADD COLUMN last_seen_at INTEGER;
 UPDATE customers SET last_seen_at = updated_at;
 `,
+	// An anonymous customer whose conversations a login adopted remembers
+	// whom it merged into, so that erasing or exporting that customer covers
+	// its devices and sessions too (merges before this migration are not
+	// linked). Erase and export select a customer's sessions whatever their
+	// state, which the live-only indexes cannot serve.
+	5: `
+ALTER TABLE customers ADD COLUMN merged_into TEXT REFERENCES customers(id);
+CREATE INDEX customers_by_merged_into ON customers(merged_into) WHERE merged_into IS NOT NULL;
+CREATE INDEX sessions_by_customer ON sessions(customer_id);
+CREATE INDEX sessions_by_identity ON sessions(identity_id);
+`,
 }
 
 // migrate brings db to the newest schema. Each migration and its version row
