@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"time"
 )
 
@@ -15,20 +16,29 @@ const PurgeGrace = 7 * 24 * time.Hour
 // request's write waits for, is never held by the purge for more than a moment.
 const purgeBatch = 500
 
-// purgeSessions deletes up to ?batch sessions that ended (revoked, or past an idle or
-// absolute lifetime of the policy, per the customer's kind) before ?cutoff; a zero
-// bound of the policy never ends a session. The newest session is kept whatever
-// its state: sessions.id is a rowid, which SQLite would hand out again were the
-// highest one deleted, and messages.session_id must never name a later session.
-const purgeSessions = `DELETE FROM sessions WHERE id IN (
-	SELECT s.id FROM sessions s JOIN customers c ON c.id = s.customer_id
-	WHERE s.id < (SELECT MAX(id) FROM sessions) AND (
-		(s.revoked_at IS NOT NULL AND s.revoked_at < :cutoff)
+// endedSessions holds for a session s of customer c that ended (revoked, or past an
+// idle or absolute lifetime of the policy, per the customer's kind) before :cutoff; a
+// zero bound of the policy never ends a session.
+const endedSessions = `((s.revoked_at IS NOT NULL AND s.revoked_at < :cutoff)
 		OR (c.verified = 1 AND (
 			(:vIdle > 0 AND s.last_used_at < :cutoff - :vIdle) OR (:vLife > 0 AND s.created_at < :cutoff - :vLife)))
 		OR (c.verified = 0 AND (
-			(:aIdle > 0 AND s.last_used_at < :cutoff - :aIdle) OR (:aLife > 0 AND s.created_at < :cutoff - :aLife))))
-	LIMIT :batch)`
+			(:aIdle > 0 AND s.last_used_at < :cutoff - :aIdle) OR (:aLife > 0 AND s.created_at < :cutoff - :aLife))))`
+
+// findEndedSessions reads, on a reader, up to :batch ended sessions after :after in
+// id order: finding them scans the table, which must not hold the single writer
+// that every request's write waits for. The newest session is kept whatever its
+// state: sessions.id is a rowid, which SQLite would hand out again were the highest
+// one deleted, and messages.session_id must never name a later session.
+const findEndedSessions = `SELECT s.id FROM sessions s JOIN customers c ON c.id = s.customer_id
+	WHERE s.id > :after AND s.id < (SELECT MAX(id) FROM sessions) AND ` + endedSessions + `
+	ORDER BY s.id LIMIT :batch`
+
+// deleteEndedSessions deletes those of :ids (a JSON array) that are still ended: one
+// may have been used since it was read.
+const deleteEndedSessions = `DELETE FROM sessions WHERE id IN (
+	SELECT s.id FROM sessions s JOIN customers c ON c.id = s.customer_id
+	WHERE s.id IN (SELECT value FROM json_each(:ids)) AND ` + endedSessions + `)`
 
 // PurgeSessions deletes the customer sessions that ended more than grace before
 // now, in batches of one short write each, and returns how many it deleted. It
@@ -41,14 +51,25 @@ func (s *SQLite) PurgeSessions(ctx context.Context, now time.Time, grace time.Du
 		sql.Named("aIdle", p.AnonymousIdle.Milliseconds()), sql.Named("aLife", p.AnonymousLifetime.Milliseconds()),
 		sql.Named("batch", purgeBatch),
 	}
-	var total int64
+	var total, after int64
 	for {
 		if err := ctx.Err(); err != nil {
 			return total, err
 		}
+		var ids []int64
+		err := s.read(ctx, func(tx *sql.Tx) error {
+			rows, err := tx.QueryContext(ctx, findEndedSessions, append(args, sql.Named("after", after))...)
+			ids, err = collect(rows, err, func(sc scanner) (int64, error) { var id int64; return id, sc.Scan(&id) })
+			return err
+		})
+		if err != nil || len(ids) == 0 {
+			return total, err
+		}
+		after = ids[len(ids)-1]
+		list, _ := json.Marshal(ids)
 		var n int64
-		err := s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
-			res, err := tx.ExecContext(ctx, purgeSessions, args...)
+		err = s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
+			res, err := tx.ExecContext(ctx, deleteEndedSessions, append(args, sql.Named("ids", string(list)))...)
 			if err != nil {
 				return err
 			}
@@ -59,7 +80,7 @@ func (s *SQLite) PurgeSessions(ctx context.Context, now time.Time, grace time.Du
 			return total, err
 		}
 		total += n
-		if n < purgeBatch {
+		if len(ids) < purgeBatch {
 			return total, nil
 		}
 	}
