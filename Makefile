@@ -1,4 +1,5 @@
 # make run  - build everything and start the demo at http://127.0.0.1:8080
+# make example-react - the same service and the React example at http://127.0.0.1:3001
 # make test - every test: Go (native, -race), typings, headless Chromium end to end
 # make bench - sizes, start-up, latency and throughput figures
 # make fuzz  - each fuzz target for FUZZTIME (default 1m) instead of make test's 3s
@@ -9,7 +10,7 @@ WASM_SOURCES := $(shell find sdk wasm -name '*.go') go.mod go.sum
 WEB_SOURCES := $(shell find web -type f -not -path '$(DIST)/*')
 SERVER := bin/kustomer-chat-server
 
-.PHONY: build run test test-go test-fuzz fuzz test-faults test-browser test-bench-smoke bench clean
+.PHONY: build run test test-go test-fuzz fuzz test-faults test-browser test-bench-smoke bench clean npm-package example-react
 
 build: $(SERVER)
 
@@ -40,8 +41,29 @@ bin/sdk.stamp: bin/kustomer-chat.wasm bin/kustomer-chat.js bin/kustomer-chat-wid
 $(SERVER): bin/sdk.stamp $(WEB_SOURCES) go.mod go.sum
 	$(GO) build -trimpath -o $@ ./web/cmd/kustomer-chat-server
 
+# The npm package kustomer-chat (js/package/) with the SDK's typings beside its own,
+# which it re-exports: staged in bin/npm/, packed to bin/kustomer-chat-VERSION.tgz.
+NPM_VERSION := $(shell sed -n 's/^ *"version": "\(.*\)",$$/\1/p' js/package/package.json)
+NPM_TARBALL := bin/kustomer-chat-$(NPM_VERSION).tgz
+
+npm-package: $(NPM_TARBALL)
+
+$(NPM_TARBALL): $(wildcard js/package/*) js/kustomer-chat.d.ts
+	rm -rf bin/npm && mkdir -p bin/npm
+	cp js/package/* js/kustomer-chat.d.ts bin/npm/
+	cd bin && npm pack --silent ./npm >/dev/null
+
+# The React example's own dependencies (react, react-dom, esbuild, and the package
+# above from bin/npm/).
+examples/react/node_modules/.package-lock.json: examples/react/package.json examples/react/package-lock.json | $(NPM_TARBALL)
+	cd examples/react && npm ci --no-audit --no-fund
+
 run: build
 	./$(SERVER) -dev -db kustomer-chat.db
+
+# The service in the background for as long as the example's server runs.
+example-react: build examples/react/node_modules/.package-lock.json
+	./$(SERVER) -dev -db kustomer-chat.db & trap 'kill $$!' EXIT; cd examples/react && npm start
 
 node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund
@@ -67,10 +89,10 @@ fuzz:
 		$(GO) test -run '^$$' -fuzz "^$${t#*:}$$" -fuzztime $(FUZZTIME) "$${t%%:*}"; \
 	done
 
-test-browser: build node_modules/.package-lock.json
+test-browser: build node_modules/.package-lock.json $(NPM_TARBALL) examples/react/node_modules/.package-lock.json
 	sh js/test/ensure-chromium.sh
 	npx tsc -p js
-	node --test --test-concurrency=1 js/test/*.test.js examples/node-backend/*.test.js
+	node --test --test-concurrency=1 js/test/*.test.js examples/node-backend/*.test.js examples/react/*.test.js
 
 # The real binary under load, killed with SIGKILL and SIGTERM in turn: no
 # acknowledged message lost (about 17 s).
