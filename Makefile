@@ -48,9 +48,9 @@ NPM_TARBALL := bin/kustomer-chat-$(NPM_VERSION).tgz
 
 npm-package: $(NPM_TARBALL)
 
-$(NPM_TARBALL): $(wildcard js/package/*) js/kustomer-chat.d.ts
+$(NPM_TARBALL): $(wildcard js/package/*) js/kustomer-chat.d.ts LICENSE
 	rm -rf bin/npm && mkdir -p bin/npm
-	cp js/package/* js/kustomer-chat.d.ts bin/npm/
+	cp js/package/* js/kustomer-chat.d.ts LICENSE bin/npm/
 	cd bin && npm pack --silent ./npm >/dev/null
 
 # The React example's own dependencies (react, react-dom, esbuild, and the package

@@ -89,7 +89,7 @@ const result = (p) => p.waitForFunction(() => window.result).then((h) => h.jsonV
 
 test('the tarball holds the module, its typings and the SDK typings they re-export, nothing else', () => {
   const files = execFileSync('tar', ['-tzf', tarball], { encoding: 'utf8' }).trim().split('\n').sort();
-  assert.deepEqual(files, ['package/README.md', 'package/index.d.ts', 'package/index.js', 'package/kustomer-chat.d.ts', 'package/package.json']);
+  assert.deepEqual(files, ['package/LICENSE', 'package/README.md', 'package/index.d.ts', 'package/index.js', 'package/kustomer-chat.d.ts', 'package/package.json']);
   const manifest = JSON.parse(execFileSync('tar', ['-xzOf', tarball, 'package/package.json'], { encoding: 'utf8' }));
   assert.equal(manifest.name, 'kustomer-chat');
   assert.equal(manifest.sideEffects, false);
