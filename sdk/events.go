@@ -5,6 +5,8 @@ import (
 	"time"
 
 	"github.com/valyala/fastjson"
+
+	"github.com/kustomer-chat/kustomer-chat/contract"
 )
 
 // poller is the running event long-poll of one session.
@@ -106,7 +108,7 @@ func (c *Client) runPoller(sc *scope, p *poller, session string) {
 	defer func() { p.cursor, p.haveCursor = cursor, haveCursor }()
 	var backoff time.Duration
 	for !sc.ended() {
-		path, timeout := "/v1/events", c.timeout
+		path, timeout := contract.PathEvents, c.timeout
 		waits := haveCursor && p.unread >= 0
 		if haveCursor {
 			path += "?after=" + strconv.FormatInt(cursor, 10)

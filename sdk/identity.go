@@ -2,6 +2,8 @@ package sdk
 
 import (
 	"github.com/valyala/fastjson"
+
+	"github.com/kustomer-chat/kustomer-chat/contract"
 )
 
 // identityResponse is the body of a login or of the anonymous customer's creation.
@@ -108,7 +110,7 @@ func (c *Client) loginRequest(jwt string, prev state) (state, int64, *Error) {
 // revokeSession asks the service to end session; best effort, bounded by a short
 // timeout, errors ignored.
 func (c *Client) revokeSession(session string) {
-	_, _ = c.sendTimeout(c.scope, "POST", "/v1/identities/logout", session, nil, min(logoutTimeout, c.timeout))
+	_, _ = c.sendTimeout(c.scope, "POST", contract.PathLogout, session, nil, min(logoutTimeout, c.timeout))
 }
 
 func (c *Client) revokeInBackground(session string) {

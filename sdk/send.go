@@ -4,6 +4,8 @@ import (
 	"time"
 
 	"github.com/valyala/fastjson"
+
+	"github.com/kustomer-chat/kustomer-chat/contract"
 )
 
 // Delivery of the outbox. Every send goes through the outbox and is delivered on the
@@ -138,7 +140,7 @@ func (c *Client) post(en entry) (sent, *Error) {
 		if e := c.ensureSession(); e != nil {
 			return sent{}, e
 		}
-		path = "/v1/conversations"
+		path = contract.PathConversations
 		body.str("id", en.conversationID)
 		body.str("message", en.body)
 		body.str("messageId", en.id)

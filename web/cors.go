@@ -3,6 +3,8 @@ package web
 import (
 	"net/http"
 	"strings"
+
+	"github.com/kustomer-chat/kustomer-chat/contract"
 )
 
 // cors applies API.md's CORS rules to /v1/. The site's page is on another
@@ -63,7 +65,7 @@ func (c cors) wrap(next http.Handler) http.Handler {
 		if r.Method == http.MethodOptions {
 			if origin != "" {
 				h.Set("Access-Control-Allow-Methods", "GET, POST, OPTIONS")
-				h.Set("Access-Control-Allow-Headers", "Authorization, Content-Type, X-Kustomer-Api-Key")
+				h.Set("Access-Control-Allow-Headers", "Authorization, Content-Type, "+contract.HeaderAPIKey)
 				h.Set("Access-Control-Max-Age", "7200")
 			}
 			w.WriteHeader(http.StatusNoContent)

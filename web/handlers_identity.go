@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 
+	"github.com/kustomer-chat/kustomer-chat/contract"
 	"github.com/kustomer-chat/kustomer-chat/web/auth"
 	"github.com/kustomer-chat/kustomer-chat/web/store"
 )
@@ -63,7 +64,7 @@ func (s *server) login(w http.ResponseWriter, r *http.Request) {
 	if !decode(w, r, &req) {
 		return
 	}
-	key := r.Header.Get("X-Kustomer-Api-Key")
+	key := r.Header.Get(contract.HeaderAPIKey)
 	if key == "" {
 		key = req.APIKey
 	}
