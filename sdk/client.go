@@ -17,10 +17,8 @@ type Config struct {
 	// device makes: its own, its conversations' and its messages'. nil: crypto/rand;
 	// required under js, where the bridge uses crypto.getRandomValues.
 	Random func(b []byte) error
-	// Emit receives events, from the worker or the poller goroutine; the Event*
-	// constants name them and their payloads. It may make calls but must not block
-	// on a Call's Wait. nil: no events.
-	Emit func(event string, payload any)
+	// Events receives the core's events. nil: no events.
+	Events Events
 	// Warn receives console warnings; they never contain a token. nil: discarded.
 	Warn           func(message string)
 	RequestTimeout time.Duration // 0: 15 s
@@ -45,7 +43,7 @@ type Client struct {
 	transport Transport
 	now       func() time.Time
 	random    func([]byte) error
-	emitFn    func(string, any)
+	events    Events
 	warnFn    func(string)
 	timeout   time.Duration
 	store     *safeStorage
@@ -126,7 +124,7 @@ func newClient(cfg Config, tweak func(*Client)) (*Client, *Error) {
 		transport:  cfg.Transport,
 		now:        time.Now,
 		random:     random,
-		emitFn:     cfg.Emit,
+		events:     cfg.Events,
 		warnFn:     cfg.Warn,
 		timeout:    cfg.RequestTimeout,
 		wake:       make(chan struct{}, 1),
@@ -179,9 +177,10 @@ func (c *Client) Close() {
 	c.signal()
 }
 
-// emit passes an event to Config.Emit; a panicking listener is reported, not raised.
-func (c *Client) emit(event string, payload any) {
-	if c.emitFn == nil || c.scope.ended() {
+// emit passes an event to Config.Events; a panicking listener is reported, not
+// raised. event names it in the warning.
+func (c *Client) emit(event string, deliver func(Events)) {
+	if c.events == nil || c.scope.ended() {
 		return
 	}
 	defer func() {
@@ -189,7 +188,7 @@ func (c *Client) emit(event string, payload any) {
 			c.warn("an event listener for " + event + " failed")
 		}
 	}()
-	c.emitFn(event, payload)
+	deliver(c.events)
 }
 
 func (c *Client) warn(message string) {

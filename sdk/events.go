@@ -138,7 +138,7 @@ func (c *Client) runPoller(sc *scope, p *poller, session string) {
 				return
 			}
 			m := out.Messages[i]
-			c.emit(EventMessageReceived, &m)
+			c.emit(EventMessageReceived, func(ev Events) { ev.MessageReceived(&m) })
 		}
 		if sc.ended() {
 			return
@@ -146,7 +146,8 @@ func (c *Client) runPoller(sc *scope, p *poller, session string) {
 		news := len(out.Messages) > 0 || out.Unread != p.unread
 		if out.Unread != p.unread {
 			p.unread = out.Unread
-			c.emit(EventUnread, out.Unread)
+			unread := out.Unread
+			c.emit(EventUnread, func(ev Events) { ev.Unread(unread) })
 		}
 		cursor, haveCursor = *out.Cursor, true
 		// A service that answers a long poll at once with nothing new must not be

@@ -642,6 +642,18 @@ type recorded struct {
 	payload any
 }
 
+// eventLog records each typed event as its JavaScript name and payload, the form the
+// tests match on.
+type eventLog func(name string, payload any)
+
+func (f eventLog) Login(id *Identity)                 { f(EventLogin, id) }
+func (f eventLog) Logout()                            { f(EventLogout, nil) }
+func (f eventLog) ConversationCreate(c *Conversation) { f(EventConversationCreate, c) }
+func (f eventLog) MessageReceived(m *Message)         { f(EventMessageReceived, m) }
+func (f eventLog) Unread(total int)                   { f(EventUnread, total) }
+func (f eventLog) MessageSent(m *Message)             { f(EventMessageSent, m) }
+func (f eventLog) ConnectionChange(connected bool)    { f(EventConnectionChange, connected) }
+
 func newRecorder() *recorder { return &recorder{notify: make(chan struct{}, 1)} }
 
 func (r *recorder) emit(name string, payload any) {

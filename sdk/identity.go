@@ -63,7 +63,7 @@ func (c *Client) logIn(jwt string) (*Identity, *Error) {
 		c.revokeInBackground(prev.session)
 	}
 	event := next.identity
-	c.emit(EventLogin, &event)
+	c.emit(EventLogin, func(ev Events) { ev.Login(&event) })
 	result := next.identity
 	return &result, nil
 }
@@ -142,10 +142,10 @@ func (c *Client) forget(unread int, loggedOut bool) {
 	c.st = c.freshState()
 	c.persist(c.st)
 	if loggedOut {
-		c.emit(EventLogout, nil)
+		c.emit(EventLogout, Events.Logout)
 	}
 	if unread > 0 {
-		c.emit(EventUnread, 0)
+		c.emit(EventUnread, func(ev Events) { ev.Unread(0) })
 	}
 }
 
@@ -206,14 +206,14 @@ func (c *Client) reload() {
 	before, after := prev.verifiedCustomer(), next.verifiedCustomer()
 	if before != after {
 		if before != "" {
-			c.emit(EventLogout, nil)
+			c.emit(EventLogout, Events.Logout)
 		}
 		if after != "" {
 			event := next.identity
-			c.emit(EventLogin, &event)
+			c.emit(EventLogin, func(ev Events) { ev.Login(&event) })
 		}
 	}
 	if next.session == "" && unread > 0 {
-		c.emit(EventUnread, 0)
+		c.emit(EventUnread, func(ev Events) { ev.Unread(0) })
 	}
 }

@@ -173,7 +173,7 @@ func TestPanicInsideACallIsInternalAndTheNextCallWorks(t *testing.T) {
 	// A panicking listener neither fails the call nor stops the worker.
 	rec := newRecorder()
 	c2 := e.client(NewMemoryStorage(), e.svc, rec, func(cfg *Config) {
-		cfg.Emit = func(string, any) { panic("listener exploded") }
+		cfg.Events = eventLog(func(string, any) { panic("listener exploded") })
 	})
 	must(t, c2.LogIn(e.emailToken("bob@example.com")))
 	if !must(t, c2.IsLoggedIn("email", "bob@example.com")) {

@@ -187,10 +187,10 @@ func (c *Client) announce(en entry, s sent) {
 	c.ownSeq = max(c.ownSeq, s.msg.Seq)
 	if s.conv != nil {
 		conv := *s.conv // the listener's own copy: the call returns s.conv
-		c.emit(EventConversationCreate, &conv)
+		c.emit(EventConversationCreate, func(ev Events) { ev.ConversationCreate(&conv) })
 	}
 	msg := *s.msg
-	c.emit(EventMessageSent, &msg)
+	c.emit(EventMessageSent, func(ev Events) { ev.MessageSent(&msg) })
 }
 
 // afterDelivery notes how a delivery ended. What still waits is "failed" when it
@@ -279,7 +279,7 @@ func (c *Client) reached(up bool) {
 	}
 	c.mu.Unlock()
 	if changed {
-		c.emit(EventConnectionChange, up)
+		c.emit(EventConnectionChange, func(ev Events) { ev.ConnectionChange(up) })
 	}
 	c.connMu.Unlock()
 	if kick {

@@ -53,17 +53,29 @@ const (
 	PendingFailed  = "failed"  // the last attempt failed; the background retry will try again
 )
 
-// Event names, as JavaScript listeners know them, with the payload Config.Emit gets.
-const (
-	EventLogin              = "onLogin"              // payload *Identity
-	EventLogout             = "onLogout"             // payload nil
-	EventConversationCreate = "onConversationCreate" // payload *Conversation
-	EventMessageReceived    = "onMessageReceived"    // payload *Message
-	EventUnread             = "onUnread"             // payload int (the total)
-	// EventMessageSent: the service stored a message of this device, sent by this tab
+// Events receives the core's events, from the worker or the poller goroutine. A
+// method may make calls but must not block on a Call's Wait.
+type Events interface {
+	Login(identity *Identity)
+	Logout()
+	ConversationCreate(conversation *Conversation)
+	MessageReceived(message *Message)
+	Unread(total int)
+	// MessageSent: the service stored a message of this device, sent by this tab
 	// (directly or from the outbox); once per message and tab.
-	EventMessageSent = "onMessageSent" // payload *Message
-	// EventConnectionChange: a request got no answer (false), or the first got one
-	// after that (true). The initial state, connected, is not announced.
-	EventConnectionChange = "onConnectionChange" // payload bool (connected)
+	MessageSent(message *Message)
+	// ConnectionChange: a request got no answer (false), or the first got one after
+	// that (true). The initial state, connected, is not announced.
+	ConnectionChange(connected bool)
+}
+
+// Event names, as JavaScript listeners know them: one for each method of Events.
+const (
+	EventLogin              = "onLogin"
+	EventLogout             = "onLogout"
+	EventConversationCreate = "onConversationCreate"
+	EventMessageReceived    = "onMessageReceived"
+	EventUnread             = "onUnread"
+	EventMessageSent        = "onMessageSent"
+	EventConnectionChange   = "onConnectionChange"
 )
