@@ -19,6 +19,12 @@ func validTrackingID(w http.ResponseWriter, id string) bool {
 	return true
 }
 
+// anonymousJSON answers POST /v1/identities/anonymous.
+type anonymousJSON struct {
+	Identity     identityJSON `json:"identity"`
+	SessionToken string       `json:"sessionToken"`
+}
+
 func (s *server) createAnonymous(w http.ResponseWriter, r *http.Request) {
 	if !s.allow(w, s.anonymous, s.clientAddr(r)) {
 		return
@@ -34,7 +40,7 @@ func (s *server) createAnonymous(w http.ResponseWriter, r *http.Request) {
 		s.serverError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusCreated, map[string]any{"identity": identityOf(id), "sessionToken": token})
+	writeJSON(w, http.StatusCreated, anonymousJSON{Identity: identityOf(id), SessionToken: token})
 }
 
 // loginJSON is the answer of a login.
