@@ -2,38 +2,40 @@ package sdk
 
 // Identity is the SPEC's KustomerTrackingIdentity. Empty strings stand for null; the
 // bridge turns them into JavaScript null. Times are RFC 3339 strings as the service
-// sent them.
+// sent them. The types here carry no JSON tags: the core reads the service's answers
+// with fastjson (jsonread.go), writes its own state (jsonwrite.go), and the bridge
+// builds JavaScript objects field by field (wasm/convert.go).
 type Identity struct {
-	ID         string `json:"id,omitempty"`
-	CustomerID string `json:"customerId,omitempty"`
-	TrackingID string `json:"trackingId,omitempty"`
-	Email      string `json:"email,omitempty"`
-	ExternalID string `json:"externalId,omitempty"`
-	Verified   bool   `json:"verified"`
-	VerifiedAt string `json:"verifiedAt,omitempty"`
-	CreatedAt  string `json:"createdAt,omitempty"`
-	UpdatedAt  string `json:"updatedAt,omitempty"`
+	ID         string
+	CustomerID string
+	TrackingID string
+	Email      string
+	ExternalID string
+	Verified   bool
+	VerifiedAt string
+	CreatedAt  string
+	UpdatedAt  string
 }
 
 // Conversation is a chat of the current customer.
 type Conversation struct {
-	ID            string `json:"id"`
-	CreatedAt     string `json:"createdAt"`
-	LastMessageAt string `json:"lastMessageAt"`
-	Preview       string `json:"preview"`
-	Unread        int    `json:"unread"`
+	ID            string
+	CreatedAt     string
+	LastMessageAt string
+	Preview       string
+	Unread        int
 }
 
 // Message is one message of a conversation. Author is "customer" or "agent";
 // AuthorName is the agent's display name, empty (JSON null) for the customer's.
 type Message struct {
-	ID             string `json:"id"`
-	ConversationID string `json:"conversationId"`
-	Body           string `json:"body"`
-	Author         string `json:"author"`
-	AuthorName     string `json:"authorName"`
-	CreatedAt      string `json:"createdAt"`
-	Seq            int64  `json:"seq"`
+	ID             string
+	ConversationID string
+	Body           string
+	Author         string
+	AuthorName     string
+	CreatedAt      string
+	Seq            int64
 }
 
 // PendingMessage is a message of this device that the service has not stored yet
