@@ -456,8 +456,7 @@ func (s *fakeService) login(req Request) (Response, error) {
 		}
 	}
 	return reply(200, map[string]any{
-		"identity": s.identityJSON(cust, body.TrackingID), "sessionToken": token,
-		"conversations": s.conversationsOf(cust.id), "cursor": cursor,
+		"identity": s.identityJSON(cust, body.TrackingID), "sessionToken": token, "cursor": cursor,
 	})
 }
 

@@ -460,3 +460,21 @@ func TestFailingStorageFallsBackToMemory(t *testing.T) {
 		e.rec = newRecorder()
 	}
 }
+
+// A logIn is one request, on the real service: the core loads no history with it
+// (the page reads it with getConversations), which is why the login answer carries
+// none. The poller's GET /v1/events is not the logIn's.
+func TestLogInIsOneRequest(t *testing.T) {
+	e := newServiceEnv(t)
+	must(t, e.c.CreateConversation("before the login")) // history the login moves
+	before := len(e.api.requests("/v1/identities")) + len(e.api.requests("/v1/conversations"))
+	must(t, e.c.LogIn(e.emailToken("ann@example.com")))
+	login := e.api.requests("/v1/identities/login")
+	after := len(e.api.requests("/v1/identities")) + len(e.api.requests("/v1/conversations"))
+	if len(login) != 1 || after-before != 1 {
+		t.Fatalf("the logIn made %d requests (%d logins), want the login alone", after-before, len(login))
+	}
+	if convs := must(t, e.c.GetConversations()); len(convs) != 1 {
+		t.Fatalf("after the logIn: %+v", convs)
+	}
+}

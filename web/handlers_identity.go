@@ -43,13 +43,14 @@ func (s *server) createAnonymous(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusCreated, anonymousJSON{Identity: identityOf(id), SessionToken: token})
 }
 
-// loginJSON is the answer of a login.
+// loginJSON is the answer of a login. It carries no history: the SDK reads the
+// conversations when the page asks for them (GET /v1/conversations), so a list here
+// would only be thrown away.
 type loginJSON struct {
-	Identity      identityJSON       `json:"identity"`
-	SessionToken  string             `json:"sessionToken"`
-	Conversations []conversationJSON `json:"conversations"`
-	// Cursor is the events cursor of this history: a poll after it misses nothing
-	// stored since.
+	Identity     identityJSON `json:"identity"`
+	SessionToken string       `json:"sessionToken"`
+	// Cursor is the events cursor as of the login, moved conversations included: a
+	// poll after it misses nothing stored since.
 	Cursor int64 `json:"cursor"`
 }
 
@@ -107,10 +108,9 @@ func (s *server) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, loginJSON{
-		Identity:      identityOf(res.Identity),
-		SessionToken:  res.SessionToken,
-		Conversations: conversationsOf(res.Conversations),
-		Cursor:        res.Cursor,
+		Identity:     identityOf(res.Identity),
+		SessionToken: res.SessionToken,
+		Cursor:       res.Cursor,
 	})
 }
 
