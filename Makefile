@@ -1,9 +1,10 @@
-# make run  - build everything and start the demo at http://127.0.0.1:8080
+# make run  - build everything and start the demo at http://127.0.0.1:8080 (ADDR=host:port for another)
 # make test - every test: Go (native, -race), typings, headless Chromium end to end
 # make bench - sizes, start-up, latency and throughput figures
 # make fuzz  - each fuzz target for FUZZTIME (default 1m) instead of make test's 3s
 
 GO ?= go
+ADDR ?= 127.0.0.1:8080
 DIST := web/sdkassets/dist
 WASM_SOURCES := $(shell find sdk wasm -name '*.go') go.mod go.sum
 WEB_SOURCES := $(shell find web -type f -not -path '$(DIST)/*')
@@ -41,7 +42,7 @@ $(SERVER): bin/sdk.stamp $(WEB_SOURCES) go.mod go.sum
 	$(GO) build -trimpath -o $@ ./web/cmd/kustomer-chat-server
 
 run: build
-	./$(SERVER) -dev -db kustomer-chat.db
+	./$(SERVER) -dev -addr $(ADDR) -db kustomer-chat.db
 
 node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund
