@@ -1,10 +1,11 @@
-# make run  - build everything and start the demo at http://127.0.0.1:8080
+# make run  - build everything and start the demo at http://127.0.0.1:8080 (ADDR=host:port for another)
 # make example-react - the same service and the React example at http://127.0.0.1:3001
 # make test - every test: Go (native, -race), typings, headless Chromium end to end
 # make bench - sizes, start-up, latency and throughput figures
 # make fuzz  - each fuzz target for FUZZTIME (default 1m) instead of make test's 3s
 
 GO ?= go
+ADDR ?= 127.0.0.1:8080
 DIST := web/sdkassets/dist
 WASM_SOURCES := $(shell find sdk wasm -name '*.go') go.mod go.sum
 WEB_SOURCES := $(shell find web -type f -not -path '$(DIST)/*')
@@ -59,7 +60,7 @@ examples/react/node_modules/.package-lock.json: examples/react/package.json exam
 	cd examples/react && npm ci --no-audit --no-fund
 
 run: build
-	./$(SERVER) -dev -db kustomer-chat.db
+	./$(SERVER) -dev -addr $(ADDR) -db kustomer-chat.db
 
 # The service in the background for as long as the example's server runs.
 example-react: build examples/react/node_modules/.package-lock.json

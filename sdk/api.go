@@ -5,6 +5,8 @@ import (
 	"time"
 
 	"github.com/valyala/fastjson"
+
+	"github.com/kustomer-chat/kustomer-chat/contract"
 )
 
 // send makes one request to the service within sc, bounded by the Client's
@@ -16,7 +18,7 @@ func (c *Client) send(sc *scope, method, path, session string, body []byte) (Res
 }
 
 func (c *Client) sendTimeout(sc *scope, method, path, session string, body []byte, timeout time.Duration) (Response, *Error) {
-	req := Request{Method: method, URL: c.base + path, Header: map[string]string{"X-Kustomer-Api-Key": c.apiKey}}
+	req := Request{Method: method, URL: c.base + path, Header: map[string]string{contract.HeaderAPIKey: c.apiKey}}
 	if body != nil {
 		req.Body = body
 		req.Header["Content-Type"] = "application/json"
@@ -31,7 +33,7 @@ func (c *Client) sendTimeout(sc *scope, method, path, session string, body []byt
 // the API key, and no header of ours. Browsers send it without a preflight, so a
 // logIn costs one round trip, the first on a page too.
 func (c *Client) sendLogIn(body []byte) (Response, *Error) {
-	req := Request{Method: "POST", URL: c.base + "/v1/identities/login", Body: body,
+	req := Request{Method: "POST", URL: c.base + contract.PathLogin, Body: body,
 		Header: map[string]string{"Content-Type": "text/plain;charset=UTF-8"}}
 	return c.sendRequest(c.scope, req, c.timeout)
 }

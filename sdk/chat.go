@@ -5,6 +5,8 @@ import (
 	"strings"
 
 	"github.com/valyala/fastjson"
+
+	"github.com/kustomer-chat/kustomer-chat/contract"
 )
 
 // ensureSession creates the anonymous customer of this device when it has no session
@@ -16,7 +18,7 @@ func (c *Client) ensureSession() *Error {
 	}
 	var body jsonObject
 	body.str("trackingId", c.st.deviceID)
-	resp, e := c.send(c.scope, "POST", "/v1/identities/anonymous", "", body.end())
+	resp, e := c.send(c.scope, "POST", contract.PathAnonymous, "", body.end())
 	if e != nil {
 		return e
 	}
@@ -68,7 +70,7 @@ func (c *Client) conversationPath(conversationID, suffix string) (string, *Error
 	if c.st.session == "" || conversationID == "." || conversationID == ".." {
 		return "", newError(CodeNotFound, "conversation not found")
 	}
-	return "/v1/conversations/" + pathSegment(conversationID) + suffix, nil
+	return contract.PathConversations + "/" + pathSegment(conversationID) + suffix, nil
 }
 
 func (c *Client) sendMessage(conversationID, text string) (*Message, *Error) {
@@ -93,7 +95,7 @@ func (c *Client) getConversations() ([]Conversation, *Error) {
 	if c.st.session == "" {
 		return []Conversation{}, nil
 	}
-	return getList[Conversation](c, "/v1/conversations", "conversations")
+	return getList[Conversation](c, contract.PathConversations, "conversations")
 }
 
 func (c *Client) getMessages(conversationID string) ([]Message, *Error) {

@@ -10,13 +10,6 @@ import (
 	"github.com/kustomer-chat/kustomer-chat/contract"
 )
 
-// The service's limits on a login token's age, which the core checks first so that an
-// expired token fails without a round trip.
-const (
-	maxTokenAge = 15 * time.Minute
-	clockSkew   = 60 * time.Second
-)
-
 // tokenClaims is what the core reads from a login JWT before sending it. The token
 // itself is never kept: only these claims, for the duration of one LogIn.
 type tokenClaims struct {
@@ -93,10 +86,10 @@ func parseToken(jwt string) (tokenClaims, *Error) {
 // checkTime rejects a token the service would find too old, allowing for clock skew.
 func (c tokenClaims) checkTime(now time.Time) *Error {
 	nowSec := float64(now.Unix()) + float64(now.Nanosecond())/1e9
-	if nowSec-c.iat > (maxTokenAge + clockSkew).Seconds() {
+	if nowSec-c.iat > (contract.MaxTokenAge + contract.ClockSkew).Seconds() {
 		return newError(CodeTokenExpired, "the token was issued more than 15 minutes ago; get a fresh one from your backend")
 	}
-	if c.hasExp && nowSec > c.exp+clockSkew.Seconds() {
+	if c.hasExp && nowSec > c.exp+contract.ClockSkew.Seconds() {
 		return newError(CodeTokenExpired, "the token has expired; get a fresh one from your backend")
 	}
 	return nil

@@ -6,7 +6,13 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/kustomer-chat/kustomer-chat/contract"
 )
+
+// oldest is how old, in seconds, a token's iat may be: the SPEC's 15 minutes and the
+// 60 s clock skew.
+const oldest = int64((contract.MaxTokenAge + contract.ClockSkew) / time.Second)
 
 func b64(s string) string { return base64.RawURLEncoding.EncodeToString([]byte(s)) }
 
@@ -50,7 +56,7 @@ func TestLogInPrecheckRejectsWithoutRequest(t *testing.T) {
 		{"iat missing", hs + "." + b64(`{"email":"ann@example.com"}`) + "." + sig, CodeInvalidToken},
 		{"iat string", hs + "." + b64(`{"email":"ann@example.com","iat":"`+itoa(now)+`"}`) + "." + sig, CodeInvalidToken},
 		{"exp string", hs + "." + b64(`{"email":"ann@example.com","iat":`+itoa(now)+`,"exp":"soon"}`) + "." + sig, CodeInvalidToken},
-		{"iat expired", hs + "." + b64(`{"email":"ann@example.com","iat":`+itoa(now-16*60-1)+`}`) + "." + sig, CodeTokenExpired},
+		{"iat expired", hs + "." + b64(`{"email":"ann@example.com","iat":`+itoa(now-oldest-1)+`}`) + "." + sig, CodeTokenExpired},
 		{"exp passed", hs + "." + b64(`{"email":"ann@example.com","iat":`+itoa(now)+`,"exp":`+itoa(now-61)+`}`) + "." + sig, CodeTokenExpired},
 	}
 	if padded := cases[6].token; !strings.Contains(padded, "=") {
@@ -84,8 +90,8 @@ func TestTokenTimeLimits(t *testing.T) {
 	}{
 		{"fresh", tokenClaims{iat: sec}, true},
 		{"15 min old", tokenClaims{iat: sec - 15*60}, true},
-		{"15 min + 60 s old", tokenClaims{iat: sec - 16*60}, true},
-		{"just past the skew", tokenClaims{iat: sec - 16*60 - 0.5}, false},
+		{"15 min + 60 s old", tokenClaims{iat: sec - float64(oldest)}, true},
+		{"just past the skew", tokenClaims{iat: sec - float64(oldest) - 0.5}, false},
 		{"exp within skew", tokenClaims{iat: sec, exp: sec - 59, hasExp: true}, true},
 		{"exp past skew", tokenClaims{iat: sec, exp: sec - 61, hasExp: true}, false},
 		{"iat in the future", tokenClaims{iat: sec + 30}, true},

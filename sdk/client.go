@@ -17,10 +17,8 @@ type Config struct {
 	// device makes: its own, its conversations' and its messages'. nil: crypto/rand;
 	// required under js, where the bridge uses crypto.getRandomValues.
 	Random func(b []byte) error
-	// Emit receives events, from the worker or the poller goroutine; the Event*
-	// constants name them and their payloads. It may make calls but must not block
-	// on a Call's Wait. nil: no events.
-	Emit func(event string, payload any)
+	// Events receives the core's events. nil: no events.
+	Events Events
 	// Warn receives console warnings; they never contain a token. nil: discarded.
 	Warn           func(message string)
 	RequestTimeout time.Duration // 0: 15 s
@@ -45,7 +43,7 @@ type Client struct {
 	transport Transport
 	now       func() time.Time
 	random    func([]byte) error
-	emitFn    func(string, any)
+	events    Events
 	warnFn    func(string)
 	timeout   time.Duration
 	store     *safeStorage
@@ -126,7 +124,7 @@ func newClient(cfg Config, tweak func(*Client)) (*Client, *Error) {
 		transport:  cfg.Transport,
 		now:        time.Now,
 		random:     random,
-		emitFn:     cfg.Emit,
+		events:     cfg.Events,
 		warnFn:     cfg.Warn,
 		timeout:    cfg.RequestTimeout,
 		wake:       make(chan struct{}, 1),
@@ -163,67 +161,6 @@ func newClient(cfg Config, tweak func(*Client)) (*Client, *Error) {
 	return c, nil
 }
 
-// normalizeServerURL accepts http(s)://host[:port] with an optional trailing slash
-// and returns it without the slash.
-func normalizeServerURL(s string) (string, bool) {
-	lower := strings.ToLower(s)
-	var scheme string
-	switch {
-	case strings.HasPrefix(lower, "https://"):
-		scheme = "https://"
-	case strings.HasPrefix(lower, "http://"):
-		scheme = "http://"
-	default:
-		return "", false
-	}
-	hostport := strings.TrimSuffix(s[len(scheme):], "/")
-	host, port := hostport, ""
-	if strings.HasPrefix(hostport, "[") { // IPv6 literal
-		end := strings.IndexByte(hostport, ']')
-		if end < 0 {
-			return "", false
-		}
-		host, port = hostport[:end+1], hostport[end+1:]
-		for i := 1; i < end; i++ {
-			if !isHexDigit(hostport[i]) && hostport[i] != ':' && hostport[i] != '.' {
-				return "", false
-			}
-		}
-		if end < 3 {
-			return "", false
-		}
-	} else {
-		if i := strings.IndexByte(hostport, ':'); i >= 0 {
-			host, port = hostport[:i], hostport[i:]
-		}
-		if host == "" || host[0] == '.' || host[0] == '-' {
-			return "", false
-		}
-		for i := 0; i < len(host); i++ {
-			b := host[i]
-			if !(b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' || b >= '0' && b <= '9' || b == '.' || b == '-' || b == '_') {
-				return "", false
-			}
-		}
-	}
-	if port != "" {
-		digits := port[1:]
-		if port[0] != ':' || digits == "" || len(digits) > 5 {
-			return "", false
-		}
-		for i := 0; i < len(digits); i++ {
-			if digits[i] < '0' || digits[i] > '9' {
-				return "", false
-			}
-		}
-	}
-	return scheme + hostport, true
-}
-
-func isHexDigit(b byte) bool {
-	return b >= '0' && b <= '9' || b >= 'a' && b <= 'f' || b >= 'A' && b <= 'F'
-}
-
 // StorageKey is the Storage key of the state: "kustomer-chat:" + APIKey. The bridge
 // matches storage events of other tabs against it.
 func (c *Client) StorageKey() string { return c.key }
@@ -240,170 +177,10 @@ func (c *Client) Close() {
 	c.signal()
 }
 
-func errClosed() *Error { return newError(CodeNotConfigured, "the chat client is closed") }
-
-// Call is one queued operation. It settles exactly once.
-type Call[T any] struct {
-	settled
-	value T
-}
-
-// settled is what a Call is but for its value. The queue handles settled, not
-// Call[T], so that each type of call adds a few small functions to the WebAssembly
-// build, not its own copy of the queue's code.
-type settled struct {
-	done chan struct{}
-	err  error
-}
-
-// Wait blocks until the call has settled and returns its result. Every error is an
-// *Error.
-func (c *Call[T]) Wait() (T, error) {
-	<-c.done
-	return c.value, c.err
-}
-
-// Done is closed when the call has settled.
-func (s *settled) Done() <-chan struct{} { return s.done }
-
-func (s *settled) settle(e *Error) {
-	if e != nil {
-		s.err = e
-	}
-	close(s.done)
-}
-
-type job struct {
-	call *settled
-	run  func() *Error // sets the call's value when it succeeds
-}
-
-// runAndSettle runs the job and settles its call. A panic settles it with INTERNAL.
-func (j job) runAndSettle() {
-	e := newError(CodeInternal, "internal error in the chat SDK; later calls still work")
-	func() {
-		defer func() { _ = recover() }()
-		e = j.run()
-	}()
-	j.call.settle(e)
-}
-
-// newJob wraps fn as a job settling the returned call.
-func newJob[T any](fn func() (T, *Error)) (*Call[T], job) {
-	call := &Call[T]{settled: settled{done: make(chan struct{})}}
-	return call, job{&call.settled, func() *Error {
-		v, e := fn()
-		if e == nil {
-			call.value = v
-		}
-		return e
-	}}
-}
-
-// submit reserves fn's place in the queue, synchronously and without blocking. A panic
-// in fn settles its call with INTERNAL and the worker goes on.
-func submit[T any](c *Client, fn func() (T, *Error)) *Call[T] {
-	call, j := newJob(fn)
-	c.enqueue(j)
-	return call
-}
-
-func (c *Client) enqueue(j job) {
-	c.mu.Lock()
-	if c.closed {
-		c.mu.Unlock()
-		j.call.settle(errClosed())
-		return
-	}
-	c.queue = append(c.queue, j)
-	c.mu.Unlock()
-	c.signal()
-}
-
-// submitLocal is submit for a call answered from the device's state alone. When no
-// call is queued or running, it runs at once on the caller's goroutine: call order
-// holds all the same, and the bridge resolves it without waiting for the worker,
-// which is most of an isLoggedIn's cost in the browser.
-func submitLocal[T any](c *Client, fn func() (T, *Error)) *Call[T] {
-	call, j := newJob(fn)
-	c.runLocal(j)
-	return call
-}
-
-func (c *Client) runLocal(j job) {
-	c.mu.Lock()
-	if c.closed || c.busy || len(c.queue) > 0 {
-		c.mu.Unlock()
-		c.enqueue(j)
-		return
-	}
-	c.busy = true
-	c.mu.Unlock()
-	j.runAndSettle()
-	c.ranOne()
-	c.signal() // a call queued meanwhile waits for the worker
-}
-
-// Fail queues a call that settles, in its turn, with err (an *Error, else INTERNAL):
-// the bridge uses it to reject a call with bad arguments without breaking call order.
-func Fail[T any](c *Client, err error) *Call[T] {
-	e, ok := err.(*Error)
-	if !ok || e == nil {
-		e = &Error{Code: CodeInternal, Message: "internal error in the chat SDK", Err: err}
-	}
-	return submit(c, func() (T, *Error) { var zero T; return zero, e })
-}
-
-func (c *Client) signal() {
-	select {
-	case c.wake <- struct{}{}:
-	default:
-	}
-}
-
-// worker runs the queued calls one at a time, in call order.
-func (c *Client) worker() {
-	defer close(c.done)
-	for {
-		c.mu.Lock()
-		for (len(c.queue) == 0 || c.busy) && !c.closed {
-			c.mu.Unlock()
-			<-c.wake
-			c.mu.Lock()
-		}
-		if c.closed {
-			pending := c.queue
-			c.queue = nil
-			c.mu.Unlock()
-			for _, j := range pending {
-				j.call.settle(errClosed())
-			}
-			c.stopPoller()
-			return
-		}
-		j := c.queue[0]
-		c.queue[0] = job{}
-		c.queue = c.queue[1:]
-		c.busy = true
-		c.mu.Unlock()
-		j.runAndSettle()
-		c.ranOne()
-	}
-}
-
-// ranOne ends the run of a call, on the worker or inline: the next may start.
-func (c *Client) ranOne() {
-	c.mu.Lock()
-	c.busy = false
-	c.mu.Unlock()
-	if c.onSettle != nil {
-		c.onSettle()
-	}
-}
-
-// emit passes an event to Config.Emit; a panicking listener is reported, not raised.
-func (c *Client) emit(event string, payload any) {
-	if c.emitFn == nil || c.scope.ended() {
+// emit passes an event to Config.Events; a panicking listener is reported, not
+// raised. event names it in the warning.
+func (c *Client) emit(event string, deliver func(Events)) {
+	if c.events == nil || c.scope.ended() {
 		return
 	}
 	defer func() {
@@ -411,7 +188,7 @@ func (c *Client) emit(event string, payload any) {
 			c.warn("an event listener for " + event + " failed")
 		}
 	}()
-	c.emitFn(event, payload)
+	deliver(c.events)
 }
 
 func (c *Client) warn(message string) {

@@ -1,23 +1,27 @@
 package sdk
 
-import "errors"
+import (
+	"errors"
+
+	"github.com/kustomer-chat/kustomer-chat/contract"
+)
 
 // Code is one of the error codes of the SPEC; it reaches JavaScript as error.code.
 type Code string
 
 const (
-	CodeInvalidArgument Code = "INVALID_ARGUMENT"
-	CodeInvalidToken    Code = "INVALID_TOKEN"
-	CodeTokenExpired    Code = "TOKEN_EXPIRED"
-	CodeTokenRejected   Code = "TOKEN_REJECTED"
-	CodeNotConfigured   Code = "NOT_CONFIGURED"
-	CodeNotFound        Code = "NOT_FOUND"
-	CodeNetworkError    Code = "NETWORK_ERROR"
-	CodeServerError     Code = "SERVER_ERROR"
+	CodeInvalidArgument Code = contract.CodeInvalidArgument
+	CodeInvalidToken    Code = contract.CodeInvalidToken
+	CodeTokenExpired    Code = contract.CodeTokenExpired
+	CodeTokenRejected   Code = contract.CodeTokenRejected
+	CodeNotConfigured   Code = contract.CodeNotConfigured
+	CodeNotFound        Code = contract.CodeNotFound
+	CodeNetworkError    Code = contract.CodeNetworkError
+	CodeServerError     Code = contract.CodeServerError
 	// CodeRateLimited: the service refused for now (HTTP 429), too many requests from
 	// this visitor or too many waiting polls; trying at once does not help.
-	CodeRateLimited Code = "RATE_LIMITED"
-	CodeInternal    Code = "INTERNAL"
+	CodeRateLimited Code = contract.CodeRateLimited
+	CodeInternal    Code = contract.CodeInternal
 )
 
 // Error is every error the SDK returns. Two Errors match under errors.Is when their

@@ -5,6 +5,8 @@ import (
 	"time"
 
 	"github.com/valyala/fastjson"
+
+	"github.com/kustomer-chat/kustomer-chat/contract"
 )
 
 // poller is the running event long-poll of one session.
@@ -106,7 +108,7 @@ func (c *Client) runPoller(sc *scope, p *poller, session string) {
 	defer func() { p.cursor, p.haveCursor = cursor, haveCursor }()
 	var backoff time.Duration
 	for !sc.ended() {
-		path, timeout := "/v1/events", c.timeout
+		path, timeout := contract.PathEvents, c.timeout
 		waits := haveCursor && p.unread >= 0
 		if haveCursor {
 			path += "?after=" + strconv.FormatInt(cursor, 10)
@@ -136,7 +138,7 @@ func (c *Client) runPoller(sc *scope, p *poller, session string) {
 				return
 			}
 			m := out.Messages[i]
-			c.emit(EventMessageReceived, &m)
+			c.emit(EventMessageReceived, func(ev Events) { ev.MessageReceived(&m) })
 		}
 		if sc.ended() {
 			return
@@ -144,7 +146,8 @@ func (c *Client) runPoller(sc *scope, p *poller, session string) {
 		news := len(out.Messages) > 0 || out.Unread != p.unread
 		if out.Unread != p.unread {
 			p.unread = out.Unread
-			c.emit(EventUnread, out.Unread)
+			unread := out.Unread
+			c.emit(EventUnread, func(ev Events) { ev.Unread(unread) })
 		}
 		cursor, haveCursor = *out.Cursor, true
 		// A service that answers a long poll at once with nothing new must not be

@@ -258,7 +258,7 @@ func TestMarkReadReachesOnUnreadAtOnceOnEveryDevice(t *testing.T) {
 func TestAPollWokenByMarkReadPollsAgainAtOnce(t *testing.T) {
 	e := newServiceEnv(t)
 	c, err := newClient(Config{APIKey: testAPIKey, ServerURL: e.base, Storage: e.store, Transport: e.api,
-		Clock: e.clock, Emit: e.rec.emit}, nil) // the real gap between empty answers: 1 s
+		Clock: e.clock, Events: eventLog(e.rec.emit)}, nil) // the real gap between empty answers: 1 s
 	if err != nil {
 		t.Fatal(err)
 	}

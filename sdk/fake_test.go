@@ -202,18 +202,18 @@ func (s *fakeService) serve(cancel <-chan struct{}, req Request) (Response, erro
 		return Response{}, context.Canceled
 	}
 	if !strings.HasPrefix(req.URL, testBase+"/") {
-		return fail(404, "NOT_FOUND")
+		return fail(404, contract.CodeNotFound)
 	}
 	u, err := url.Parse(req.URL)
 	if err != nil {
-		return fail(400, "INVALID_ARGUMENT")
+		return fail(400, contract.CodeInvalidArgument)
 	}
 	route := req.Method + " " + u.EscapedPath()
 	if route == "POST /v1/identities/login" { // a CORS-simple request: the API key is in the body
 		return s.login(req)
 	}
 	if req.Header["X-Kustomer-Api-Key"] != testAPIKey {
-		return fail(401, "TOKEN_REJECTED")
+		return fail(401, contract.CodeTokenRejected)
 	}
 	switch route {
 	case "POST /v1/identities/anonymous":
@@ -231,7 +231,7 @@ func (s *fakeService) serve(cancel <-chan struct{}, req Request) (Response, erro
 	valid := sess != nil && !sess.revoked
 	s.mu.Unlock()
 	if !valid {
-		return fail(401, "SESSION_INVALID")
+		return fail(401, contract.CodeSessionInvalid)
 	}
 	parts := strings.Split(strings.TrimPrefix(u.EscapedPath(), "/v1/"), "/")
 	switch {
@@ -246,18 +246,18 @@ func (s *fakeService) serve(cancel <-chan struct{}, req Request) (Response, erro
 			MessageID string `json:"messageId"`
 		}
 		if json.Unmarshal(req.Body, &body) != nil || strings.TrimSpace(body.Message) == "" {
-			return fail(400, "INVALID_ARGUMENT")
+			return fail(400, contract.CodeInvalidArgument)
 		}
 		convID, ok1 := canonicalID(body.ID)
 		msgID, ok2 := canonicalID(body.MessageID)
 		if !ok1 || !ok2 {
-			return fail(400, "INVALID_ARGUMENT")
+			return fail(400, contract.CodeInvalidArgument)
 		}
 		s.mu.Lock()
 		defer s.mu.Unlock()
 		if conv := s.convs[convID]; conv != nil { // a repeat
 			if conv.customerID != sess.customerID {
-				return fail(409, "CONFLICT")
+				return fail(409, contract.CodeConflict)
 			}
 			first := s.messageByID(msgID)
 			if first == nil {
@@ -269,12 +269,12 @@ func (s *fakeService) serve(cancel <-chan struct{}, req Request) (Response, erro
 				}
 			}
 			if first.ConversationID != convID {
-				return fail(409, "CONFLICT")
+				return fail(409, contract.CodeConflict)
 			}
 			return reply(200, map[string]any{"conversation": s.convJSON(conv), "message": msgJSON(first.Message)})
 		}
 		if s.messageByID(msgID) != nil {
-			return fail(409, "CONFLICT")
+			return fail(409, contract.CodeConflict)
 		}
 		if convID == "" {
 			convID = s.newID("conv")
@@ -289,7 +289,7 @@ func (s *fakeService) serve(cancel <-chan struct{}, req Request) (Response, erro
 		defer s.mu.Unlock()
 		conv := s.convs[id]
 		if conv == nil || conv.customerID != sess.customerID {
-			return fail(404, "NOT_FOUND")
+			return fail(404, contract.CodeNotFound)
 		}
 		switch req.Method + " " + parts[2] {
 		case "GET messages":
@@ -306,15 +306,15 @@ func (s *fakeService) serve(cancel <-chan struct{}, req Request) (Response, erro
 				Body string `json:"body"`
 			}
 			if json.Unmarshal(req.Body, &body) != nil || strings.TrimSpace(body.Body) == "" {
-				return fail(400, "INVALID_ARGUMENT")
+				return fail(400, contract.CodeInvalidArgument)
 			}
 			msgID, ok := canonicalID(body.ID)
 			if !ok {
-				return fail(400, "INVALID_ARGUMENT")
+				return fail(400, contract.CodeInvalidArgument)
 			}
 			if m := s.messageByID(msgID); m != nil {
 				if m.ConversationID != id || m.customerID != sess.customerID {
-					return fail(409, "CONFLICT")
+					return fail(409, contract.CodeConflict)
 				}
 				return reply(200, map[string]any{"message": msgJSON(m.Message)})
 			}
@@ -329,7 +329,7 @@ func (s *fakeService) serve(cancel <-chan struct{}, req Request) (Response, erro
 	case route == "GET /v1/events":
 		return s.events(cancel, sess, u.Query())
 	}
-	return fail(404, "NOT_FOUND")
+	return fail(404, contract.CodeNotFound)
 }
 
 func bearer(req Request) string {
@@ -368,7 +368,7 @@ func (s *fakeService) anonymous(req Request) (Response, error) {
 		TrackingID string `json:"trackingId"`
 	}
 	if json.Unmarshal(req.Body, &body) != nil || body.TrackingID == "" {
-		return fail(400, "INVALID_ARGUMENT")
+		return fail(400, contract.CodeInvalidArgument)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -386,20 +386,20 @@ func (s *fakeService) login(req Request) (Response, error) {
 		TrackingToken string `json:"trackingToken"`
 	}
 	if json.Unmarshal(req.Body, &body) != nil || body.JWT == "" || body.TrackingID == "" {
-		return fail(400, "INVALID_ARGUMENT")
+		return fail(400, contract.CodeInvalidArgument)
 	}
 	if body.APIKey != testAPIKey || len(req.Header) != 1 || req.Header["Content-Type"] != "text/plain;charset=UTF-8" {
-		return fail(401, "TOKEN_REJECTED") // the SDK must send logIn CORS-simple
+		return fail(401, contract.CodeTokenRejected) // the SDK must send logIn CORS-simple
 	}
 	parts := strings.Split(body.JWT, ".")
 	if len(parts) != 3 {
-		return fail(401, "TOKEN_REJECTED")
+		return fail(401, contract.CodeTokenRejected)
 	}
 	mac := hmac.New(sha256.New, testSecret)
 	mac.Write([]byte(parts[0] + "." + parts[1]))
 	sig, err := base64.RawURLEncoding.DecodeString(parts[2])
 	if err != nil || !hmac.Equal(sig, mac.Sum(nil)) {
-		return fail(401, "TOKEN_REJECTED")
+		return fail(401, contract.CodeTokenRejected)
 	}
 	payload, _ := base64.RawURLEncoding.DecodeString(parts[1])
 	var claims struct {
@@ -408,10 +408,10 @@ func (s *fakeService) login(req Request) (Response, error) {
 		Iat        float64 `json:"iat"`
 	}
 	if json.Unmarshal(payload, &claims) != nil {
-		return fail(401, "TOKEN_REJECTED")
+		return fail(401, contract.CodeTokenRejected)
 	}
-	if float64(s.clock.Now().Unix())-claims.Iat > 16*60 {
-		return fail(401, "TOKEN_EXPIRED")
+	if float64(s.clock.Now().Unix())-claims.Iat > (contract.MaxTokenAge + contract.ClockSkew).Seconds() {
+		return fail(401, contract.CodeTokenExpired)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -456,8 +456,7 @@ func (s *fakeService) login(req Request) (Response, error) {
 		}
 	}
 	return reply(200, map[string]any{
-		"identity": s.identityJSON(cust, body.TrackingID), "sessionToken": token,
-		"conversations": s.conversationsOf(cust.id), "cursor": cursor,
+		"identity": s.identityJSON(cust, body.TrackingID), "sessionToken": token, "cursor": cursor,
 	})
 }
 
@@ -572,7 +571,7 @@ func (s *fakeService) events(cancel <-chan struct{}, sess *fSession, q url.Value
 	if v, has := q["unread"]; has {
 		n, err := strconv.Atoi(v[0])
 		if err != nil || n < 0 {
-			return fail(400, "INVALID_ARGUMENT")
+			return fail(400, contract.CodeInvalidArgument)
 		}
 		seen = n
 	}
@@ -581,7 +580,7 @@ func (s *fakeService) events(cancel <-chan struct{}, sess *fSession, q url.Value
 		s.mu.Lock()
 		if sess.revoked { // the service re-reads the session on each wake
 			s.mu.Unlock()
-			return fail(401, "SESSION_INVALID")
+			return fail(401, contract.CodeSessionInvalid)
 		}
 		out := []any{}
 		var latest, cursor int64
@@ -641,6 +640,18 @@ type recorded struct {
 	name    string
 	payload any
 }
+
+// eventLog records each typed event as its JavaScript name and payload, the form the
+// tests match on.
+type eventLog func(name string, payload any)
+
+func (f eventLog) Login(id *Identity)                 { f(EventLogin, id) }
+func (f eventLog) Logout()                            { f(EventLogout, nil) }
+func (f eventLog) ConversationCreate(c *Conversation) { f(EventConversationCreate, c) }
+func (f eventLog) MessageReceived(m *Message)         { f(EventMessageReceived, m) }
+func (f eventLog) Unread(total int)                   { f(EventUnread, total) }
+func (f eventLog) MessageSent(m *Message)             { f(EventMessageSent, m) }
+func (f eventLog) ConnectionChange(connected bool)    { f(EventConnectionChange, connected) }
 
 func newRecorder() *recorder { return &recorder{notify: make(chan struct{}, 1)} }
 

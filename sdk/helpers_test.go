@@ -44,7 +44,7 @@ func newEnv(t *testing.T) *env {
 func (e *env) client(store Storage, tr Transport, rec *recorder, tweak func(*Config)) *Client {
 	e.t.Helper()
 	cfg := Config{APIKey: testAPIKey, ServerURL: e.base + "/", Storage: store, Transport: tr,
-		Clock: e.clock, Emit: rec.emit, Warn: rec.warn}
+		Clock: e.clock, Events: eventLog(rec.emit), Warn: rec.warn}
 	if tweak != nil {
 		tweak(&cfg)
 	}

@@ -2,6 +2,8 @@ package sdk
 
 import (
 	"github.com/valyala/fastjson"
+
+	"github.com/kustomer-chat/kustomer-chat/contract"
 )
 
 // identityResponse is the body of a login or of the anonymous customer's creation.
@@ -61,7 +63,7 @@ func (c *Client) logIn(jwt string) (*Identity, *Error) {
 		c.revokeInBackground(prev.session)
 	}
 	event := next.identity
-	c.emit(EventLogin, &event)
+	c.emit(EventLogin, func(ev Events) { ev.Login(&event) })
 	result := next.identity
 	return &result, nil
 }
@@ -108,7 +110,7 @@ func (c *Client) loginRequest(jwt string, prev state) (state, int64, *Error) {
 // revokeSession asks the service to end session; best effort, bounded by a short
 // timeout, errors ignored.
 func (c *Client) revokeSession(session string) {
-	_, _ = c.sendTimeout(c.scope, "POST", "/v1/identities/logout", session, nil, min(logoutTimeout, c.timeout))
+	_, _ = c.sendTimeout(c.scope, "POST", contract.PathLogout, session, nil, min(logoutTimeout, c.timeout))
 }
 
 func (c *Client) revokeInBackground(session string) {
@@ -140,10 +142,10 @@ func (c *Client) forget(unread int, loggedOut bool) {
 	c.st = c.freshState()
 	c.persist(c.st)
 	if loggedOut {
-		c.emit(EventLogout, nil)
+		c.emit(EventLogout, Events.Logout)
 	}
 	if unread > 0 {
-		c.emit(EventUnread, 0)
+		c.emit(EventUnread, func(ev Events) { ev.Unread(0) })
 	}
 }
 
@@ -204,14 +206,14 @@ func (c *Client) reload() {
 	before, after := prev.verifiedCustomer(), next.verifiedCustomer()
 	if before != after {
 		if before != "" {
-			c.emit(EventLogout, nil)
+			c.emit(EventLogout, Events.Logout)
 		}
 		if after != "" {
 			event := next.identity
-			c.emit(EventLogin, &event)
+			c.emit(EventLogin, func(ev Events) { ev.Login(&event) })
 		}
 	}
 	if next.session == "" && unread > 0 {
-		c.emit(EventUnread, 0)
+		c.emit(EventUnread, func(ev Events) { ev.Unread(0) })
 	}
 }

@@ -57,7 +57,7 @@ func TestThePollerBacksOffWhileRateLimited(t *testing.T) {
 		return Response{}, nil, false
 	})
 	c, err := newClient(Config{APIKey: testAPIKey, ServerURL: testBase, Storage: e.store, Transport: e.svc,
-		Clock: e.clock, Emit: newRecorder().emit, Warn: e.rec.warn}, func(c *Client) {
+		Clock: e.clock, Events: eventLog(newRecorder().emit), Warn: e.rec.warn}, func(c *Client) {
 		c.backoffMin, c.backoffMax, c.minPollGap = 20*time.Millisecond, 160*time.Millisecond, time.Millisecond
 	})
 	if err != nil {

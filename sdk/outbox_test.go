@@ -18,7 +18,7 @@ func offlineHook(Request) (Response, error, bool) {
 func slowRetry(e *env, store Storage, rec *recorder) *Client {
 	e.t.Helper()
 	c, err := newClient(Config{APIKey: testAPIKey, ServerURL: testBase, Storage: store, Transport: e.svc,
-		Clock: e.clock, Emit: rec.emit, Warn: rec.warn}, func(c *Client) {
+		Clock: e.clock, Events: eventLog(rec.emit), Warn: rec.warn}, func(c *Client) {
 		c.backoffMin, c.backoffMax, c.minPollGap = time.Hour, time.Hour, time.Millisecond
 		c.sendRetries = nil
 	})

@@ -3,6 +3,8 @@ package sdk
 import (
 	"errors"
 	"time"
+
+	"github.com/kustomer-chat/kustomer-chat/contract"
 )
 
 // TokenProvider returns a fresh login JWT for the customer logged in on this device,
@@ -20,7 +22,7 @@ var errSessionEnded = errors.New("the session ended at the service")
 var errNoToken = errors.New("the token provider gave no token")
 
 func sessionEnded(resp Response) bool {
-	return resp.Status == 401 && serviceCode(resp.Body) == "SESSION_INVALID"
+	return resp.Status == 401 && serviceCode(resp.Body) == contract.CodeSessionInvalid
 }
 
 // SetTokenProvider sets, in call order, the function asked for a fresh login token when

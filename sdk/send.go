@@ -4,6 +4,8 @@ import (
 	"time"
 
 	"github.com/valyala/fastjson"
+
+	"github.com/kustomer-chat/kustomer-chat/contract"
 )
 
 // Delivery of the outbox. Every send goes through the outbox and is delivered on the
@@ -138,7 +140,7 @@ func (c *Client) post(en entry) (sent, *Error) {
 		if e := c.ensureSession(); e != nil {
 			return sent{}, e
 		}
-		path = "/v1/conversations"
+		path = contract.PathConversations
 		body.str("id", en.conversationID)
 		body.str("message", en.body)
 		body.str("messageId", en.id)
@@ -185,10 +187,10 @@ func (c *Client) announce(en entry, s sent) {
 	c.ownSeq = max(c.ownSeq, s.msg.Seq)
 	if s.conv != nil {
 		conv := *s.conv // the listener's own copy: the call returns s.conv
-		c.emit(EventConversationCreate, &conv)
+		c.emit(EventConversationCreate, func(ev Events) { ev.ConversationCreate(&conv) })
 	}
 	msg := *s.msg
-	c.emit(EventMessageSent, &msg)
+	c.emit(EventMessageSent, func(ev Events) { ev.MessageSent(&msg) })
 }
 
 // afterDelivery notes how a delivery ended. What still waits is "failed" when it
@@ -277,7 +279,7 @@ func (c *Client) reached(up bool) {
 	}
 	c.mu.Unlock()
 	if changed {
-		c.emit(EventConnectionChange, up)
+		c.emit(EventConnectionChange, func(ev Events) { ev.ConnectionChange(up) })
 	}
 	c.connMu.Unlock()
 	if kick {

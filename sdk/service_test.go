@@ -252,7 +252,7 @@ func TestAReplyBeforeTheFirstPollArrivesOnceFromTheRealService(t *testing.T) {
 	url := svc.url
 	var ev events
 	tr := &heldFirstPoll{release: make(chan struct{})}
-	c, err := New(Config{APIKey: testAPIKey, ServerURL: url, Transport: tr, Emit: ev.emit})
+	c, err := New(Config{APIKey: testAPIKey, ServerURL: url, Transport: tr, Events: eventLog(ev.emit)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -274,7 +274,7 @@ func TestAReplyBeforeTheFirstPollArrivesOnceFromTheRealService(t *testing.T) {
 	wait(t, c.LogIn(jwt)) // the chat is Ann's now
 	var phoneEv events
 	phoneTr := &heldFirstPoll{release: make(chan struct{})}
-	phone, err := New(Config{APIKey: testAPIKey, ServerURL: url, Transport: phoneTr, Emit: phoneEv.emit})
+	phone, err := New(Config{APIKey: testAPIKey, ServerURL: url, Transport: phoneTr, Events: eventLog(phoneEv.emit)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -294,7 +294,7 @@ func TestTheCoreAgainstTheRealService(t *testing.T) {
 	svc := startService(t)
 	url := svc.url
 	var ev events
-	c, err := New(Config{APIKey: testAPIKey, ServerURL: url, Transport: httpTransport{}, Emit: ev.emit})
+	c, err := New(Config{APIKey: testAPIKey, ServerURL: url, Transport: httpTransport{}, Events: eventLog(ev.emit)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -368,7 +368,7 @@ func TestTheOutboxWaitsOutTheRealServicesRateLimit(t *testing.T) {
 	url := startService(t, func(o *web.Options) { o.Limits.Messages = web.Limit{Events: 1, Per: 3 * time.Second, Burst: 1} }).url
 	tr := &countingTransport{}
 	var ev events
-	c, err := New(Config{APIKey: testAPIKey, ServerURL: url, Transport: tr, Emit: ev.emit})
+	c, err := New(Config{APIKey: testAPIKey, ServerURL: url, Transport: tr, Events: eventLog(ev.emit)})
 	if err != nil {
 		t.Fatal(err)
 	}

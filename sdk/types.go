@@ -2,38 +2,40 @@ package sdk
 
 // Identity is the SPEC's KustomerTrackingIdentity. Empty strings stand for null; the
 // bridge turns them into JavaScript null. Times are RFC 3339 strings as the service
-// sent them.
+// sent them. The types here carry no JSON tags: the core reads the service's answers
+// with fastjson (jsonread.go), writes its own state (jsonwrite.go), and the bridge
+// builds JavaScript objects field by field (wasm/convert.go).
 type Identity struct {
-	ID         string `json:"id,omitempty"`
-	CustomerID string `json:"customerId,omitempty"`
-	TrackingID string `json:"trackingId,omitempty"`
-	Email      string `json:"email,omitempty"`
-	ExternalID string `json:"externalId,omitempty"`
-	Verified   bool   `json:"verified"`
-	VerifiedAt string `json:"verifiedAt,omitempty"`
-	CreatedAt  string `json:"createdAt,omitempty"`
-	UpdatedAt  string `json:"updatedAt,omitempty"`
+	ID         string
+	CustomerID string
+	TrackingID string
+	Email      string
+	ExternalID string
+	Verified   bool
+	VerifiedAt string
+	CreatedAt  string
+	UpdatedAt  string
 }
 
 // Conversation is a chat of the current customer.
 type Conversation struct {
-	ID            string `json:"id"`
-	CreatedAt     string `json:"createdAt"`
-	LastMessageAt string `json:"lastMessageAt"`
-	Preview       string `json:"preview"`
-	Unread        int    `json:"unread"`
+	ID            string
+	CreatedAt     string
+	LastMessageAt string
+	Preview       string
+	Unread        int
 }
 
 // Message is one message of a conversation. Author is "customer" or "agent";
 // AuthorName is the agent's display name, empty (JSON null) for the customer's.
 type Message struct {
-	ID             string `json:"id"`
-	ConversationID string `json:"conversationId"`
-	Body           string `json:"body"`
-	Author         string `json:"author"`
-	AuthorName     string `json:"authorName"`
-	CreatedAt      string `json:"createdAt"`
-	Seq            int64  `json:"seq"`
+	ID             string
+	ConversationID string
+	Body           string
+	Author         string
+	AuthorName     string
+	CreatedAt      string
+	Seq            int64
 }
 
 // PendingMessage is a message of this device that the service has not stored yet
@@ -53,17 +55,29 @@ const (
 	PendingFailed  = "failed"  // the last attempt failed; the background retry will try again
 )
 
-// Event names, as JavaScript listeners know them, with the payload Config.Emit gets.
-const (
-	EventLogin              = "onLogin"              // payload *Identity
-	EventLogout             = "onLogout"             // payload nil
-	EventConversationCreate = "onConversationCreate" // payload *Conversation
-	EventMessageReceived    = "onMessageReceived"    // payload *Message
-	EventUnread             = "onUnread"             // payload int (the total)
-	// EventMessageSent: the service stored a message of this device, sent by this tab
+// Events receives the core's events, from the worker or the poller goroutine. A
+// method may make calls but must not block on a Call's Wait.
+type Events interface {
+	Login(identity *Identity)
+	Logout()
+	ConversationCreate(conversation *Conversation)
+	MessageReceived(message *Message)
+	Unread(total int)
+	// MessageSent: the service stored a message of this device, sent by this tab
 	// (directly or from the outbox); once per message and tab.
-	EventMessageSent = "onMessageSent" // payload *Message
-	// EventConnectionChange: a request got no answer (false), or the first got one
-	// after that (true). The initial state, connected, is not announced.
-	EventConnectionChange = "onConnectionChange" // payload bool (connected)
+	MessageSent(message *Message)
+	// ConnectionChange: a request got no answer (false), or the first got one after
+	// that (true). The initial state, connected, is not announced.
+	ConnectionChange(connected bool)
+}
+
+// Event names, as JavaScript listeners know them: one for each method of Events.
+const (
+	EventLogin              = "onLogin"
+	EventLogout             = "onLogout"
+	EventConversationCreate = "onConversationCreate"
+	EventMessageReceived    = "onMessageReceived"
+	EventUnread             = "onUnread"
+	EventMessageSent        = "onMessageSent"
+	EventConnectionChange   = "onConnectionChange"
 )

@@ -33,6 +33,10 @@ func identityJS(id *sdk.Identity) any {
 	}
 }
 
+// conversationJS and messageJS are not inlined: they are called from several
+// places, and each inlined copy of a map literal costs kilobytes of WebAssembly.
+//
+//go:noinline
 func conversationJS(c *sdk.Conversation) any {
 	if c == nil {
 		return nil
@@ -46,6 +50,7 @@ func conversationJS(c *sdk.Conversation) any {
 	}
 }
 
+//go:noinline
 func messageJS(m *sdk.Message) any {
 	if m == nil {
 		return nil
@@ -86,23 +91,6 @@ func messagesJS(ms []sdk.Message) any {
 		out[i] = messageJS(&ms[i])
 	}
 	return out
-}
-
-func eventPayloadJS(payload any) any {
-	switch p := payload.(type) {
-	case *sdk.Identity:
-		return identityJS(p)
-	case *sdk.Conversation:
-		return conversationJS(p)
-	case *sdk.Message:
-		return messageJS(p)
-	case int: // onUnread
-		return map[string]any{"total": p}
-	case bool: // onConnectionChange
-		return map[string]any{"connected": p}
-	default:
-		return nil
-	}
 }
 
 func none(struct{}) any   { return safejs.Undefined() }

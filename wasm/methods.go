@@ -142,7 +142,7 @@ func (b *bridge) start(args []safejs.Value) any {
 		Storage:       openStorage(),
 		Transport:     fetchTransport{},
 		Random:        getRandomValues,
-		Emit:          emitter(emit),
+		Events:        pageEvents(emit),
 		Warn:          warn,
 		TokenProvider: provider,
 	})
@@ -156,15 +156,30 @@ func (b *bridge) start(args []safejs.Value) any {
 	return resolved(nil)
 }
 
-// emitter passes core events to the loader, which calls each listener in its own
-// try/catch so a throwing listener cannot stop the others.
-func emitter(emit safejs.Value) func(event string, payload any) {
+// pageEvents passes the core's events to the loader's emit(event, payload), which
+// calls each listener in its own try/catch so a throwing listener cannot stop the
+// others. nil (no events) without an emit function.
+func pageEvents(emit safejs.Value) sdk.Events {
 	if emit.Type() != safejs.TypeFunction {
 		return nil
 	}
-	return func(event string, payload any) {
-		_, _ = emit.Invoke(event, eventPayloadJS(payload))
-	}
+	return &jsEvents{emit}
+}
+
+type jsEvents struct{ emit safejs.Value }
+
+func (e *jsEvents) send(event string, payload any) { _, _ = e.emit.Invoke(event, payload) }
+
+func (e *jsEvents) Login(id *sdk.Identity) { e.send(sdk.EventLogin, identityJS(id)) }
+func (e *jsEvents) Logout()                { e.send(sdk.EventLogout, nil) }
+func (e *jsEvents) ConversationCreate(c *sdk.Conversation) {
+	e.send(sdk.EventConversationCreate, conversationJS(c))
+}
+func (e *jsEvents) MessageReceived(m *sdk.Message) { e.send(sdk.EventMessageReceived, messageJS(m)) }
+func (e *jsEvents) Unread(total int)               { e.send(sdk.EventUnread, map[string]any{"total": total}) }
+func (e *jsEvents) MessageSent(m *sdk.Message)     { e.send(sdk.EventMessageSent, messageJS(m)) }
+func (e *jsEvents) ConnectionChange(connected bool) {
+	e.send(sdk.EventConnectionChange, map[string]any{"connected": connected})
 }
 
 // watchOtherTabs reloads the state and the outbox when another tab of the site

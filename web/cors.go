@@ -3,11 +3,15 @@ package web
 import (
 	"net/http"
 	"strings"
+
+	"github.com/kustomer-chat/kustomer-chat/contract"
 )
 
 // cors applies API.md's CORS rules to /v1/. The site's page is on another
-// origin, so the browser asks first; the SDK sends custom headers, so every
-// call is preflighted and the preflight is cached for two hours. A disallowed
+// origin. The SDK's chat calls send headers of their own (the session, the API
+// key), so the browser preflights them, and caches the preflight for two hours;
+// its login is CORS-simple (a text/plain body, no header of its own) and is sent
+// without one, so a logIn costs one round trip. A disallowed
 // origin is refused outright, not only left without CORS headers: a CORS-simple
 // request (the SDK's text/plain login) is carried out by the server even when
 // the browser then hides the answer, so withholding headers alone let any page
@@ -63,7 +67,7 @@ func (c cors) wrap(next http.Handler) http.Handler {
 		if r.Method == http.MethodOptions {
 			if origin != "" {
 				h.Set("Access-Control-Allow-Methods", "GET, POST, OPTIONS")
-				h.Set("Access-Control-Allow-Headers", "Authorization, Content-Type, X-Kustomer-Api-Key")
+				h.Set("Access-Control-Allow-Headers", "Authorization, Content-Type, "+contract.HeaderAPIKey)
 				h.Set("Access-Control-Max-Age", "7200")
 			}
 			w.WriteHeader(http.StatusNoContent)

@@ -5,21 +5,22 @@ import (
 	"errors"
 	"net/http"
 
+	"github.com/kustomer-chat/kustomer-chat/contract"
 	"github.com/kustomer-chat/kustomer-chat/web/store"
 )
 
 // Error codes of API.md.
 const (
-	codeInvalidArgument  = "INVALID_ARGUMENT"
-	codeTokenRejected    = "TOKEN_REJECTED"
-	codeTokenExpired     = "TOKEN_EXPIRED"
-	codeSessionInvalid   = "SESSION_INVALID"
-	codeUnauthorized     = "UNAUTHORIZED"
-	codeOriginNotAllowed = "ORIGIN_NOT_ALLOWED"
-	codeNotFound         = "NOT_FOUND"
-	codeConflict         = "CONFLICT"
-	codeRateLimited      = "RATE_LIMITED"
-	codeServerError      = "SERVER_ERROR"
+	codeInvalidArgument  = contract.CodeInvalidArgument
+	codeTokenRejected    = contract.CodeTokenRejected
+	codeTokenExpired     = contract.CodeTokenExpired
+	codeSessionInvalid   = contract.CodeSessionInvalid
+	codeUnauthorized     = contract.CodeUnauthorized
+	codeOriginNotAllowed = contract.CodeOriginNotAllowed
+	codeNotFound         = contract.CodeNotFound
+	codeConflict         = contract.CodeConflict
+	codeRateLimited      = contract.CodeRateLimited
+	codeServerError      = contract.CodeServerError
 )
 
 type errorBody struct {

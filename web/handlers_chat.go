@@ -48,6 +48,12 @@ func nextOf(cursor string) *string {
 	return &cursor
 }
 
+// conversationsJSON answers GET /v1/conversations.
+type conversationsJSON struct {
+	Conversations []conversationJSON `json:"conversations"`
+	Next          *string            `json:"next"`
+}
+
 func (s *server) listConversations(w http.ResponseWriter, r *http.Request, sess store.Session) {
 	p, ok := page(w, r)
 	if !ok {
@@ -58,7 +64,7 @@ func (s *server) listConversations(w http.ResponseWriter, r *http.Request, sess 
 		s.storeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"conversations": conversationsOf(convs), "next": nextOf(next)})
+	writeJSON(w, http.StatusOK, conversationsJSON{Conversations: conversationsOf(convs), Next: nextOf(next)})
 }
 
 // createRequest is the body of POST /v1/conversations; the ids are the
@@ -107,6 +113,12 @@ func (s *server) createConversation(w http.ResponseWriter, r *http.Request, sess
 	writeJSON(w, status, createdJSON{Conversation: conversationOf(conv), Message: messageOf(msg)})
 }
 
+// messagesJSON answers GET /v1/conversations/{id}/messages.
+type messagesJSON struct {
+	Messages []messageJSON `json:"messages"`
+	Next     *string       `json:"next"`
+}
+
 func (s *server) listMessages(w http.ResponseWriter, r *http.Request, sess store.Session) {
 	id, ok := conversationID(w, r)
 	if !ok {
@@ -121,7 +133,7 @@ func (s *server) listMessages(w http.ResponseWriter, r *http.Request, sess store
 		s.storeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"messages": messagesOf(msgs), "next": nextOf(next)})
+	writeJSON(w, http.StatusOK, messagesJSON{Messages: messagesOf(msgs), Next: nextOf(next)})
 }
 
 // sendRequest is the body of POST /v1/conversations/{id}/messages.

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 
+	"github.com/kustomer-chat/kustomer-chat/contract"
 	"github.com/kustomer-chat/kustomer-chat/web/auth"
 	"github.com/kustomer-chat/kustomer-chat/web/store"
 )
@@ -16,6 +17,12 @@ func validTrackingID(w http.ResponseWriter, id string) bool {
 		return false
 	}
 	return true
+}
+
+// anonymousJSON answers POST /v1/identities/anonymous.
+type anonymousJSON struct {
+	Identity     identityJSON `json:"identity"`
+	SessionToken string       `json:"sessionToken"`
 }
 
 func (s *server) createAnonymous(w http.ResponseWriter, r *http.Request) {
@@ -33,16 +40,17 @@ func (s *server) createAnonymous(w http.ResponseWriter, r *http.Request) {
 		s.serverError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusCreated, map[string]any{"identity": identityOf(id), "sessionToken": token})
+	writeJSON(w, http.StatusCreated, anonymousJSON{Identity: identityOf(id), SessionToken: token})
 }
 
-// loginJSON is the answer of a login.
+// loginJSON is the answer of a login. It carries no history: the SDK reads the
+// conversations when the page asks for them (GET /v1/conversations), so a list here
+// would only be thrown away.
 type loginJSON struct {
-	Identity      identityJSON       `json:"identity"`
-	SessionToken  string             `json:"sessionToken"`
-	Conversations []conversationJSON `json:"conversations"`
-	// Cursor is the events cursor of this history: a poll after it misses nothing
-	// stored since.
+	Identity     identityJSON `json:"identity"`
+	SessionToken string       `json:"sessionToken"`
+	// Cursor is the events cursor as of the login, moved conversations included: a
+	// poll after it misses nothing stored since.
 	Cursor int64 `json:"cursor"`
 }
 
@@ -63,7 +71,7 @@ func (s *server) login(w http.ResponseWriter, r *http.Request) {
 	if !decode(w, r, &req) {
 		return
 	}
-	key := r.Header.Get("X-Kustomer-Api-Key")
+	key := r.Header.Get(contract.HeaderAPIKey)
 	if key == "" {
 		key = req.APIKey
 	}
@@ -100,10 +108,9 @@ func (s *server) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, loginJSON{
-		Identity:      identityOf(res.Identity),
-		SessionToken:  res.SessionToken,
-		Conversations: conversationsOf(res.Conversations),
-		Cursor:        res.Cursor,
+		Identity:     identityOf(res.Identity),
+		SessionToken: res.SessionToken,
+		Cursor:       res.Cursor,
 	})
 }
 

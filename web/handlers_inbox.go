@@ -9,6 +9,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/kustomer-chat/kustomer-chat/contract"
 	"github.com/kustomer-chat/kustomer-chat/web/store"
 )
 
@@ -329,7 +330,7 @@ func (s *server) setStatus(status store.Status) agentHandler {
 
 // maxSearchRunes is the longest email, the longer of the two fields searched
 // but for a 255-character externalId, which a 254-character part finds.
-const maxSearchRunes = 254
+const maxSearchRunes = contract.MaxEmailLen
 
 func (s *server) searchCustomers(w http.ResponseWriter, r *http.Request, _ agentActor) {
 	q := strings.TrimSpace(r.URL.Query().Get("q"))

@@ -189,10 +189,9 @@ func (e *env) sdk(method, path, session string, body any) response {
 }
 
 type identityResp struct {
-	Identity      identityJSON       `json:"identity"`
-	SessionToken  string             `json:"sessionToken"`
-	Conversations []conversationJSON `json:"conversations"`
-	Cursor        *int64             `json:"cursor"`
+	Identity     identityJSON `json:"identity"`
+	SessionToken string       `json:"sessionToken"`
+	Cursor       *int64       `json:"cursor"`
 }
 
 func (e *env) anonymous(trackingID string) identityResp {

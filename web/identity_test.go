@@ -1,6 +1,7 @@
 package web
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
 	"time"
@@ -71,8 +72,8 @@ func TestLoginByEmailIsCaseInsensitive(t *testing.T) {
 	if again.Identity.ID != id.ID {
 		t.Fatal("same customer, same device: the tracking identity changed")
 	}
-	if len(again.Conversations) != 1 {
-		t.Fatalf("login returned %d conversations, want the customer's 1", len(again.Conversations))
+	if got := e.conversations(again.SessionToken); len(got) != 1 {
+		t.Fatalf("after the login the customer has %d conversations, want 1", len(got))
 	}
 }
 
@@ -134,8 +135,8 @@ func TestLoginMovesAnonymousConversationsWithTrackingToken(t *testing.T) {
 	e.agentReply(conv.Conversation.ID, "Sure")
 
 	res := e.login(e.jwt("ann@example.com", ""), "device-1", anon.SessionToken)
-	if len(res.Conversations) != 1 || res.Conversations[0].ID != conv.Conversation.ID || res.Conversations[0].Unread != 1 {
-		t.Fatalf("login conversations = %+v", res.Conversations)
+	if got := e.conversations(res.SessionToken); len(got) != 1 || got[0].ID != conv.Conversation.ID || got[0].Unread != 1 {
+		t.Fatalf("conversations after the login = %+v", got)
 	}
 	if msgs := e.messages(res.SessionToken, conv.Conversation.ID); len(msgs) != 2 {
 		t.Fatalf("moved conversation has %d messages, want 2", len(msgs))
@@ -143,13 +144,13 @@ func TestLoginMovesAnonymousConversationsWithTrackingToken(t *testing.T) {
 	// The anonymous session is revoked; its tracking token proves nothing any more.
 	e.sdk("GET", "/v1/conversations", anon.SessionToken, nil).expectError(401, codeSessionInvalid)
 	bob := e.login(e.jwt("", "bob-42"), "device-1", anon.SessionToken)
-	if len(bob.Conversations) != 0 {
+	if len(e.conversations(bob.SessionToken)) != 0 {
 		t.Fatal("a revoked tracking token moved conversations a second time")
 	}
 	// Another device of the same customer sees them too.
 	other := e.login(e.jwt("ann@example.com", ""), "device-2", "")
-	if len(other.Conversations) != 1 {
-		t.Fatalf("device 2 sees %d conversations", len(other.Conversations))
+	if got := e.conversations(other.SessionToken); len(got) != 1 {
+		t.Fatalf("device 2 sees %d conversations", len(got))
 	}
 }
 
@@ -160,18 +161,18 @@ func TestLoginWithoutTrackingTokenMovesNothing(t *testing.T) {
 
 	// Same email on another device, no token (or someone else's token): nothing moves.
 	res := e.login(e.jwt("ann@example.com", ""), "device-2", "")
-	if len(res.Conversations) != 0 {
-		t.Fatalf("login without the tracking token got %+v", res.Conversations)
+	if got := e.conversations(res.SessionToken); len(got) != 0 {
+		t.Fatalf("login without the tracking token got %+v", got)
 	}
 	bogus := e.login(e.jwt("ann@example.com", ""), "device-2", "not-a-real-token")
-	if len(bogus.Conversations) != 0 {
+	if len(e.conversations(bogus.SessionToken)) != 0 {
 		t.Fatal("an unknown tracking token moved conversations")
 	}
 	// An identified customer's session is not a tracking token.
 	bob := e.login(e.jwt("", "bob-42"), "device-3", "")
 	bobConv := e.createConversation(bob.SessionToken, "bob's chat")
 	stolen := e.login(e.jwt("ann@example.com", ""), "device-3", bob.SessionToken)
-	if len(stolen.Conversations) != 0 {
+	if len(e.conversations(stolen.SessionToken)) != 0 {
 		t.Fatal("an identified customer's session moved their conversations")
 	}
 	if got := e.conversations(bob.SessionToken); len(got) != 1 || got[0].ID != bobConv.Conversation.ID {
@@ -290,5 +291,19 @@ func TestLoginEmailVariants(t *testing.T) {
 	}
 	for _, bad := range []string{"sam@example.com\u00a0", "sam\u0085@example.com", "s\u200bam@example.com", "sa m@example.com"} {
 		e.loginResp(e.jwt(bad, ""), "d3", "").expectError(401, codeTokenRejected)
+	}
+}
+
+// The login answer is the identity, the session and the cursor; no history, which
+// the SDK reads with GET /v1/conversations (see sdk's TestLogInIsOneRequest).
+func TestLoginAnswerHoldsNoHistory(t *testing.T) {
+	e := newEnv(t)
+	anon := e.anonymous("device-1")
+	e.createConversation(anon.SessionToken, "history")
+	var members map[string]json.RawMessage
+	body := e.loginResp(e.jwt("ann@example.com", ""), "device-1", anon.SessionToken).expect(200).Body
+	if err := json.Unmarshal(body, &members); err != nil || len(members) != 3 ||
+		members["identity"] == nil || members["sessionToken"] == nil || members["cursor"] == nil {
+		t.Fatalf("login answer %s, want identity, sessionToken and cursor only", body)
 	}
 }

@@ -2,7 +2,7 @@ package web
 
 import "testing"
 
-// A login's cursor is the customer's latest seq as of the history it answers with,
+// A login's cursor is the customer's latest seq as of the login,
 // moved conversations included: polling after it gives what came later, nothing of
 // that history, and nothing of another customer's.
 func TestLoginAnswersTheCursorOfItsHistory(t *testing.T) {

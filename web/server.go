@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kustomer-chat/kustomer-chat/contract"
 	"github.com/kustomer-chat/kustomer-chat/web/agentui"
 	"github.com/kustomer-chat/kustomer-chat/web/demo"
 	"github.com/kustomer-chat/kustomer-chat/web/sdkassets"
@@ -125,16 +126,16 @@ func newServer(opts Options) (*server, http.Handler, error) {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /v1/ping", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusNoContent) })
 
-	mux.HandleFunc("POST /v1/identities/anonymous", s.withAPIKey(s.createAnonymous))
-	mux.HandleFunc("POST /v1/identities/login", s.login) // checks the API key itself: see login
-	mux.HandleFunc("POST /v1/identities/logout", s.withAPIKey(s.logout))
+	mux.HandleFunc("POST "+contract.PathAnonymous, s.withAPIKey(s.createAnonymous))
+	mux.HandleFunc("POST "+contract.PathLogin, s.login) // checks the API key itself: see login
+	mux.HandleFunc("POST "+contract.PathLogout, s.withAPIKey(s.logout))
 
-	mux.HandleFunc("GET /v1/conversations", s.withSession(s.listConversations))
-	mux.HandleFunc("POST /v1/conversations", s.withSession(s.createConversation))
-	mux.HandleFunc("GET /v1/conversations/{id}/messages", s.withSession(s.listMessages))
-	mux.HandleFunc("POST /v1/conversations/{id}/messages", s.withSession(s.sendMessage))
-	mux.HandleFunc("POST /v1/conversations/{id}/read", s.withSession(s.markRead))
-	mux.HandleFunc("GET /v1/events", s.withSession(s.events))
+	mux.HandleFunc("GET "+contract.PathConversations, s.withSession(s.listConversations))
+	mux.HandleFunc("POST "+contract.PathConversations, s.withSession(s.createConversation))
+	mux.HandleFunc("GET "+contract.PathConversations+"/{id}/messages", s.withSession(s.listMessages))
+	mux.HandleFunc("POST "+contract.PathConversations+"/{id}/messages", s.withSession(s.sendMessage))
+	mux.HandleFunc("POST "+contract.PathConversations+"/{id}/read", s.withSession(s.markRead))
+	mux.HandleFunc("GET "+contract.PathEvents, s.withSession(s.events))
 
 	s.agentRoutes(mux, "/v1/agent", s.withAgentKey)
 
@@ -216,7 +217,7 @@ func bearer(r *http.Request) string {
 
 func (s *server) withAPIKey(next http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		if !equalSecret(r.Header.Get("X-Kustomer-Api-Key"), s.apiKey) {
+		if !equalSecret(r.Header.Get(contract.HeaderAPIKey), s.apiKey) {
 			writeError(w, http.StatusUnauthorized, codeTokenRejected, "missing or unknown API key")
 			return
 		}

@@ -24,11 +24,11 @@ var (
 
 // Limits from the SPEC's token checks.
 const (
-	MaxTokenBytes    = 8 << 10
-	MaxAge           = 15 * time.Minute
-	ClockSkew        = 60 * time.Second
-	MaxEmailLen      = 254
-	MaxExternalIDLen = 255
+	MaxTokenBytes    = contract.MaxTokenBytes
+	MaxAge           = contract.MaxTokenAge
+	ClockSkew        = contract.ClockSkew
+	MaxEmailLen      = contract.MaxEmailLen
+	MaxExternalIDLen = contract.MaxExternalIDLen
 )
 
 // Claims is what a verified token says about the visitor. Email is canonical
