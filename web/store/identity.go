@@ -128,19 +128,11 @@ func (s *SQLite) Login(ctx context.Context, p LoginParams) (LoginResult, error) 
 			}
 		}
 		if isNew && res.MergedFrom == "" {
-			// Created just now in this transaction, and nothing moved in.
-			res.Conversations = []Conversation{}
-			return nil
+			return nil // created just now, nothing moved in: no message yet
 		}
-		// In the same snapshot as the conversations: the device's poller starts
-		// from it, and so misses nothing stored after this history.
-		if err := tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(seq), 0) FROM messages WHERE customer_id = ?`, c.id).
-			Scan(&res.Cursor); err != nil {
-			return err
-		}
-		rows, err := stmt(s.ws.conversations).QueryContext(ctx, c.id, conversationKeys[0], conversationKeys[1], MaxPage)
-		res.Conversations, err = collect(rows, err, scanConversation)
-		return err
+		// Read in the login's transaction: the device's poller starts from it,
+		// and so misses nothing stored after the login.
+		return tx.QueryRowContext(ctx, `SELECT COALESCE(MAX(seq), 0) FROM messages WHERE customer_id = ?`, c.id).Scan(&res.Cursor)
 	})
 	if err != nil {
 		return LoginResult{}, err

@@ -137,8 +137,9 @@ func TestExpiredTrackingTokenMovesNothing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.MergedFrom != "" || len(res.Conversations) != 0 {
-		t.Fatalf("expired tracking token moved %q: %d conversations", res.MergedFrom, len(res.Conversations))
+	convs, _, err := s.Conversations(ctx, res.Identity.CustomerID, Page{})
+	if err != nil || res.MergedFrom != "" || len(convs) != 0 {
+		t.Fatalf("expired tracking token moved %q: %d conversations (%v)", res.MergedFrom, len(convs), err)
 	}
 }
 

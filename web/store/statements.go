@@ -47,7 +47,6 @@ type writeStmts struct {
 	insertCustomer       *sql.Stmt
 	updateCustomer       *sql.Stmt
 	anonymousSession     *sql.Stmt
-	conversations        *sql.Stmt
 	// group commit
 	savepoint, rollbackTo, release *sql.Stmt
 }
@@ -98,10 +97,9 @@ func (w *writeStmts) prepare(ctx context.Context, db *sql.DB) error {
 			WHERE id = ?4 RETURNING verified_at, created_at, updated_at`,
 		&w.anonymousSession: `SELECT s.customer_id, s.created_at, s.last_used_at FROM sessions s JOIN customers c ON c.id = s.customer_id
 			WHERE s.token_hash = ? AND s.revoked_at IS NULL AND c.verified = 0`,
-		&w.conversations: conversationsQuery,
-		&w.savepoint:     `SAVEPOINT op`,
-		&w.rollbackTo:    `ROLLBACK TO op`,
-		&w.release:       `RELEASE op`,
+		&w.savepoint:  `SAVEPOINT op`,
+		&w.rollbackTo: `ROLLBACK TO op`,
+		&w.release:    `RELEASE op`,
 	})
 }
 
@@ -109,7 +107,7 @@ func (w *writeStmts) close() {
 	closeAll(w.insertMessage, w.insertAgentMessage, w.touchConversation, w.touchByAgent, w.touchCustomer, w.insertConversation,
 		w.conversationByID, w.messageByID, w.firstMessage, w.ownedConv,
 		w.insertSession, w.upsertIdentity, w.markRead, w.revokeSession, w.revokeOldSessions, w.touchSession, w.revokeDevice,
-		w.customerByEmail, w.customerByExternalID, w.insertCustomer, w.updateCustomer, w.anonymousSession, w.conversations,
+		w.customerByEmail, w.customerByExternalID, w.insertCustomer, w.updateCustomer, w.anonymousSession,
 		w.savepoint, w.rollbackTo, w.release)
 }
 

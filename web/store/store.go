@@ -283,14 +283,13 @@ type LoginParams struct {
 	Now         time.Time
 }
 
-// LoginResult is the identified customer's identity on this device, a new
-// session, and the first page of the conversations now theirs.
+// LoginResult is the identified customer's identity on this device and a new
+// session.
 type LoginResult struct {
-	Identity      Identity
-	SessionToken  string
-	Conversations []Conversation
-	// Cursor is the customer's latest message seq as of Conversations: the
-	// after of the device's first poll.
+	Identity     Identity
+	SessionToken string
+	// Cursor is the customer's latest message seq as of the login: the after
+	// of the device's first poll.
 	Cursor int64
 	// MergedFrom is the anonymous customer whose conversations moved, if any.
 	MergedFrom string
