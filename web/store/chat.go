@@ -170,16 +170,7 @@ func (s *SQLite) Messages(ctx context.Context, customerID, conversationID string
 
 func (s *SQLite) MarkRead(ctx context.Context, customerID, conversationID string) error {
 	return s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		res, err := tx.StmtContext(ctx, s.ws.markRead).ExecContext(ctx, conversationID, customerID)
-		if err != nil {
-			return err
-		}
-		if n, err := res.RowsAffected(); err != nil {
-			return err
-		} else if n == 0 {
-			return ErrNotFound
-		}
-		return nil
+		return affectedSome(tx.StmtContext(ctx, s.ws.markRead).ExecContext(ctx, conversationID, customerID))
 	})
 }
 

@@ -211,15 +211,6 @@ func (s *SQLite) EraseCustomer(ctx context.Context, customerID string) error {
 				return err
 			}
 		}
-		res, err := tx.ExecContext(ctx, `DELETE FROM customers WHERE id = ?`, customerID)
-		if err != nil {
-			return err
-		}
-		if n, err := res.RowsAffected(); err != nil {
-			return err
-		} else if n == 0 {
-			return ErrNotFound
-		}
-		return nil
+		return affectedSome(tx.ExecContext(ctx, `DELETE FROM customers WHERE id = ?`, customerID))
 	})
 }

@@ -303,7 +303,11 @@ func (s *SQLite) storedAgentMessage(ctx context.Context, tx *sql.Tx, r AgentRepl
 // updateConversation runs an UPDATE of one conversation (?1 its id),
 // ErrNotFound when there is none.
 func updateConversation(ctx context.Context, tx *sql.Tx, query string, args ...any) error {
-	res, err := tx.ExecContext(ctx, query, args...)
+	return affectedSome(tx.ExecContext(ctx, query, args...))
+}
+
+// affectedSome is ErrNotFound for a statement that changed no row.
+func affectedSome(res sql.Result, err error) error {
 	if err != nil {
 		return err
 	}
