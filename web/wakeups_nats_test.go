@@ -99,21 +99,28 @@ func TestNATSWakesPollsOnOtherInstances(t *testing.T) {
 		b.waitSubscribed(0)
 	}
 
+	// A logout through A ends the session's poll on B at once.
+	poll := b.poll(context.Background(), laptop, "?after="+itoa(cursor)+"&wait=20")
+	b.waitSubscribed(1)
+	a.sdk("POST", "/v1/identities/logout", laptop, nil).expect(204)
+	answerWithin(t, poll, time.Second, "a logout").expectError(401, codeSessionInvalid)
+	b.waitSubscribed(0)
+
 	// The agents' poll on B wakes at a customer's message through A, and at
 	// a change only agents see.
 	agentCursor := decodeAs[agentEventsJSON](b.agentAPI("GET", "/v1/agent/events", nil).expect(200)).Cursor
-	poll := b.agentPoll(context.Background(), "?after="+itoa(agentCursor)+"&wait=20")
+	agentsPoll := b.agentPoll(context.Background(), "?after="+itoa(agentCursor)+"&wait=20")
 	b.waitSubscribed(1)
 	sent := a.send(phone, conv, "anyone there?")
-	ev := decodeAs[agentEventsJSON](answerWithin(t, poll, time.Second, "a customer's message").expect(200))
+	ev := decodeAs[agentEventsJSON](answerWithin(t, agentsPoll, time.Second, "a customer's message").expect(200))
 	if len(ev.Messages) != 1 || ev.Messages[0].ID != sent.ID {
 		t.Fatalf("agents' poll after a customer's message: %+v", ev)
 	}
 	b.waitSubscribed(0)
-	poll = b.agentPoll(context.Background(), "?after="+itoa(ev.Cursor)+"&wait=20")
+	agentsPoll = b.agentPoll(context.Background(), "?after="+itoa(ev.Cursor)+"&wait=20")
 	b.waitSubscribed(1)
 	a.agentAPI("POST", "/v1/agent/conversations/"+conv+"/close", nil).expect(200)
-	if got := decodeAs[agentEventsJSON](answerWithin(t, poll, time.Second, "a close").expect(200)); !got.Changed || len(got.Messages) != 0 {
+	if got := decodeAs[agentEventsJSON](answerWithin(t, agentsPoll, time.Second, "a close").expect(200)); !got.Changed || len(got.Messages) != 0 {
 		t.Fatalf("agents' poll after a close: %+v", got)
 	}
 }
