@@ -107,7 +107,7 @@ func (s *server) createConversation(w http.ResponseWriter, r *http.Request, sess
 	}
 	status := http.StatusOK // a repeat: nothing changed, nobody to wake
 	if created {
-		s.notifier.notify(sess.CustomerID)
+		s.wakeCustomer(sess.CustomerID)
 		status = http.StatusCreated
 	}
 	writeJSON(w, status, createdJSON{Conversation: conversationOf(conv), Message: messageOf(msg)})
@@ -173,7 +173,7 @@ func (s *server) sendMessage(w http.ResponseWriter, r *http.Request, sess store.
 	}
 	status := http.StatusOK // a repeat: nothing changed, nobody to wake
 	if created {
-		s.notifier.notify(sess.CustomerID)
+		s.wakeCustomer(sess.CustomerID)
 		status = http.StatusCreated
 	}
 	writeJSON(w, status, postedJSON{Message: messageOf(msg)})
@@ -189,6 +189,6 @@ func (s *server) markRead(w http.ResponseWriter, r *http.Request, sess store.Ses
 		return
 	}
 	// The customer's other tabs and devices show the unread total too.
-	s.notifier.notify(sess.CustomerID)
+	s.wakeCustomer(sess.CustomerID)
 	w.WriteHeader(http.StatusNoContent)
 }

@@ -127,7 +127,7 @@ func (s *server) logout(w http.ResponseWriter, r *http.Request) {
 	}
 	if err == nil {
 		// The session's waiting polls (other tabs) wake and answer 401 now.
-		s.notifier.notify(sess.CustomerID)
+		s.wakeCustomer(sess.CustomerID)
 	}
 	w.WriteHeader(http.StatusNoContent)
 }

@@ -292,7 +292,7 @@ func (s *server) storeAgentReply(w http.ResponseWriter, r *http.Request, actor a
 	}
 	status := http.StatusOK // a repeat: nothing changed, nobody to wake
 	if created {
-		s.notifier.notify(msg.CustomerID)
+		s.wakeCustomer(msg.CustomerID)
 		status = http.StatusCreated
 	}
 	writeJSON(w, status, agentPostedJSON{Message: agentMessagesOf([]store.Message{msg})[0]})
@@ -308,7 +308,7 @@ func (s *server) agentRead(w http.ResponseWriter, r *http.Request, _ agentActor)
 		return
 	}
 	// The other agents' inboxes show the count too.
-	s.notifier.notifyAgents()
+	s.wakeAgents()
 	w.WriteHeader(http.StatusNoContent)
 }
 
@@ -323,7 +323,7 @@ func (s *server) setStatus(status store.Status) agentHandler {
 			s.storeError(w, r, err)
 			return
 		}
-		s.notifier.notifyAgents()
+		s.wakeAgents()
 		writeJSON(w, http.StatusOK, agentConversationAnswer{Conversation: agentConversationOf(c)})
 	}
 }
@@ -427,8 +427,8 @@ func (s *server) eraseCustomer(w http.ResponseWriter, r *http.Request, _ agentAc
 	}
 	// The customer's waiting polls wake to find their session gone and
 	// answer 401; the agents' drop the customer's conversations.
-	s.notifier.notify(id)
-	s.notifier.notifyAgents()
+	s.wakeCustomer(id)
+	s.wakeAgents()
 	w.WriteHeader(http.StatusNoContent)
 }
 

@@ -63,7 +63,13 @@ func newEnv(t testing.TB, mods ...func(*Options)) *env {
 
 func newEnvWithStore(t testing.TB, storeOpts store.SQLiteOptions, mods ...func(*Options)) *env {
 	t.Helper()
-	path := filepath.Join(t.TempDir(), "chat.db")
+	return newEnvAt(t, filepath.Join(t.TempDir(), "chat.db"), storeOpts, mods...)
+}
+
+// newEnvAt is newEnvWithStore on the database file at path, which another
+// env may hold open too: a second instance of the service on one store.
+func newEnvAt(t testing.TB, path string, storeOpts store.SQLiteOptions, mods ...func(*Options)) *env {
+	t.Helper()
 	st, err := store.OpenSQLite(context.Background(), path, storeOpts)
 	if err != nil {
 		t.Fatal(err)

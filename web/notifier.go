@@ -10,8 +10,8 @@ import "sync"
 // source of truth, so a missed or duplicate wake-up can delay an answer but
 // never lose or repeat a message.
 //
-// It is in-process: with several service instances behind one database the
-// others would learn of a message only at their next poll.
+// It holds this instance's polls only: Wakeups carries wake-ups to the other
+// instances that share the store.
 type notifier struct {
 	mu     sync.Mutex
 	subs   map[string]map[chan struct{}]struct{}
@@ -22,7 +22,7 @@ func newNotifier() *notifier {
 	return &notifier{subs: map[string]map[chan struct{}]struct{}{}, agents: map[chan struct{}]struct{}{}}
 }
 
-// subscribe returns a channel that receives after each notify for customerID,
+// subscribe returns a channel that receives after each WakeCustomer for customerID,
 // coalesced to one pending wake-up, and a function to unsubscribe.
 func (n *notifier) subscribe(customerID string) (<-chan struct{}, func()) {
 	ch := make(chan struct{}, 1)
@@ -45,7 +45,7 @@ func (n *notifier) subscribe(customerID string) (<-chan struct{}, func()) {
 }
 
 // subscribeAgents is subscribe for an agents' poll: it receives after every
-// notify and notifyAgents.
+// WakeCustomer and WakeAgents.
 func (n *notifier) subscribeAgents() (<-chan struct{}, func()) {
 	ch := make(chan struct{}, 1)
 	n.mu.Lock()
@@ -58,19 +58,30 @@ func (n *notifier) subscribeAgents() (<-chan struct{}, func()) {
 	}
 }
 
-// notify wakes customerID's polls and the agents': whatever a customer's
-// poll learns, the inbox shows too.
-func (n *notifier) notify(customerID string) {
+// WakeCustomer wakes customerID's polls and the agents': whatever a
+// customer's poll learns, the inbox shows too.
+func (n *notifier) WakeCustomer(customerID string) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	wake(n.subs[customerID])
 	wake(n.agents)
 }
 
-// notifyAgents wakes only the agents' polls, for a change no customer sees.
-func (n *notifier) notifyAgents() {
+// WakeAgents wakes only the agents' polls, for a change no customer sees.
+func (n *notifier) WakeAgents() {
 	n.mu.Lock()
 	defer n.mu.Unlock()
+	wake(n.agents)
+}
+
+// WakeAll wakes every poll, when wake-ups from other instances may have been
+// lost.
+func (n *notifier) WakeAll() {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	for _, set := range n.subs {
+		wake(set)
+	}
 	wake(n.agents)
 }
 

@@ -48,6 +48,9 @@ type Options struct {
 	// that ends TLS: the agent cookie is then Secure although the request
 	// reached here in plain HTTP.
 	BehindTLS bool
+	// Wakeups carries wake-ups to the other instances that share Store (see
+	// NATSWakeups), one value per New; nil: this instance is alone.
+	Wakeups Wakeups
 }
 
 type server struct {
@@ -59,6 +62,7 @@ type server struct {
 	now      func() time.Time
 	log      *slog.Logger
 	notifier *notifier
+	wakeups  Wakeups
 	stopping <-chan struct{}
 
 	proxyHeader                           string
@@ -93,6 +97,7 @@ func newServer(opts Options) (*server, http.Handler, error) {
 		now:      opts.Now,
 		log:      opts.Logger,
 		notifier: newNotifier(),
+		wakeups:  opts.Wakeups,
 		stopping: opts.Stopping,
 
 		proxyHeader: http.CanonicalHeaderKey(opts.Limits.TrustedProxyHeader),
@@ -113,6 +118,9 @@ func newServer(opts Options) (*server, http.Handler, error) {
 	}
 	if s.log == nil {
 		s.log = slog.Default()
+	}
+	if s.wakeups == nil {
+		s.wakeups = alone{}
 	}
 	assets := opts.Assets
 	if assets == nil {
@@ -173,6 +181,10 @@ func newServer(opts Options) (*server, http.Handler, error) {
 		})
 	}
 
+	// Last, so that a failed New leaves nothing listening.
+	if err := s.wakeups.Listen(s.notifier); err != nil {
+		return nil, nil, err
+	}
 	return s, newCORS(opts.AllowedOrigins).wrap(agentArea(s.recoverPanics(mux))), nil
 }
 

@@ -88,6 +88,9 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	shutdownTimeout := flags.Duration("shutdown-timeout", 10*time.Second,
 		"on SIGTERM, how long in-flight requests may take to finish before their connections are closed (env KUSTOMER_CHAT_SHUTDOWN_TIMEOUT)")
 	limitFlags["shutdown-timeout"] = "KUSTOMER_CHAT_SHUTDOWN_TIMEOUT"
+	natsServers := flags.String("nats", "",
+		"NATS server URL(s), comma-separated, carrying long-poll wake-ups between instances that share one database; empty: this instance is alone (env KUSTOMER_CHAT_NATS)")
+	limitFlags["nats"] = "KUSTOMER_CHAT_NATS"
 	// A set variable is the flag's default; the command line still wins.
 	for name, env := range limitFlags {
 		if v := getenv(env); v != "" {
@@ -142,6 +145,19 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		}
 	}
 
+	// An interface holding a nil *web.NATSWakeups would not be nil.
+	var wakeups web.Wakeups
+	if *natsServers != "" {
+		nw, err := web.ConnectNATS(*natsServers, logger)
+		if err != nil {
+			return fmt.Errorf("-nats: %w", err)
+		}
+		// Deferred after the store's Close, so run before it, and after
+		// the HTTP shutdown: the last writes' wake-ups go out.
+		defer nw.Close()
+		wakeups = nw
+	}
+
 	// Closed when shutdown starts, so waiting long polls answer at once
 	// instead of holding the shutdown for up to 25 s. Request contexts are
 	// not cancelled: a write under way finishes and is answered.
@@ -158,6 +174,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		Logger:         logger,
 		Limits:         limits,
 		BehindTLS:      *behindTLS,
+		Wakeups:        wakeups,
 	})
 	if err != nil {
 		return err
