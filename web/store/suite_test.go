@@ -88,6 +88,9 @@ var storeSuite = []suiteCase{
 	{"ConcurrentWrites", testConcurrentWrites},
 	{"ConcurrentRepeatsStoreOnce", testConcurrentRepeatsStoreOnce},
 	{"ConcurrentLoginsOfOneDeviceLeaveOneLiveSession", testConcurrentLoginsOfOneDeviceLeaveOneLiveSession},
+	{"ConcurrentLoginsMakeOneCustomer", testConcurrentLoginsMakeOneCustomer},
+	{"ConcurrentAdoptionsHaveOneWinner", testConcurrentAdoptionsHaveOneWinner},
+	{"EventsCursorNeverSkips", testEventsCursorNeverSkips},
 }
 
 func runStoreSuite(t *testing.T, open engine) {
