@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"errors"
-	"path/filepath"
 	"testing"
 
 	"github.com/kustomer-chat/kustomer-chat/contract"
@@ -11,8 +10,8 @@ import (
 
 // The store finds customers by the canonical email whatever spelling a caller
 // passes, and refuses one with no canonical form rather than storing it.
-func TestLoginUsesTheCanonicalEmail(t *testing.T) {
-	s := openTest(t, filepath.Join(t.TempDir(), "chat.db"))
+func testLoginUsesTheCanonicalEmail(t *testing.T, open engine) {
+	s := open(t, SessionPolicy{})
 	ctx := context.Background()
 	a, err := s.Login(ctx, LoginParams{Email: " Ann@Example.COM\t", TrackingID: "d1", Now: t0})
 	if err != nil || a.Identity.Email != "ann@example.com" {

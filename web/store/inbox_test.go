@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"slices"
 	"testing"
 	"time"
@@ -20,7 +19,7 @@ func ids[T any](items []T, id func(T) string) []string {
 
 func convID(c AgentConversation) string { return c.ID }
 
-func startConversation(t *testing.T, s *SQLite, sess Session, body string, at time.Time) Conversation {
+func startConversation(t *testing.T, s Store, sess Session, body string, at time.Time) Conversation {
 	t.Helper()
 	c, _, _, err := s.CreateConversation(context.Background(), sess, NewMessage{Body: body, Now: at})
 	if err != nil {
@@ -29,7 +28,7 @@ func startConversation(t *testing.T, s *SQLite, sess Session, body string, at ti
 	return c
 }
 
-func agentConv(t *testing.T, s *SQLite, id string) AgentConversation {
+func agentConv(t *testing.T, s Store, id string) AgentConversation {
 	t.Helper()
 	c, err := s.AgentConversation(context.Background(), id)
 	if err != nil {
@@ -38,9 +37,9 @@ func agentConv(t *testing.T, s *SQLite, id string) AgentConversation {
 	return c
 }
 
-func TestAgentConversationsStatusFilterAndOrder(t *testing.T) {
+func testAgentConversationsStatusFilterAndOrder(t *testing.T, open engine) {
 	ctx := context.Background()
-	s := openTest(t, filepath.Join(t.TempDir(), "chat.db"))
+	s := open(t, SessionPolicy{})
 	ann, err := s.Login(ctx, LoginParams{Email: "ann@example.com", ExternalID: "u-ann", TrackingID: "d1", Now: t0})
 	if err != nil {
 		t.Fatal(err)
@@ -98,9 +97,9 @@ func TestAgentConversationsStatusFilterAndOrder(t *testing.T) {
 	}
 }
 
-func TestAgentUnreadCountsAndResets(t *testing.T) {
+func testAgentUnreadCountsAndResets(t *testing.T, open engine) {
 	ctx := context.Background()
-	s := openTest(t, filepath.Join(t.TempDir(), "chat.db"))
+	s := open(t, SessionPolicy{})
 	sess := session(t, s, "d")
 	c := startConversation(t, s, sess, "one", t0)
 	add := func(body string) {
@@ -138,9 +137,9 @@ func TestAgentUnreadCountsAndResets(t *testing.T) {
 }
 
 // A customer who writes into a closed conversation is asking again.
-func TestCustomerMessageReopens(t *testing.T) {
+func testCustomerMessageReopens(t *testing.T, open engine) {
 	ctx := context.Background()
-	s := openTest(t, filepath.Join(t.TempDir(), "chat.db"))
+	s := open(t, SessionPolicy{})
 	sess := session(t, s, "d")
 	c := startConversation(t, s, sess, "one", t0)
 	if err := s.AgentRead(ctx, c.ID); err != nil {
@@ -172,16 +171,14 @@ func TestCustomerMessageReopens(t *testing.T) {
 	}
 }
 
-func TestAgentReplyIdempotent(t *testing.T) {
+func testAgentReplyIdempotent(t *testing.T, open engine) {
 	ctx := context.Background()
-	s := openTest(t, filepath.Join(t.TempDir(), "chat.db"))
+	s := open(t, SessionPolicy{})
 	sess := session(t, s, "d")
 	c := startConversation(t, s, sess, "hi", t0)
 	other := startConversation(t, s, session(t, s, "e"), "hey", t0)
-	if _, err := s.w.ExecContext(ctx, `INSERT INTO agents (id, email, name, password_hash, created_at, updated_at)
-		VALUES ('agent-1', 'dana@example.com', 'Dana', 'x', 0, 0)`); err != nil {
-		t.Fatal(err)
-	}
+	s.exec(t, `INSERT INTO agents (id, email, name, password_hash, created_at, updated_at)
+		VALUES ('agent-1', 'dana@example.com', 'Dana', 'x', 0, 0)`)
 	const id = "a1b2c3d4-e5f6-4789-8abc-def012345678"
 	r := AgentReply{ConversationID: c.ID, ID: id, Body: "hello", AuthorName: "Dana", AgentID: "agent-1", Now: t0}
 	first, created, err := s.AgentReply(ctx, r)
@@ -196,9 +193,8 @@ func TestAgentReplyIdempotent(t *testing.T) {
 	if got := agentConv(t, s, c.ID); got.Unread != 1 {
 		t.Fatalf("a repeat counted again: unread %d", got.Unread)
 	}
-	var agentID string
-	if err := s.r.QueryRowContext(ctx, `SELECT agent_id FROM messages WHERE id = ?`, id).Scan(&agentID); err != nil || agentID != "agent-1" {
-		t.Fatalf("agent_id %q %v", agentID, err)
+	if n := s.scalar(t, `SELECT COUNT(*) FROM messages WHERE id = ? AND agent_id = 'agent-1'`, id); n != 1 {
+		t.Fatalf("%d messages %s of agent-1, want 1", n, id)
 	}
 
 	// The id elsewhere: in another conversation, or a customer's message.
@@ -222,17 +218,16 @@ func TestAgentReplyIdempotent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var none *string
-	if err := s.r.QueryRowContext(ctx, `SELECT agent_id FROM messages WHERE id = ?`, anon.ID).Scan(&none); err != nil || none != nil {
-		t.Fatalf("integration reply agent_id %v %v", none, err)
+	if n := s.scalar(t, `SELECT COUNT(*) FROM messages WHERE id = ? AND agent_id IS NULL`, anon.ID); n != 1 {
+		t.Fatalf("%d messages %s without an agent, want 1", n, anon.ID)
 	}
 }
 
 // 250 messages page both ways, 100 at a time, without a gap or a repeat, and
 // only the conversation's own; each way's cursor is refused by the other.
-func TestAgentMessagesPageBothWays(t *testing.T) {
+func testAgentMessagesPageBothWays(t *testing.T, open engine) {
 	ctx := context.Background()
-	s := openTest(t, filepath.Join(t.TempDir(), "chat.db"))
+	s := open(t, SessionPolicy{})
 	sess := session(t, s, "d")
 	c := startConversation(t, s, sess, "m0", t0)
 	other := startConversation(t, s, session(t, s, "e"), "elsewhere", t0)
@@ -294,40 +289,9 @@ func TestAgentMessagesPageBothWays(t *testing.T) {
 	}
 }
 
-// Each way reads a page by one range scan of messages_by_conversation, in
-// its order: no table scan, no sort, however long the conversation.
-func TestAgentMessagesQueryPlans(t *testing.T) {
-	s := openTest(t, filepath.Join(t.TempDir(), "chat.db"))
-	for order, query := range agentMessagesQueries {
-		rows, err := s.r.Query(`EXPLAIN QUERY PLAN `+query, "c", 5, 101)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var plan []string
-		for rows.Next() {
-			var id, parent, unused int
-			var detail string
-			if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
-				t.Fatal(err)
-			}
-			plan = append(plan, detail)
-		}
-		if err := rows.Close(); err != nil {
-			t.Fatal(err)
-		}
-		op := ">"
-		if order == NewestFirst {
-			op = "<"
-		}
-		if want := "SEARCH messages USING INDEX messages_by_conversation (conversation_id=? AND seq" + op + "?)"; !slices.Equal(plan, []string{want}) {
-			t.Fatalf("%s: plan %q, want %q", order, plan, want)
-		}
-	}
-}
-
-func TestSearchCustomers(t *testing.T) {
+func testSearchCustomers(t *testing.T, open engine) {
 	ctx := context.Background()
-	s := openTest(t, filepath.Join(t.TempDir(), "chat.db"))
+	s := open(t, SessionPolicy{})
 	people := []LoginParams{
 		{Email: "ann@example.com"},
 		{Email: "a_b@example.com"},
@@ -369,9 +333,9 @@ func TestSearchCustomers(t *testing.T) {
 	}
 }
 
-func TestCustomerDetailsAndLastSeen(t *testing.T) {
+func testCustomerDetailsAndLastSeen(t *testing.T, open engine) {
 	ctx := context.Background()
-	s := openTest(t, filepath.Join(t.TempDir(), "chat.db"))
+	s := open(t, SessionPolicy{})
 	_, tok, err := s.CreateAnonymous(ctx, "d", t0)
 	if err != nil {
 		t.Fatal(err)
@@ -417,9 +381,9 @@ func TestCustomerDetailsAndLastSeen(t *testing.T) {
 }
 
 // Every method that takes an id answers ErrNotFound for an unknown one.
-func TestInboxUnknownIDs(t *testing.T) {
+func testInboxUnknownIDs(t *testing.T, open engine) {
 	ctx := context.Background()
-	s := openTest(t, filepath.Join(t.TempDir(), "chat.db"))
+	s := open(t, SessionPolicy{})
 	startConversation(t, s, session(t, s, "d"), "hi", t0)
 	const id = "00000000-0000-4000-8000-000000000000"
 	for name, call := range map[string]func() error{
@@ -443,9 +407,9 @@ func TestInboxUnknownIDs(t *testing.T) {
 	}
 }
 
-func TestCustomerConversations(t *testing.T) {
+func testCustomerConversations(t *testing.T, open engine) {
 	ctx := context.Background()
-	s := openTest(t, filepath.Join(t.TempDir(), "chat.db"))
+	s := open(t, SessionPolicy{})
 	ann, bob := session(t, s, "a"), session(t, s, "b")
 	a0 := startConversation(t, s, ann, "a0", t0)
 	startConversation(t, s, bob, "b0", t0.Add(time.Second))
@@ -465,9 +429,9 @@ func TestCustomerConversations(t *testing.T) {
 	}
 }
 
-func TestExportCustomer(t *testing.T) {
+func testExportCustomer(t *testing.T, open engine) {
 	ctx := context.Background()
-	s := openTest(t, filepath.Join(t.TempDir(), "chat.db"))
+	s := open(t, SessionPolicy{})
 	_, anonTok, err := s.CreateAnonymous(ctx, "phone", t0)
 	if err != nil {
 		t.Fatal(err)
@@ -521,46 +485,9 @@ func TestExportCustomer(t *testing.T) {
 	}
 }
 
-// cells returns every table's every value as text, keyed by table.
-func cells(t *testing.T, s *SQLite) map[string][]string {
-	t.Helper()
+func testEraseCustomer(t *testing.T, open engine) {
 	ctx := context.Background()
-	rows, err := s.r.QueryContext(ctx, `SELECT name FROM sqlite_schema WHERE type = 'table'`)
-	tables, err := collect(rows, err, func(sc scanner) (string, error) { var n string; return n, sc.Scan(&n) })
-	if err != nil {
-		t.Fatal(err)
-	}
-	out := map[string][]string{}
-	for _, table := range tables {
-		rows, err := s.r.QueryContext(ctx, `SELECT * FROM "`+table+`"`)
-		if err != nil {
-			t.Fatal(err)
-		}
-		cols, _ := rows.Columns()
-		for rows.Next() {
-			vals := make([]any, len(cols))
-			ptrs := make([]any, len(cols))
-			for i := range vals {
-				ptrs[i] = &vals[i]
-			}
-			if err := rows.Scan(ptrs...); err != nil {
-				t.Fatal(err)
-			}
-			for _, v := range vals {
-				if b, ok := v.([]byte); ok {
-					v = string(b)
-				}
-				out[table] = append(out[table], fmt.Sprint(v))
-			}
-		}
-		rows.Close()
-	}
-	return out
-}
-
-func TestEraseCustomer(t *testing.T) {
-	ctx := context.Background()
-	s := openTest(t, filepath.Join(t.TempDir(), "chat.db"))
+	s := open(t, SessionPolicy{})
 	// Ann chatted anonymously on her tablet first; her login there adopted it.
 	tablet, tabletTok, err := s.CreateAnonymous(ctx, "tablet-ann", t0)
 	if err != nil {
@@ -591,7 +518,7 @@ func TestEraseCustomer(t *testing.T) {
 	}
 	bob, _ := s.Session(ctx, bobTok, t0)
 	bc := startConversation(t, s, bob, "bob's words", t0)
-	before := cells(t, s)
+	before := s.cells(t)
 
 	if err := s.EraseCustomer(ctx, ann.CustomerID); err != nil {
 		t.Fatal(err)
@@ -599,7 +526,7 @@ func TestEraseCustomer(t *testing.T) {
 	gone := []string{ann.CustomerID, ann.IdentityID, second.Identity.ID, "ann@example.com", "u-ann", "phone-ann", "laptop-ann",
 		c.ID, "ann's secret", reply.ID, "agent to ann",
 		tablet.CustomerID, tablet.ID, "tablet-ann", anonConv.ID, "asked before logging in"}
-	after := cells(t, s)
+	after := s.cells(t)
 	for table, vals := range after {
 		for _, v := range vals {
 			if slices.Contains(gone, v) {
@@ -643,9 +570,9 @@ func TestEraseCustomer(t *testing.T) {
 	}
 }
 
-func TestAgentEvents(t *testing.T) {
+func testAgentEvents(t *testing.T, open engine) {
 	ctx := context.Background()
-	s := openTest(t, filepath.Join(t.TempDir(), "chat.db"))
+	s := open(t, SessionPolicy{})
 	if ev, err := s.AgentEvents(ctx, -1, 100); err != nil || ev.Cursor != 0 || len(ev.Messages) != 0 {
 		t.Fatalf("empty: %+v %v", ev, err)
 	}

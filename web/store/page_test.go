@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"path/filepath"
 	"testing"
 	"time"
 )
@@ -41,9 +40,9 @@ func pages[T any](t *testing.T, size int, read func(Page) ([]T, string, error), 
 
 // Conversations whose last messages share a millisecond still page without a
 // gap or a repeat: the seq breaks the tie.
-func TestListsPageThroughEverything(t *testing.T) {
+func testListsPageThroughEverything(t *testing.T, open engine) {
 	ctx := context.Background()
-	s := openTest(t, filepath.Join(t.TempDir(), "chat.db"))
+	s := open(t, SessionPolicy{})
 	sess := session(t, s, "a")
 	other := session(t, s, "b")
 	const convs = 7
@@ -90,9 +89,9 @@ func TestListsPageThroughEverything(t *testing.T) {
 	}
 }
 
-func TestPageSizeBounded(t *testing.T) {
+func testPageSizeBounded(t *testing.T, open engine) {
 	ctx := context.Background()
-	s := openTest(t, filepath.Join(t.TempDir(), "chat.db"))
+	s := open(t, SessionPolicy{})
 	sess := session(t, s, "a")
 	conv, _, _, err := s.CreateConversation(ctx, sess, NewMessage{Body: "m", Now: t0})
 	if err != nil {
@@ -111,9 +110,9 @@ func TestPageSizeBounded(t *testing.T) {
 	}
 }
 
-func TestForeignCursorsRefused(t *testing.T) {
+func testForeignCursorsRefused(t *testing.T, open engine) {
 	ctx := context.Background()
-	s := openTest(t, filepath.Join(t.TempDir(), "chat.db"))
+	s := open(t, SessionPolicy{})
 	sess := session(t, s, "a")
 	conv, _, _, err := s.CreateConversation(ctx, sess, NewMessage{Body: "m", Now: t0})
 	if err != nil {
@@ -140,9 +139,9 @@ func TestForeignCursorsRefused(t *testing.T) {
 	}
 }
 
-func TestLoginBoundsLiveSessions(t *testing.T) {
+func testLoginBoundsLiveSessions(t *testing.T, open engine) {
 	ctx := context.Background()
-	s := openTest(t, filepath.Join(t.TempDir(), "chat.db"))
+	s := open(t, SessionPolicy{})
 	const max = 3
 	var tokens []string
 	for i := range 5 {

@@ -2,15 +2,12 @@ package store
 
 import (
 	"context"
-	"errors"
 	"path/filepath"
+	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 )
-
-var t0 = time.Date(2026, 11, 24, 10, 0, 0, 0, time.UTC)
 
 func openTest(t *testing.T, path string) *SQLite {
 	t.Helper()
@@ -81,108 +78,60 @@ func TestRefusesNewerSchema(t *testing.T) {
 	}
 }
 
-func TestTokensStoredOnlyAsHashes(t *testing.T) {
-	ctx := context.Background()
+// Each way reads a page by one range scan of messages_by_conversation, in
+// its order: no table scan, no sort, however long the conversation.
+func TestAgentMessagesQueryPlans(t *testing.T) {
 	s := openTest(t, filepath.Join(t.TempDir(), "chat.db"))
-	_, anonToken, err := s.CreateAnonymous(ctx, "device-1", t0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := s.Login(ctx, LoginParams{Email: "ann@example.com", TrackingID: "device-1", Now: t0})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, tok := range []string{anonToken, res.SessionToken} {
-		if len(tok) != 43 {
-			t.Fatalf("token %d chars, want 43 (32 bytes base64url)", len(tok))
+	for order, query := range agentMessagesQueries {
+		rows, err := s.r.Query(`EXPLAIN QUERY PLAN `+query, "c", 5, 101)
+		if err != nil {
+			t.Fatal(err)
 		}
-		var n int
-		if err := s.r.QueryRow(`SELECT COUNT(*) FROM sessions WHERE token_hash = ? OR CAST(token_hash AS TEXT) = ?`, tok, tok).Scan(&n); err != nil || n != 0 {
-			t.Fatalf("plaintext token found in sessions: %d, %v", n, err)
-		}
-		if err := s.r.QueryRow(`SELECT COUNT(*) FROM sessions WHERE token_hash = ?`, hashToken(tok)).Scan(&n); err != nil || n != 1 {
-			t.Fatalf("hashed token not found: %d, %v", n, err)
-		}
-	}
-}
-
-func TestChatScopedToCustomer(t *testing.T) {
-	ctx := context.Background()
-	s := openTest(t, filepath.Join(t.TempDir(), "chat.db"))
-	_, tokA, _ := s.CreateAnonymous(ctx, "a", t0)
-	_, tokB, _ := s.CreateAnonymous(ctx, "b", t0)
-	a, _ := s.Session(ctx, tokA, t0)
-	b, _ := s.Session(ctx, tokB, t0)
-	conv, _, _, err := s.CreateConversation(ctx, a, NewMessage{Body: "hello", Now: t0})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, _, err := s.Messages(ctx, b.CustomerID, conv.ID, Page{}); !errors.Is(err, ErrNotFound) {
-		t.Fatalf("Messages across customers: %v", err)
-	}
-	if _, _, err := s.AddMessage(ctx, b, NewMessage{ConversationID: conv.ID, Body: "intrude", Now: t0}); !errors.Is(err, ErrNotFound) {
-		t.Fatalf("AddMessage across customers: %v", err)
-	}
-	if err := s.MarkRead(ctx, b.CustomerID, conv.ID); !errors.Is(err, ErrNotFound) {
-		t.Fatalf("MarkRead across customers: %v", err)
-	}
-	if convs, _, _ := s.Conversations(ctx, b.CustomerID, Page{}); len(convs) != 0 {
-		t.Fatalf("b sees %d conversations", len(convs))
-	}
-	msgs, _, err := s.Messages(ctx, a.CustomerID, conv.ID, Page{})
-	if err != nil || len(msgs) != 1 || msgs[0].Body != "hello" {
-		t.Fatalf("owner's messages = %+v, %v", msgs, err)
-	}
-}
-
-func TestPreviewBoundedInRunes(t *testing.T) {
-	long := strings.Repeat("é", 200)
-	if got := preview(long); len([]rune(got)) != PreviewRunes || !strings.HasPrefix(long, got) {
-		t.Fatalf("preview has %d runes", len([]rune(got)))
-	}
-	if got := preview("short"); got != "short" {
-		t.Fatalf("preview(short) = %q", got)
-	}
-}
-
-// Concurrent writers queue on the single writer connection instead of
-// failing with SQLITE_BUSY, and seq values come out distinct and increasing.
-func TestConcurrentWrites(t *testing.T) {
-	ctx := context.Background()
-	s := openTest(t, filepath.Join(t.TempDir(), "chat.db"))
-	_, tok, _ := s.CreateAnonymous(ctx, "a", t0)
-	sess, _ := s.Session(ctx, tok, t0)
-	conv, _, _, err := s.CreateConversation(ctx, sess, NewMessage{Body: "first", Now: t0})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var wg sync.WaitGroup
-	errs := make(chan error, 200)
-	for range 8 {
-		wg.Go(func() {
-			for range 25 {
-				if _, _, err := s.AddMessage(ctx, sess, NewMessage{ConversationID: conv.ID, Body: "m", Now: t0}); err != nil {
-					errs <- err
-				}
-				if _, err := s.Events(ctx, sess, 0, 10); err != nil {
-					errs <- err
-				}
+		var plan []string
+		for rows.Next() {
+			var id, parent, unused int
+			var detail string
+			if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+				t.Fatal(err)
 			}
-		})
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		t.Fatal(err)
-	}
-	msgs := pages(t, MaxPage, func(p Page) ([]Message, string, error) { return s.Messages(ctx, sess.CustomerID, conv.ID, p) },
-		func(m Message) string { return m.ID })
-	if len(msgs) != 201 {
-		t.Fatalf("%d messages, want 201", len(msgs))
-	}
-	for i := 1; i < len(msgs); i++ {
-		if msgs[i].Seq <= msgs[i-1].Seq {
-			t.Fatalf("seq not increasing: %d then %d", msgs[i-1].Seq, msgs[i].Seq)
+			plan = append(plan, detail)
+		}
+		if err := rows.Close(); err != nil {
+			t.Fatal(err)
+		}
+		op := ">"
+		if order == NewestFirst {
+			op = "<"
+		}
+		if want := "SEARCH messages USING INDEX messages_by_conversation (conversation_id=? AND seq" + op + "?)"; !slices.Equal(plan, []string{want}) {
+			t.Fatalf("%s: plan %q, want %q", order, plan, want)
 		}
 	}
+}
+
+// Many ended sessions go in several short writes, not one long one.
+func TestPurgeSessionsWorksInBatches(t *testing.T) {
+	s := openWithPolicy(t, SessionPolicy{})
+	ctx := context.Background()
+	const n = 2*purgeBatch + 7
+	tok := login(t, s, "a@example.com", "d1", t0)
+	_, err := s.w.Exec(`WITH RECURSIVE k(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM k WHERE i < ?)
+		INSERT INTO sessions (token_hash, customer_id, identity_id, created_at, last_used_at, revoked_at)
+		SELECT randomblob(32), customer_id, identity_id, 0, 0, 0 FROM k, sessions WHERE sessions.token_hash = ?`,
+		n, hashToken(tok))
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := s.writer.groups.Load()
+	purged, err := s.PurgeSessions(ctx, t0, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if purged != n-1 { // the newest is kept
+		t.Fatalf("purged %d, want %d", purged, n-1)
+	}
+	if writes := s.writer.groups.Load() - before; writes < 3 {
+		t.Fatalf("%d writes for %d rows: not batched by %d", writes, n, purgeBatch)
+	}
+	wantSession(t, s, tok, t0, true)
 }
