@@ -19,13 +19,6 @@ func testPurgeSessionsDeletesOnlyThoseEndedBeforeTheGrace(t *testing.T, open eng
 	ctx := context.Background()
 	const grace = 7 * 24 * time.Hour
 	now := t0.Add(30 * 24 * time.Hour)
-	anon := func(device string, at time.Time) string {
-		_, tok, err := s.CreateAnonymous(ctx, device, at)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return tok
-	}
 	revoke := func(tok string, at time.Time) {
 		if err := s.RevokeSession(ctx, tok, at); err != nil {
 			t.Fatal(err)
@@ -33,17 +26,17 @@ func testPurgeSessionsDeletesOnlyThoseEndedBeforeTheGrace(t *testing.T, open eng
 	}
 	gone := map[string]string{
 		"verified, idle 8 days ago":  login(t, s, "a@example.com", "d1", now.Add(-grace-25*time.Hour)),
-		"anonymous, idle 8 days ago": anon("d2", now.Add(-grace-3*24*time.Hour)),
+		"anonymous, idle 8 days ago": anonymous(t, s, "d2", now.Add(-grace-3*24*time.Hour)),
 		"revoked 8 days ago":         login(t, s, "b@example.com", "d3", now.Add(-grace-2*24*time.Hour)),
-		"anonymous, revoked 8 d ago": anon("d5", now.Add(-grace-2*24*time.Hour)),
+		"anonymous, revoked 8 d ago": anonymous(t, s, "d5", now.Add(-grace-2*24*time.Hour)),
 	}
 	revoke(gone["revoked 8 days ago"], now.Add(-grace-24*time.Hour))
 	revoke(gone["anonymous, revoked 8 d ago"], now.Add(-grace-24*time.Hour))
 	kept := map[string]string{
 		"verified, live":                    login(t, s, "e@example.com", "d6", now.Add(-time.Minute)),
-		"anonymous, live":                   anon("d7", now.Add(-24*time.Hour)),
+		"anonymous, live":                   anonymous(t, s, "d7", now.Add(-24*time.Hour)),
 		"verified, idle 6 days ago":         login(t, s, "f@example.com", "d8", now.Add(-6*24*time.Hour-time.Hour)),
-		"anonymous, idle within grace":      anon("d9", now.Add(-grace-24*time.Hour)),
+		"anonymous, idle within grace":      anonymous(t, s, "d9", now.Add(-grace-24*time.Hour)),
 		"verified, idle ended within grace": login(t, s, "i@example.com", "d12", now.Add(-grace-30*time.Minute)),
 		"revoked an hour ago":               login(t, s, "g@example.com", "d10", now.Add(-2*time.Hour)),
 	}
@@ -84,17 +77,10 @@ func testPurgeSessionsHonoursLifetimes(t *testing.T, open engine) {
 	ctx := context.Background()
 	const grace = 7 * 24 * time.Hour
 	now := t0.Add(30 * 24 * time.Hour)
-	anon := func(device string, at time.Time) string {
-		_, tok, err := s.CreateAnonymous(ctx, device, at)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return tok
-	}
 	oldVerified := login(t, s, "a@example.com", "d1", now.Add(-grace-25*time.Hour))
 	recentVerified := login(t, s, "b@example.com", "d2", now.Add(-grace-23*time.Hour))
-	oldAnon := anon("d3", now.Add(-grace-49*time.Hour))
-	recentAnon := anon("d4", now.Add(-grace-47*time.Hour))
+	oldAnon := anonymous(t, s, "d3", now.Add(-grace-49*time.Hour))
+	recentAnon := anonymous(t, s, "d4", now.Add(-grace-47*time.Hour))
 	login(t, s, "c@example.com", "d5", now) // the newest, kept anyway
 	// Used just now, which no idle bound would forgive: the lifetime still counts.
 	for _, tok := range []string{oldVerified, oldAnon} {

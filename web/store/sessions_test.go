@@ -17,6 +17,16 @@ func login(t *testing.T, s Store, email, device string, now time.Time) string {
 	return res.SessionToken
 }
 
+// anonymous makes an anonymous customer on device and returns its session token.
+func anonymous(t *testing.T, s Store, device string, now time.Time) string {
+	t.Helper()
+	_, tok, err := s.CreateAnonymous(context.Background(), device, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tok
+}
+
 func wantSession(t *testing.T, s Store, tok string, now time.Time, live bool) {
 	t.Helper()
 	_, err := s.Session(context.Background(), tok, now)
