@@ -47,13 +47,20 @@ func (c *Client) deliverOwn(own entry) (sent, *Error) {
 	s, e := c.deliver(&own)
 	if e != nil && e.Err == errSessionEnded {
 		anonymous := !c.st.identity.Verified
+		renewed := c.renew()
 		// A new conversation needs nothing of the ended anonymous visitor: the
 		// fresh one the device becomes starts it.
-		if !c.renew() && !(anonymous && own.newConversation) {
+		if !renewed && !(anonymous && own.newConversation) {
 			// The device is a new visitor now, and its outbox went with the old one.
 			e = &Error{Code: e.Code, Err: e.Err, Message: "the chat session ended; the message was not sent"}
 			c.afterDelivery(e)
 			return sent{}, e
+		}
+		if !renewed {
+			// The old visitor's outbox went with it: the message joins the fresh
+			// visitor's, so that a failure from here keeps it like any other.
+			own.deviceID = c.st.deviceID
+			c.editOutbox("", &own)
 		}
 		s, e = c.deliver(&own)
 	}

@@ -213,6 +213,28 @@ func TestAgentSignOutEndsSessionAtTheService(t *testing.T) {
 	e.inbox(inbox{Method: "POST", Path: "/agent/api/sign-out", Cookie: "unknown"}).expect(204)
 }
 
+// An inbox's events poll opened before its sign-out delivers nothing stored
+// after it.
+func TestAgentPollEndsWithItsSession(t *testing.T) {
+	e := newEnv(t)
+	e.addAgent("dana@example.com", "Dana", agentPassword)
+	cookie := e.signIn("dana@example.com", agentPassword)
+	cursor := decodeAs[agentEventsJSON](e.inbox(inbox{Method: "GET", Path: "/agent/api/events", Cookie: cookie}).expect(200)).Cursor
+	answer := make(chan response, 1)
+	go func() {
+		answer <- e.inbox(inbox{Method: "GET", Path: "/agent/api/events?after=" + itoa(cursor) + "&wait=20", Cookie: cookie})
+	}()
+	e.waitSubscribed(1)
+	e.inbox(inbox{Method: "POST", Path: "/agent/api/sign-out", Cookie: cookie}).expect(204)
+	e.createConversation(e.anonymous("phone").SessionToken, "for the signed-out agent's eyes only")
+	select {
+	case r := <-answer:
+		r.expectError(401, codeUnauthorized)
+	case <-time.After(3 * time.Second):
+		t.Fatal("the poll did not answer")
+	}
+}
+
 func TestAgentSessionEnds(t *testing.T) {
 	e := newEnvWithStore(t, store.SQLiteOptions{Sessions: store.SessionPolicy{AgentIdle: time.Hour, AgentLifetime: 3 * time.Hour}})
 	e.addAgent("dana@example.com", "Dana", agentPassword)

@@ -426,9 +426,9 @@ func (s *server) eraseCustomer(w http.ResponseWriter, r *http.Request, _ agentAc
 		return
 	}
 	// The customer's waiting polls wake to find their session gone and
-	// answer 401; the agents' drop the customer's conversations.
+	// answer 401; a customer's wake-up wakes the agents' polls too, which
+	// drop the customer's conversations.
 	s.wakeCustomer(id)
-	s.wakeAgents()
 	w.WriteHeader(http.StatusNoContent)
 }
 
@@ -438,14 +438,22 @@ func (s *server) eraseCustomer(w http.ResponseWriter, r *http.Request, _ agentAc
 // read, close, reopen, erase, a customer's markRead), which it answers with
 // changed true so the inbox reloads what it shows. unread is accepted and
 // ignored, there being no single total to compare.
-func (s *server) agentEvents(w http.ResponseWriter, r *http.Request, _ agentActor) {
+func (s *server) agentEvents(w http.ResponseWriter, r *http.Request, actor agentActor) {
 	q, err := parseEventsQuery(r.URL.Query())
 	if err != nil {
 		writeError(w, http.StatusBadRequest, codeInvalidArgument, err.Error())
 		return
 	}
 	ctx := r.Context()
+	// A signed-in agent's session is read again before each answer: a sign-out,
+	// disable or password reset while the poll waited (the last two by the
+	// operator's command, which wakes nothing) delivers nothing after it.
 	answer := func(ev store.AgentEvents, changed bool) {
+		if actor.AgentID != "" {
+			if _, ok := s.signedInAgent(w, r); !ok {
+				return
+			}
+		}
 		writeJSON(w, http.StatusOK, agentEventsJSON{Messages: agentMessagesOf(ev.Messages), Cursor: ev.Cursor, Changed: changed})
 	}
 	if q.after < 0 {
