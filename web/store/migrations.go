@@ -132,6 +132,10 @@ CREATE INDEX customers_by_merged_into ON customers(merged_into) WHERE merged_int
 CREATE INDEX sessions_by_customer ON sessions(customer_id);
 CREATE INDEX sessions_by_identity ON sessions(identity_id);
 `,
+	// Every conversation list now starts from a status or a customer; the
+	// index over all conversations by activity served none and cost a write
+	// per message.
+	6: `DROP INDEX conversations_by_activity;`,
 }
 
 // migrate brings db to the newest schema. Each migration and its version row
