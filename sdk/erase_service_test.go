@@ -3,8 +3,10 @@
 package sdk
 
 import (
+	"encoding/json"
 	"net/http"
 	"testing"
+	"time"
 )
 
 // eraseCustomer erases a customer through the real service's agent API.
@@ -41,5 +43,64 @@ func TestAnErasedAnonymousVisitorStartsAfresh(t *testing.T) {
 	}
 	if _, err := waitCall(t, e.c.GetMessages(conv.ID)); CodeOf(err) != CodeNotFound {
 		t.Fatalf("the erased conversation: %v", err)
+	}
+}
+
+// agentGet reads a route of the real service's agent API into v.
+func (s *realService) agentGet(t *testing.T, path string, v any) {
+	t.Helper()
+	req, _ := http.NewRequest("GET", s.url+path, nil)
+	req.Header.Set("Authorization", "Bearer "+testAgentKey)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || json.NewDecoder(resp.Body).Decode(v) != nil {
+		t.Fatalf("GET %s: %d", path, resp.StatusCode)
+	}
+}
+
+// When a verified customer is erased, the provider's token logs in a new
+// customer of the same email: the device falls back to anonymous rather than
+// becoming someone else, and the session that login made is revoked, not left
+// live at the service.
+func TestARenewalThatMadeAnotherCustomerIsRevoked(t *testing.T) {
+	e, _ := withProvider(newServiceEnv(t), func(e *env) (string, error) { return e.emailToken("ann@example.com"), nil })
+	must(t, e.c.CreateConversation("hello"))
+	svc := e.api.(*realService)
+	svc.eraseCustomer(t, must(t, e.c.GetIdentity()).CustomerID)
+	// The call fails, unless the poller found the session ended first.
+	if _, err := waitCall(t, e.c.GetConversations()); err != nil && CodeOf(err) != CodeTokenRejected {
+		t.Fatalf("GetConversations: %v", err)
+	}
+	e.rec.waitFor(t, func(r recorded) bool { return r.name == EventLogout })
+
+	var found struct {
+		Customers []struct{ ID string } `json:"customers"`
+	}
+	svc.agentGet(t, "/v1/agent/customers?q=ann%40example.com", &found)
+	if len(found.Customers) != 1 {
+		t.Fatalf("customers %+v", found.Customers)
+	}
+	for start := time.Now(); ; time.Sleep(10 * time.Millisecond) {
+		var ex struct {
+			Sessions []struct {
+				RevokedAt *string `json:"revokedAt"`
+			} `json:"sessions"`
+		}
+		svc.agentGet(t, "/v1/agent/customers/"+found.Customers[0].ID+"/export", &ex)
+		live := 0
+		for _, s := range ex.Sessions {
+			if s.RevokedAt == nil {
+				live++
+			}
+		}
+		if len(ex.Sessions) > 0 && live == 0 {
+			break
+		}
+		if time.Since(start) > 3*time.Second {
+			t.Fatalf("%d of %d sessions of the new customer still live", live, len(ex.Sessions))
+		}
 	}
 }

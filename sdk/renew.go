@@ -89,6 +89,9 @@ func (c *Client) renew() bool {
 	}
 	next, from, e := c.loginRequest(jwt, prev)
 	if e != nil || next.identity.CustomerID != prev.identity.CustomerID {
+		if e == nil {
+			c.revokeInBackground(next.session) // another customer's: never used here
+		}
 		c.endVerified("the chat session ended and logging in again failed")
 		return false
 	}

@@ -121,16 +121,21 @@ func (b *bridge) start(args []safejs.Value) any {
 	if !ok1 || !ok2 || apiKey == "" {
 		return rejected(argError("start({ apiKey, serverUrl }) needs apiKey and serverUrl as strings"))
 	}
-	if b.client != nil {
-		if apiKey == b.apiKey && serverURL == b.serverURL {
-			return resolved(nil)
-		}
-		return rejected(argError("KustomerChat is already started with another apiKey or serverUrl"))
-	}
 	getToken, _ := get(args[0], "getToken")
 	provider, ok := functionArg(getToken)
 	if !ok {
 		return rejected(argError("start({ getToken }) needs getToken as a function"))
+	}
+	if b.client != nil {
+		if apiKey != b.apiKey || serverURL != b.serverURL {
+			return rejected(argError("KustomerChat is already started with another apiKey or serverUrl"))
+		}
+		// The script tag's data-api-key started it: the page's own start
+		// still brings its provider.
+		if provider != nil {
+			return settle(b.client.SetTokenProvider(provider), none)
+		}
+		return resolved(nil)
 	}
 	var emit safejs.Value
 	if len(args) > 1 && args[1].Type() == safejs.TypeFunction {

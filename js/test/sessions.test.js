@@ -58,6 +58,18 @@ test('start({ getToken }) passes the provider too', async () => {
   await context.close();
 });
 
+test('start({ getToken }) on a page whose script tag started the SDK sets the provider', async () => {
+  const context = await env.browser.newContext();
+  const page = await openPage(context, env.site.page());
+  await page.exposeFunction('mintChatToken', () => signToken({ email: 'tagged@example.com' }));
+  await page.evaluate((url) => KustomerChat.start({ apiKey: 'test-public-key', serverUrl: url, getToken: () => window.mintChatToken() }), env.service.url);
+  await value(page, 'logIn', await signToken({ email: 'tagged@example.com' }));
+  await sleep(LIFETIME_MS + 500);
+  assert.deepEqual(await value(page, 'getConversations'), []);
+  assert.equal((await value(page, 'getIdentity')).verified, true);
+  await context.close();
+});
+
 test('without a token provider, an ended session falls back to anonymous with a warning and onLogout', async () => {
   const { context, page, identity } = await loggedIn('fallback@example.com');
   await sleep(LIFETIME_MS + 500);

@@ -164,7 +164,7 @@ async function onNews({ messages, changed }) {
         const r = await api(`/conversations/${encodeURIComponent(open.id)}`);
         thread.update(r.conversation);
       } catch (e) {
-        if (e.status === 404) thread.gone();
+        if (e.status === 404) thread.gone(open.id);
       }
     }
   }

@@ -33,7 +33,9 @@ export function startLive({ onNews, onTrouble }) {
         // down is missed: the first answer after a failure counts as a change.
         const recovered = failing;
         if (failing) { failing = false; onTrouble(null); }
-        if (had && (r.messages.length || r.changed || recovered)) {
+        // A first call that failed may have let the page load before the cursor
+        // was known: what came in between is news too.
+        if ((had || recovered) && (r.messages.length || r.changed || recovered)) {
           await onNews({ messages: r.messages, changed: r.changed || recovered });
         }
       } catch (e) {

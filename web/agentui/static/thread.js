@@ -5,6 +5,7 @@ import { h, linkify } from './dom.js';
 import { customerName, fullTime, plural, time, verifiedMark } from './text.js';
 
 const $ = (id) => document.getElementById(id);
+const NARROW = matchMedia('(max-width: 719.98px)'); // the layout that shows the list or the thread, not both
 
 // threadView draws the open conversation. agent() is the signed-in agent;
 // changed(conversation) passes what the service answered for it to the list;
@@ -23,9 +24,8 @@ export function threadView({ agent, announce, changed, erased, closed }) {
 
   let conv = null;
   let customer = null;
-  let all = []; // the messages drawn, oldest first
   let nodes = new Map(); // message id -> its element
-  let older = null; // the cursor of the page before all[0]; null: all[0] is the first message
+  let older = null; // the cursor of the page before the first message drawn; null: that is the first message
   let loadingEarlier = false;
   let generation = 0;
   let loading = null; // the first page's load in flight: live messages wait for it
@@ -50,7 +50,6 @@ export function threadView({ agent, announce, changed, erased, closed }) {
     const gen = ++generation;
     conv = c;
     customer = null;
-    all = [];
     nodes = new Map();
     older = null;
     loadingEarlier = false;
@@ -62,6 +61,8 @@ export function threadView({ agent, announce, changed, erased, closed }) {
     document.getElementById('panes').classList.add('has-thread');
     drawHead();
     drawCustomer();
+    // On a narrow screen the list, and the row that had focus, are hidden now.
+    if (NARROW.matches) $('thread-title').focus();
     loadCustomer(gen);
     log.setAttribute('aria-busy', 'true'); // the history is one change, not one announcement per message
     loading = loadHistory(gen);
@@ -81,13 +82,12 @@ export function threadView({ agent, announce, changed, erased, closed }) {
     } catch (e) {
       if (gen !== generation) return;
       error.textContent = 'Could not load the messages: ' + e.message;
-      if (e.status === 404) gone();
+      if (e.status === 404) gone(conv?.id);
       return;
     }
     if (gen !== generation) return;
     // Replies sent while this loaded are drawn already, and stay the same elements.
     const got = page.messages.reverse().filter((m) => !nodes.has(m.id));
-    all = [...got, ...all];
     log.prepend(...got.map(node));
     older = page.next;
     earlier.hidden = !older;
@@ -105,7 +105,7 @@ export function threadView({ agent, announce, changed, erased, closed }) {
       if (gen !== generation) return;
       loadingEarlier = false;
       error.textContent = 'Could not load the earlier messages: ' + e.message;
-      if (e.status === 404) gone();
+      if (e.status === 404) gone(conv?.id);
       return;
     }
     if (gen !== generation) return;
@@ -114,7 +114,6 @@ export function threadView({ agent, announce, changed, erased, closed }) {
     const height = log.scrollHeight;
     log.prepend(...got.map(node));
     log.scrollTop += log.scrollHeight - height; // the reader stays where they were
-    all = [...got, ...all];
     older = page.next;
     earlier.hidden = !older;
     announce(plural(got.length, 'earlier message') + ' shown.');
@@ -179,10 +178,7 @@ export function threadView({ agent, announce, changed, erased, closed }) {
     if (!conv || conv.id !== id) return [];
     const fresh = mine.filter((m) => !nodes.has(m.id));
     const stick = log.scrollHeight - log.scrollTop - log.clientHeight < 40;
-    for (const m of fresh) {
-      all.push(m);
-      log.append(node(m));
-    }
+    for (const m of fresh) log.append(node(m));
     if (stick) log.scrollTop = log.scrollHeight;
     const fromCustomer = fresh.filter((m) => m.author === 'customer').length;
     if (fromCustomer) {
@@ -197,7 +193,6 @@ export function threadView({ agent, announce, changed, erased, closed }) {
     if (!body || !conv) return;
     input.value = '';
     const m = { id: uuid(), conversationId: conv.id, author: 'agent', authorName: agent().name, body, createdAt: new Date().toISOString() };
-    all.push(m);
     const el = node(m);
     log.append(el);
     log.scrollTop = log.scrollHeight;
@@ -233,7 +228,7 @@ export function threadView({ agent, announce, changed, erased, closed }) {
       if (conv?.id === id) { conv = r.conversation; drawHead(); }
       changed(r.conversation);
     } catch (e) {
-      if (e.status === 404 && conv?.id === id) gone();
+      if (e.status === 404) gone(id);
     }
   }
 
@@ -302,7 +297,8 @@ export function threadView({ agent, announce, changed, erased, closed }) {
   }
 
   // gone closes a conversation that no longer exists (its customer was erased elsewhere).
-  function gone() {
+  function gone(id) {
+    if (conv?.id !== id) return; // another one is open by now
     const c = conv.customer;
     announce('This conversation no longer exists.');
     close();
