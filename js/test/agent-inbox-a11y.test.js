@@ -67,6 +67,7 @@ test('on a 390x844 phone the list and the conversation take turns, axe-clean; Ba
     await row.click();
     await ui.message('It does, since last week.').waitFor();
     assert.equal(await row.isVisible(), false, 'the list gives way to the conversation');
+    assert.equal(await page.evaluate(() => document.activeElement?.id), 'thread-title', 'focus follows, not left on the hidden row');
     const box = await ui.reply.boundingBox();
     assert.ok(box.x >= 0 && box.x + box.width <= 390, 'the composer fits the screen');
     assert.equal(await ui.reply.evaluate((el) => getComputedStyle(el).fontSize), '16px', 'a smaller font makes iOS zoom');
