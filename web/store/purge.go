@@ -40,10 +40,51 @@ const deleteEndedSessions = `DELETE FROM sessions WHERE id IN (
 	SELECT s.id FROM sessions s JOIN customers c ON c.id = s.customer_id
 	WHERE s.id IN (SELECT value FROM json_each(:ids)) AND ` + endedSessions + `)`
 
-// PurgeSessions deletes the customer sessions that ended more than grace before
-// now, in batches of one short write each, and returns how many it deleted. It
-// stops early, with ctx's error, when ctx ends.
+// deleteEndedAgentSessions deletes up to :batch agent sessions that ended (revoked, or
+// past the agent idle or lifetime bound) before :cutoff. The table holds a row per
+// sign-in of the support team, small enough to search on the writer; no other
+// table names an agent session, so its rowids may be handed out again.
+const deleteEndedAgentSessions = `DELETE FROM agent_sessions WHERE id IN (
+	SELECT id FROM agent_sessions WHERE (revoked_at IS NOT NULL AND revoked_at < :cutoff)
+		OR (:gIdle > 0 AND last_used_at < :cutoff - :gIdle) OR (:gLife > 0 AND created_at < :cutoff - :gLife)
+	LIMIT :batch)`
+
+// PurgeSessions deletes the customer and agent sessions that ended more than grace
+// before now, in batches of one short write each, and returns how many it deleted.
+// It stops early, with ctx's error, when ctx ends.
 func (s *SQLite) PurgeSessions(ctx context.Context, now time.Time, grace time.Duration) (int64, error) {
+	n, err := s.purgeCustomerSessions(ctx, now, grace)
+	if err != nil {
+		return n, err
+	}
+	m, err := s.purgeAgentSessions(ctx, now, grace)
+	return n + m, err
+}
+
+func (s *SQLite) purgeAgentSessions(ctx context.Context, now time.Time, grace time.Duration) (int64, error) {
+	args := []any{sql.Named("cutoff", millis(now.Add(-grace))), sql.Named("batch", purgeBatch),
+		sql.Named("gIdle", s.sessions.AgentIdle.Milliseconds()), sql.Named("gLife", s.sessions.AgentLifetime.Milliseconds())}
+	var total int64
+	for {
+		if err := ctx.Err(); err != nil {
+			return total, err
+		}
+		var n int64
+		err := s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
+			res, err := tx.ExecContext(ctx, deleteEndedAgentSessions, args...)
+			if err != nil {
+				return err
+			}
+			n, err = res.RowsAffected()
+			return err
+		})
+		if total += n; err != nil || n < purgeBatch {
+			return total, err
+		}
+	}
+}
+
+func (s *SQLite) purgeCustomerSessions(ctx context.Context, now time.Time, grace time.Duration) (int64, error) {
 	p := s.sessions
 	args := []any{
 		sql.Named("cutoff", millis(now.Add(-grace))),

@@ -96,3 +96,53 @@ func testPurgeSessionsHonoursLifetimes(t *testing.T, open engine) {
 		t.Error("a session past its lifetime by less than the grace was deleted")
 	}
 }
+
+// agentSessionRows counts the rows of an agent sign-in's token.
+func agentSessionRows(t *testing.T, s peeker, tok string) int64 {
+	t.Helper()
+	return s.scalar(t, `SELECT COUNT(*) FROM agent_sessions WHERE token_hash = ?`, hashToken(tok))
+}
+
+// Agent sign-ins that ended (revoked, idle, past their lifetime) more than the
+// grace ago are deleted with the customers' sessions; the others are kept.
+func testPurgeSessionsDeletesEndedAgentSessions(t *testing.T, open engine) {
+	ctx := context.Background()
+	const grace = 7 * 24 * time.Hour
+	now := t0.Add(30 * 24 * time.Hour)
+	s := open(t, SessionPolicy{AgentIdle: 12 * time.Hour})
+	a := addAgent(t, s, "dana@example.com", "Dana")
+	revoked := func(at, revokedAt time.Time) string {
+		tok := signIn(t, s, a.ID, at).Token
+		if err := s.RevokeAgentSession(ctx, tok, revokedAt); err != nil {
+			t.Fatal(err)
+		}
+		return tok
+	}
+	gone := []string{signIn(t, s, a.ID, now.Add(-grace-13*time.Hour)).Token, revoked(now.Add(-grace-2*time.Hour), now.Add(-grace-time.Hour))}
+	kept := []string{signIn(t, s, a.ID, now.Add(-grace-11*time.Hour)).Token, revoked(now.Add(-time.Hour), now.Add(-time.Minute)),
+		signIn(t, s, a.ID, now.Add(-time.Hour)).Token}
+
+	life := open(t, SessionPolicy{AgentLifetime: 24 * time.Hour})
+	b := addAgent(t, life, "fox@example.com", "Fox")
+	lifeGone, lifeKept := signIn(t, life, b.ID, now.Add(-grace-25*time.Hour)).Token, signIn(t, life, b.ID, now.Add(-grace-23*time.Hour)).Token
+
+	if n, err := s.PurgeSessions(ctx, now, grace); err != nil || n != int64(len(gone)) {
+		t.Fatalf("purged %d (%v), want %d", n, err, len(gone))
+	}
+	if n, err := life.PurgeSessions(ctx, now, grace); err != nil || n != 1 {
+		t.Fatalf("purged %d (%v) by lifetime, want 1", n, err)
+	}
+	for _, tok := range gone {
+		if agentSessionRows(t, s, tok) != 0 {
+			t.Error("an agent session that ended before the grace is still stored")
+		}
+	}
+	for _, tok := range kept {
+		if agentSessionRows(t, s, tok) != 1 {
+			t.Error("an agent session live or ended within the grace was deleted")
+		}
+	}
+	if agentSessionRows(t, life, lifeGone) != 0 || agentSessionRows(t, life, lifeKept) != 1 {
+		t.Error("the agent lifetime was not honoured")
+	}
+}

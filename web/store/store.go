@@ -37,9 +37,9 @@ type Store interface {
 	Session(ctx context.Context, token string, now time.Time) (Session, error)
 	// RevokeSession ends a session; an unknown or revoked token is not an error.
 	RevokeSession(ctx context.Context, token string, now time.Time) error
-	// PurgeSessions deletes the customer sessions that ended (revoked, or
-	// expired under the SessionPolicy) more than grace before now, in short
-	// batches, and returns how many it deleted.
+	// PurgeSessions deletes the customer and agent sessions that ended
+	// (revoked, or expired under the SessionPolicy) more than grace before
+	// now, in short batches, and returns how many it deleted.
 	PurgeSessions(ctx context.Context, now time.Time, grace time.Duration) (int64, error)
 
 	// Conversations returns a page of the customer's conversations, the most

@@ -60,6 +60,7 @@ var storeSuite = []suiteCase{
 	// purge_test.go
 	{"PurgeSessionsDeletesOnlyThoseEndedBeforeTheGrace", testPurgeSessionsDeletesOnlyThoseEndedBeforeTheGrace},
 	{"PurgeSessionsHonoursLifetimes", testPurgeSessionsHonoursLifetimes},
+	{"PurgeSessionsDeletesEndedAgentSessions", testPurgeSessionsDeletesEndedAgentSessions},
 	// page_test.go
 	{"ListsPageThroughEverything", testListsPageThroughEverything},
 	{"PageSizeBounded", testPageSizeBounded},
