@@ -130,12 +130,7 @@ func (s *SQLite) storedMessage(ctx context.Context, tx *sql.Tx, customerID strin
 	if err == nil && msg.CustomerID == customerID && msg.ConversationID == m.ConversationID {
 		return msg, nil
 	}
-	var one int
-	err = tx.StmtContext(ctx, s.ws.ownedConv).QueryRowContext(ctx, m.ConversationID, customerID).Scan(&one)
-	if errors.Is(err, sql.ErrNoRows) {
-		return Message{}, ErrNotFound
-	}
-	if err != nil {
+	if err := exists(tx.StmtContext(ctx, s.ws.ownedConv).QueryRowContext(ctx, m.ConversationID, customerID)); err != nil {
 		return Message{}, err
 	}
 	return Message{}, ErrConflict
@@ -149,12 +144,7 @@ func (s *SQLite) Messages(ctx context.Context, customerID, conversationID string
 	size := page.size()
 	var out []Message
 	err = s.read(ctx, func(tx *sql.Tx) error {
-		var one int
-		err := tx.StmtContext(ctx, s.rs.ownedConv).QueryRowContext(ctx, conversationID, customerID).Scan(&one)
-		if errors.Is(err, sql.ErrNoRows) {
-			return ErrNotFound
-		}
-		if err != nil {
+		if err := exists(tx.StmtContext(ctx, s.rs.ownedConv).QueryRowContext(ctx, conversationID, customerID)); err != nil {
 			return err
 		}
 		rows, err := tx.StmtContext(ctx, s.rs.messages).QueryContext(ctx, conversationID, customerID, keys[0], size+1)

@@ -227,12 +227,7 @@ func (s *SQLite) AgentMessages(ctx context.Context, conversationID string, order
 	size := page.size()
 	var out []Message
 	err = s.read(ctx, func(tx *sql.Tx) error {
-		var one int
-		err := tx.QueryRowContext(ctx, `SELECT 1 FROM conversations WHERE id = ?`, conversationID).Scan(&one)
-		if errors.Is(err, sql.ErrNoRows) {
-			return ErrNotFound
-		}
-		if err != nil {
+		if err := exists(tx.QueryRowContext(ctx, conversationQuery, conversationID)); err != nil {
 			return err
 		}
 		rows, err := tx.QueryContext(ctx, agentMessagesQueries[order], conversationID, keys[0], size+1)
@@ -289,21 +284,23 @@ func (s *SQLite) storedAgentMessage(ctx context.Context, tx *sql.Tx, r AgentRepl
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return Message{}, err
 	}
-	var one int
-	err = tx.QueryRowContext(ctx, `SELECT 1 FROM conversations WHERE id = ?`, r.ConversationID).Scan(&one)
-	if errors.Is(err, sql.ErrNoRows) {
-		return Message{}, ErrNotFound
-	}
-	if err != nil {
+	if err := exists(tx.QueryRowContext(ctx, conversationQuery, r.ConversationID)); err != nil {
 		return Message{}, err
 	}
 	return Message{}, ErrConflict
 }
 
-// updateConversation runs an UPDATE of one conversation (?1 its id),
-// ErrNotFound when there is none.
-func updateConversation(ctx context.Context, tx *sql.Tx, query string, args ...any) error {
-	return affectedSome(tx.ExecContext(ctx, query, args...))
+// conversationQuery finds a conversation whoever's it is, for exists.
+const conversationQuery = `SELECT 1 FROM conversations WHERE id = ?`
+
+// exists is ErrNotFound for a query of one row that found none.
+func exists(row *sql.Row) error {
+	var one int
+	err := row.Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return ErrNotFound
+	}
+	return err
 }
 
 // affectedSome is ErrNotFound for a statement that changed no row.
@@ -321,7 +318,7 @@ func affectedSome(res sql.Result, err error) error {
 
 func (s *SQLite) AgentRead(ctx context.Context, conversationID string) error {
 	return s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		return updateConversation(ctx, tx, `UPDATE conversations SET agent_unread = 0 WHERE id = ?1`, conversationID)
+		return affectedSome(tx.ExecContext(ctx, `UPDATE conversations SET agent_unread = 0 WHERE id = ?1`, conversationID))
 	})
 }
 
@@ -331,7 +328,7 @@ func (s *SQLite) SetStatus(ctx context.Context, conversationID string, status St
 	}
 	var c AgentConversation
 	err := s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		if err := updateConversation(ctx, tx, `UPDATE conversations SET status = ?2 WHERE id = ?1`, conversationID, string(status)); err != nil {
+		if err := affectedSome(tx.ExecContext(ctx, `UPDATE conversations SET status = ?2 WHERE id = ?1`, conversationID, string(status))); err != nil {
 			return err
 		}
 		var err error
