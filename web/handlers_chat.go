@@ -15,12 +15,17 @@ const maxIDLen = 64
 func sessionKey(sess store.Session) string { return strconv.FormatInt(sess.ID, 10) }
 
 func conversationID(w http.ResponseWriter, r *http.Request) (string, bool) {
+	return pathID(w, r, "no such conversation")
+}
+
+// pathID reads a route's {id}, answering 404 with notFound for one no store
+// holds. Client-made ids are stored canonical; any spelling names the same one.
+func pathID(w http.ResponseWriter, r *http.Request, notFound string) (string, bool) {
 	id := r.PathValue("id")
 	if id == "" || len(id) > maxIDLen {
-		writeError(w, http.StatusNotFound, codeNotFound, "no such conversation")
+		writeError(w, http.StatusNotFound, codeNotFound, notFound)
 		return "", false
 	}
-	// Client-made ids are stored canonical; any spelling names the same one.
 	if u, err := uuid.Parse(id); err == nil {
 		return u.String(), true
 	}

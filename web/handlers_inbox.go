@@ -7,7 +7,6 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/google/uuid"
 
 	"github.com/kustomer-chat/kustomer-chat/contract"
 	"github.com/kustomer-chat/kustomer-chat/web/store"
@@ -164,15 +163,7 @@ type agentEventsJSON struct {
 
 // customerID reads the {id} of a customer route like conversationID.
 func customerID(w http.ResponseWriter, r *http.Request) (string, bool) {
-	id := r.PathValue("id")
-	if id == "" || len(id) > maxIDLen {
-		writeError(w, http.StatusNotFound, codeNotFound, "no such customer")
-		return "", false
-	}
-	if u, err := uuid.Parse(id); err == nil {
-		return u.String(), true
-	}
-	return id, true
+	return pathID(w, r, "no such customer")
 }
 
 // customerError is storeError for a customer route, whose ErrNotFound names
