@@ -7,7 +7,6 @@ import (
 	"time"
 	"unicode/utf8"
 
-
 	"github.com/kustomer-chat/kustomer-chat/contract"
 	"github.com/kustomer-chat/kustomer-chat/web/store"
 )
