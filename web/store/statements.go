@@ -186,6 +186,17 @@ func collect[T any](rows *sql.Rows, err error, scan func(scanner) (T, error)) ([
 		return nil, err
 	}
 	defer rows.Close()
+	return scanAll(rows, scan)
+}
+
+// rowSet is what database/sql's and pgx's rows share.
+type rowSet interface {
+	scanner
+	Next() bool
+	Err() error
+}
+
+func scanAll[T any](rows rowSet, scan func(scanner) (T, error)) ([]T, error) {
 	out := []T{}
 	for rows.Next() {
 		v, err := scan(rows)

@@ -1,0 +1,146 @@
+package store
+
+import (
+	"context"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// With many writers, message seqs do not commit in order: a poll could read
+// seq 11 committed before seq 10 commits, move its cursor past 10 and never
+// see it. A message's seq is the id of the transaction that stored it, and
+// every transaction whose id is below the snapshot's xmin has ended; so the
+// messages below xmin, the horizon, are final: no message with a lower seq can
+// commit after them. The events feeds return only those, and their cursors
+// never pass the horizon. Taking no lock, they cost writers nothing.
+//
+// The price: a message committed behind a transaction that is still open (an
+// older one, of any customer, usually for a few milliseconds) stays held back
+// until that one ends, and a poll that finds only held-back messages reads
+// again a moment later (untilFinal) rather than waiting for a wake-up that
+// was already spent on it.
+const horizonQuery = `SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint`
+
+// maxHeldBack bounds how long a read waits for held-back messages to become
+// final; an older transaction open longer than that (a bulk job in the same
+// database) delays them to the poll's next read instead of holding the poll.
+const maxHeldBack = 2 * time.Second
+
+// untilFinal runs read in a read transaction, with the snapshot's horizon,
+// until it reports nothing held back or maxHeldBack has passed.
+func (p *Postgres) untilFinal(ctx context.Context, read func(ctx context.Context, tx pgx.Tx, horizon int64) (heldBack bool, err error)) error {
+	pause := time.Millisecond
+	giveUp := time.Now().Add(maxHeldBack)
+	for {
+		var heldBack bool
+		err := p.read(ctx, func(ctx context.Context, tx pgx.Tx) error {
+			var horizon int64
+			if err := tx.QueryRow(ctx, horizonQuery).Scan(&horizon); err != nil {
+				return err
+			}
+			var err error
+			heldBack, err = read(ctx, tx, horizon)
+			return err
+		})
+		if err != nil || !heldBack || time.Now().After(giveUp) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(pause):
+		}
+		pause = min(2*pause, 50*time.Millisecond)
+	}
+}
+
+// latestFinalSeq is the customer's cursor when no message is returned: its
+// last final message's seq. Inside a write transaction too it never passes
+// the horizon, so a login's cursor skips nothing still to commit.
+func latestFinalSeq(ctx context.Context, tx pgx.Tx, customerID string) (int64, error) {
+	var seq int64
+	err := tx.QueryRow(ctx, `SELECT COALESCE(MAX(seq), 0) FROM messages
+		WHERE customer_id = $1 AND seq < pg_snapshot_xmin(pg_current_snapshot())::text::bigint`, customerID).Scan(&seq)
+	return seq, err
+}
+
+func (p *Postgres) Events(ctx context.Context, sess Session, after int64, limit int) (Events, error) {
+	var ev Events
+	err := p.untilFinal(ctx, func(ctx context.Context, tx pgx.Tx, horizon int64) (bool, error) {
+		rows, err := tx.Query(ctx, `SELECT `+messageColumns+` FROM messages
+			WHERE customer_id = $1 AND seq > $2 AND seq < $3 AND (session_id IS NULL OR session_id <> $4)
+			ORDER BY seq LIMIT $5`, sess.CustomerID, after, horizon, sess.ID, limit)
+		if ev.Messages, err = collectRows(rows, err, scanMessage); err != nil {
+			return false, err
+		}
+		heldBack := false
+		if len(ev.Messages) == 0 {
+			if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM messages
+				WHERE customer_id = $1 AND seq >= $2 AND seq > $3 AND (session_id IS NULL OR session_id <> $4))`,
+				sess.CustomerID, horizon, after, sess.ID).Scan(&heldBack); err != nil {
+				return false, err
+			}
+		}
+		return heldBack, p.fillCursor(ctx, tx, sess.CustomerID, &ev)
+	})
+	return ev, err
+}
+
+func (p *Postgres) LatestEvents(ctx context.Context, customerID string) (Events, error) {
+	ev := Events{Messages: []Message{}}
+	err := p.read(ctx, func(ctx context.Context, tx pgx.Tx) error { return p.fillCursor(ctx, tx, customerID, &ev) })
+	return ev, err
+}
+
+// fillCursor sets the cursor (the last message returned, else the customer's
+// latest final seq) and the unread total, from the same snapshot as the
+// messages.
+func (p *Postgres) fillCursor(ctx context.Context, tx pgx.Tx, customerID string, ev *Events) error {
+	if n := len(ev.Messages); n > 0 {
+		ev.Cursor = ev.Messages[n-1].Seq
+	} else {
+		var err error
+		if ev.Cursor, err = latestFinalSeq(ctx, tx, customerID); err != nil {
+			return err
+		}
+	}
+	return tx.QueryRow(ctx, `SELECT COALESCE(SUM(unread), 0) FROM conversations WHERE customer_id = $1`, customerID).Scan(&ev.Unread)
+}
+
+func (p *Postgres) AgentEvents(ctx context.Context, after int64, limit int) (AgentEvents, error) {
+	var ev AgentEvents
+	err := p.untilFinal(ctx, func(ctx context.Context, tx pgx.Tx, horizon int64) (bool, error) {
+		ev = AgentEvents{Messages: []Message{}}
+		if after >= 0 {
+			rows, err := tx.Query(ctx, `SELECT `+messageColumns+` FROM messages
+				WHERE seq > $1 AND seq < $2 ORDER BY seq LIMIT $3`, after, horizon, limit)
+			if ev.Messages, err = collectRows(rows, err, scanMessage); err != nil {
+				return false, err
+			}
+		}
+		if n := len(ev.Messages); n > 0 {
+			ev.Cursor = ev.Messages[n-1].Seq
+			return false, nil
+		}
+		if err := tx.QueryRow(ctx, `SELECT COALESCE(MAX(seq), 0) FROM messages WHERE seq < $1`, horizon).Scan(&ev.Cursor); err != nil {
+			return false, err
+		}
+		heldBack := false
+		if after >= 0 {
+			err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM messages WHERE seq >= $1 AND seq > $2)`, horizon, after).Scan(&heldBack)
+			return heldBack, err
+		}
+		return false, nil
+	})
+	return ev, err
+}
+
+// collectRows is collect for pgx's rows.
+func collectRows[T any](rows pgx.Rows, err error, scan func(scanner) (T, error)) ([]T, error) {
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	return scanAll(rows, scan)
+}
