@@ -29,8 +29,9 @@ const agentUsage = `usage: kustomer-chat-server agent COMMAND -db FILE [flags]
 FILE is the service's -db. Run any command with -h for its flags.`
 
 // runAgent runs an agent account command against the service's database.
-// It may run while the service does: SQLite lets the two take turns.
-func runAgent(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+// It may run while the service does: SQLite lets the two take turns, and a
+// PostgreSQL database serves both.
+func runAgent(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) error {
 	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
 		fmt.Fprintln(stderr, agentUsage)
 		return errors.New("agent: name a command")
@@ -38,7 +39,11 @@ func runAgent(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	cmd := args[0]
 	flags := flag.NewFlagSet("kustomer-chat-server agent "+cmd, flag.ContinueOnError)
 	flags.SetOutput(stderr)
-	dbPath := flags.String("db", "kustomer-chat.db", "the service's SQLite database file (its -db)")
+	dbDefault := "kustomer-chat.db"
+	if v := getenv("KUSTOMER_CHAT_DB"); v != "" {
+		dbDefault = v
+	}
+	dbPath := flags.String("db", dbDefault, "the service's -db: its SQLite database file or postgres:// URL (env KUSTOMER_CHAT_DB)")
 	var email, name *string
 	switch cmd {
 	case "add":
@@ -65,10 +70,13 @@ func runAgent(ctx context.Context, args []string, stdin io.Reader, stdout, stder
 	}
 	// A mistyped path would otherwise make a new, empty database that the
 	// service never reads, and the agent would seem to vanish.
-	if _, err := os.Stat(*dbPath); err != nil {
-		return fmt.Errorf("agent %s: no database at %s (give the service's -db, or start the service once to make it): %w", cmd, *dbPath, err)
+	if !store.IsPostgresURL(*dbPath) {
+		if _, err := os.Stat(*dbPath); err != nil {
+			return fmt.Errorf("agent %s: no database at %s (give the service's -db, or start the service once to make it): %w", cmd, *dbPath, err)
+		}
 	}
-	st, err := store.OpenSQLite(ctx, *dbPath, store.SQLiteOptions{})
+	// Sessions are the service's business; the commands only revoke them.
+	st, err := openStore(ctx, *dbPath, store.SessionPolicy{})
 	if err != nil {
 		return err
 	}

@@ -47,7 +47,7 @@ func main() {
 // "agent ...", runs an agent account command (agent.go).
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) error {
 	if len(args) > 0 && args[0] == "agent" {
-		return runAgent(ctx, args[1:], stdin, stdout, stderr)
+		return runAgent(ctx, args[1:], stdin, stdout, stderr, getenv)
 	}
 	flags := flag.NewFlagSet("kustomer-chat-server", flag.ContinueOnError)
 	flags.SetOutput(stderr)
@@ -57,10 +57,10 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		flags.PrintDefaults()
 	}
 	addr := flags.String("addr", "127.0.0.1:8080", "address to listen on (port 0 picks a free one)")
-	dbPath := flags.String("db", "kustomer-chat.db", "SQLite database file")
+	dbPath := flags.String("db", "kustomer-chat.db", "SQLite database file, or a postgres:// URL for a PostgreSQL database that several instances share (env KUSTOMER_CHAT_DB)")
 	dev := flags.Bool("dev", false, "enable the development routes the demo page needs (never in production)")
 	limits := web.DefaultLimits()
-	limitFlags := map[string]string{} // flag → its environment variable
+	limitFlags := map[string]string{"db": "KUSTOMER_CHAT_DB"} // flag → its environment variable
 	limitFlag := func(l *web.Limit, name, env, usage string) {
 		flags.Var(limitValue{l}, name, usage+` (EVENTS/PERIOD,BURST or "off"; env `+env+`)`)
 		limitFlags[name] = env
@@ -121,7 +121,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return errors.New("this binary was built without the SDK's files (web/sdkassets/dist has no kustomer-chat.js): build it with make build")
 	}
 
-	st, err := store.OpenSQLite(ctx, *dbPath, store.SQLiteOptions{Sessions: policy})
+	st, err := openStore(ctx, *dbPath, policy)
 	if err != nil {
 		return err
 	}
@@ -136,7 +136,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		if agentKey, err = st.Setting(ctx, "agent_key", randomKey("agent_")); err != nil {
 			return err
 		}
-		fmt.Fprintf(stderr, "KUSTOMER_CHAT_AGENT_KEY unset; using the generated agent key kept in %s:\n  agent key: %s\n", *dbPath, agentKey)
+		fmt.Fprintf(stderr, "KUSTOMER_CHAT_AGENT_KEY unset; using the generated agent key kept in %s:\n  agent key: %s\n", dbName(*dbPath), agentKey)
 	}
 	var demoPassword string
 	if *dev {

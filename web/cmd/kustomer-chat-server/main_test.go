@@ -19,12 +19,13 @@ import (
 	"time"
 
 	"github.com/kustomer-chat/kustomer-chat/web/store"
+	"github.com/kustomer-chat/kustomer-chat/web/store/pgtest"
 )
 
 func TestMain(m *testing.M) {
 	// A worktree where make build never ran embeds an empty dist.
 	sdkFiles = fstest.MapFS{"kustomer-chat.js": {Data: []byte("// loader\n")}}
-	os.Exit(m.Run())
+	os.Exit(pgtest.Main(m))
 }
 
 func TestRefusesABinaryWithoutTheSDK(t *testing.T) {
