@@ -1,9 +1,10 @@
 // Command kustomer-chat-loadgen drives a running chat service over loopback
 // HTTP with a bounded amount of work and reports throughput and latency.
 //
-//	kustomer-chat-loadgen -url http://127.0.0.1:8080 -api-key KEY -jwt-secret SECRET \
+//	kustomer-chat-loadgen -url http://127.0.0.1:8080[,http://127.0.0.1:8081...] \
+//	    -api-key KEY -jwt-secret SECRET \
 //	    [-logins 20000] [-messages 40000] [-concurrency 32] [-max-time 60s] \
-//	    [-conversations 256] [-procs 0] [-cpuprofile FILE]
+//	    [-conversations 256] [-watch 16] [-procs 0] [-cpuprofile FILE]
 //
 // -api-key and -jwt-secret default to $KUSTOMER_CHAT_API_KEY and
 // $KUSTOMER_CHAT_JWT_SECRET, the service's own settings.
@@ -15,14 +16,23 @@
 // spread over them. -concurrency requests are in flight at any time, over
 // keep-alive connections; latency is from sending to the end of the answer.
 //
+// Several -url values are instances of one service (one database): request i
+// goes to instance i mod N. The first -watch conversations are followed, the
+// whole phase 2, by a long poll of the same customer from a second device
+// logged in on the NEXT instance, so that the delivery latency, from sending
+// a message through one instance to its event on a poll held by another, is
+// measured under the load (with one -url, both are the same instance).
+//
 // stdout carries exactly one JSON object:
 //
-//	{"logins":{"count":N,"errors":E,"seconds":S,"perSec":R,"p50Ms":x,"p99Ms":y},"messages":{...}}
+//	{"logins":{"count":N,"errors":E,"seconds":S,"perSec":R,"p50Ms":x,"p99Ms":y},"messages":{...},
+//	 "delivery":{"count":N,"missing":M,"p50Ms":x,"p99Ms":y}}
 //
 // count is the requests that completed (errors included), perSec is
 // count/seconds, and any answer that is not 2xx (or no answer) is an error.
-// Progress goes to stderr. The exit status is 1 when there were errors or
-// -max-time cut a phase short, 2 for bad flags. Only loopback hosts are
+// missing is the followed messages whose event had not come 5 s after the
+// phase ended. Progress goes to stderr. The exit status is 1 when there were
+// errors, missing events, or -max-time cut a phase short, 2 for bad flags. Only loopback hosts are
 // accepted, so it cannot be pointed at someone else's service.
 package main
 
@@ -67,12 +77,13 @@ func main() {
 }
 
 type config struct {
-	base          *url.URL
+	bases         []*url.URL
 	apiKey        string
 	secret        []byte
 	logins        int
 	messages      int
 	conversations int
+	watch         int
 	concurrency   int
 	maxTime       time.Duration
 	procs         int
@@ -81,8 +92,17 @@ type config struct {
 
 // Report is the JSON printed on stdout.
 type Report struct {
-	Logins   PhaseStats `json:"logins"`
-	Messages PhaseStats `json:"messages"`
+	Logins   PhaseStats    `json:"logins"`
+	Messages PhaseStats    `json:"messages"`
+	Delivery DeliveryStats `json:"delivery"`
+}
+
+// DeliveryStats summarises the followed messages' delivery to the polls.
+type DeliveryStats struct {
+	Count   int     `json:"count"`
+	Missing int     `json:"missing"`
+	P50Ms   float64 `json:"p50Ms"`
+	P99Ms   float64 `json:"p99Ms"`
 }
 
 // PhaseStats summarises one timed phase.
@@ -102,12 +122,13 @@ var errUsage = errors.New("usage")
 func parseFlags(args []string, stderr io.Writer, getenv func(string) string) (config, error) {
 	fs := flag.NewFlagSet("kustomer-chat-loadgen", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	rawURL := fs.String("url", "http://127.0.0.1:8080", "base URL of the running service (loopback only)")
+	rawURL := fs.String("url", "http://127.0.0.1:8080", "base URL of the running service, or comma-separated URLs of its instances (loopback only)")
 	apiKey := fs.String("api-key", getenv("KUSTOMER_CHAT_API_KEY"), "the org's API key (default $KUSTOMER_CHAT_API_KEY)")
 	secret := fs.String("jwt-secret", getenv("KUSTOMER_CHAT_JWT_SECRET"), "the org's JWT secret, to sign logins (default $KUSTOMER_CHAT_JWT_SECRET)")
 	logins := fs.Int("logins", 20000, "logins to send (phase 1)")
 	messages := fs.Int("messages", 40000, "messages to send (phase 2)")
 	convs := fs.Int("conversations", 256, "sessions from phase 1 that each open a conversation for phase 2")
+	watch := fs.Int("watch", 16, "conversations of phase 2 whose messages a long poll on the next instance follows (0: none)")
 	conc := fs.Int("concurrency", 32, "requests in flight")
 	maxTime := fs.Duration("max-time", 60*time.Second, "cap on the whole run; phases stop taking new requests after it")
 	procs := fs.Int("procs", 0, "GOMAXPROCS of the load generator (0: half the CPUs, at least 1, leaving the rest to the service)")
@@ -119,7 +140,7 @@ func parseFlags(args []string, stderr io.Writer, getenv func(string) string) (co
 		return config{}, fmt.Errorf("%w: unexpected arguments %q", errUsage, fs.Args())
 	}
 	c := config{apiKey: *apiKey, secret: []byte(*secret), logins: *logins, messages: *messages,
-		conversations: *convs, concurrency: *conc, maxTime: *maxTime, procs: *procs, cpuProfile: *cpuProfile}
+		conversations: *convs, watch: *watch, concurrency: *conc, maxTime: *maxTime, procs: *procs, cpuProfile: *cpuProfile}
 	switch {
 	case c.apiKey == "" || len(c.secret) == 0:
 		return c, fmt.Errorf("%w: -api-key and -jwt-secret are required", errUsage)
@@ -127,6 +148,8 @@ func parseFlags(args []string, stderr io.Writer, getenv func(string) string) (co
 		return c, fmt.Errorf("%w: -logins and -messages must be >= 0", errUsage)
 	case c.concurrency < 1 || c.conversations < 1:
 		return c, fmt.Errorf("%w: -concurrency and -conversations must be >= 1", errUsage)
+	case c.watch < 0:
+		return c, fmt.Errorf("%w: -watch must be >= 0", errUsage)
 	case c.procs < 0:
 		return c, fmt.Errorf("%w: -procs must be >= 0", errUsage)
 	case c.maxTime <= 0 || c.maxTime > tokenLifetime:
@@ -134,11 +157,13 @@ func parseFlags(args []string, stderr io.Writer, getenv func(string) string) (co
 	case c.messages > 0 && c.logins == 0:
 		return c, fmt.Errorf("%w: -messages needs -logins >= 1 (messages use phase 1's sessions)", errUsage)
 	}
-	u, err := loopbackURL(*rawURL)
-	if err != nil {
-		return c, fmt.Errorf("%w: %v", errUsage, err)
+	for _, raw := range strings.Split(*rawURL, ",") {
+		u, err := loopbackURL(strings.TrimSpace(raw))
+		if err != nil {
+			return c, fmt.Errorf("%w: %v", errUsage, err)
+		}
+		c.bases = append(c.bases, u)
 	}
-	c.base = u
 	return c, nil
 }
 
@@ -226,6 +251,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 	switch {
 	case rep.Logins.Errors > 0 || rep.Messages.Errors > 0:
 		return 1, fmt.Errorf("%d login and %d message errors", rep.Logins.Errors, rep.Messages.Errors)
+	case rep.Delivery.Missing > 0:
+		return 1, fmt.Errorf("%d of the followed messages never reached the poll", rep.Delivery.Missing)
 	case rep.Logins.truncated || rep.Messages.truncated:
 		return 1, fmt.Errorf("the run was cut short (-max-time %s, or interrupted)", cfg.maxTime)
 	}
@@ -378,8 +405,9 @@ func round(v float64, places int) float64 {
 	return math.Round(v*p) / p
 }
 
-func (c config) endpoint(path string) *url.URL {
-	u := *c.base
+// endpoint is path on instance k mod N.
+func (c config) endpoint(k int, path string) *url.URL {
+	u := *c.bases[k%len(c.bases)]
 	u.Path = path
 	return &u
 }
@@ -392,23 +420,26 @@ func generate(ctx context.Context, cfg config, stderr io.Writer) (Report, error)
 	// A run tag keeps each run's customers new, so repeated runs against one
 	// database measure the same (creating) login path.
 	run := uuid.NewString()[:8]
+	emailOf := func(i int) string { return "load-" + run + "-" + strconv.Itoa(i) + "@example.com" }
 	fmt.Fprintf(stderr, "signing %d login tokens (run %s)...\n", cfg.logins, run)
 	loginBodies := make([][]byte, cfg.logins)
 	now := time.Now()
 	for i := range loginBodies {
-		b, err := loginBody(cfg.secret, "load-"+run+"-"+strconv.Itoa(i)+"@example.com", now)
+		b, err := loginBody(cfg.secret, emailOf(i), now)
 		if err != nil {
 			return Report{}, err
 		}
 		loginBodies[i] = b
 	}
 
-	probeBody, err := loginBody(cfg.secret, "load-"+run+"-probe@example.com", now)
-	if err != nil {
-		return Report{}, err
-	}
-	if err := probe(ctx, client, cfg, probeBody); err != nil {
-		return Report{}, err
+	for k := range cfg.bases {
+		probeBody, err := loginBody(cfg.secret, "load-"+run+"-probe@example.com", now)
+		if err != nil {
+			return Report{}, err
+		}
+		if err := probe(ctx, client, cfg, k, probeBody); err != nil {
+			return Report{}, err
+		}
 	}
 
 	// Workers take no new request after the deadline; one still in flight
@@ -421,11 +452,14 @@ func generate(ctx context.Context, cfg config, stderr io.Writer) (Report, error)
 	if cfg.messages == 0 {
 		keepN = 0
 	}
-	loginURL := cfg.endpoint("/v1/identities/login")
-	fmt.Fprintf(stderr, "phase 1: %d logins, concurrency %d...\n", cfg.logins, cfg.concurrency)
+	loginURLs := make([]*url.URL, len(cfg.bases))
+	for k := range loginURLs {
+		loginURLs[k] = cfg.endpoint(k, "/v1/identities/login")
+	}
+	fmt.Fprintf(stderr, "phase 1: %d logins on %d instance(s), concurrency %d...\n", cfg.logins, len(cfg.bases), cfg.concurrency)
 	var bodies [][]byte
 	rep.Logins, bodies = phase(ctx, client, cfg.logins, cfg.concurrency, deadline,
-		func(i int) job { return job{loginURL, apiHeader, loginBodies[i]} },
+		func(i int) job { return job{loginURLs[i%len(loginURLs)], apiHeader, loginBodies[i]} },
 		func(i int) bool { return i < keepN })
 	fmt.Fprintf(stderr, "phase 1: %+v\n", rep.Logins)
 	loginBodies = nil
@@ -437,34 +471,27 @@ func generate(ctx context.Context, cfg config, stderr io.Writer) (Report, error)
 		rep.Messages.truncated = true
 		return rep, nil
 	}
-	var sessions []string
-	for _, b := range bodies[:keepN] {
-		var r struct {
-			SessionToken string `json:"sessionToken"`
-		}
-		if b != nil && json.Unmarshal(b, &r) == nil && r.SessionToken != "" {
-			sessions = append(sessions, r.SessionToken)
+	type chat struct {
+		customer int // the login i of phase 1, which is also its instance
+		url      *url.URL
+		header   http.Header
+	}
+	var openers []chat
+	for i, b := range bodies[:keepN] {
+		if r, ok := readLogin(b); ok {
+			openers = append(openers, chat{customer: i, header: bearer(cfg.apiKey, r.SessionToken),
+				url: cfg.endpoint(i, "/v1/conversations")})
 		}
 	}
-	if len(sessions) == 0 {
+	if len(openers) == 0 {
 		return rep, errors.New("no session from phase 1 to send messages with")
 	}
 
-	// Untimed set-up: each session opens a conversation.
-	fmt.Fprintf(stderr, "opening %d conversations...\n", len(sessions))
-	headers := make([]http.Header, len(sessions))
-	for i, s := range sessions {
-		headers[i] = http.Header{"Content-Type": {"application/json"}, "X-Kustomer-Api-Key": {cfg.apiKey},
-			"Authorization": {"Bearer " + s}}
-	}
-	convURL := cfg.endpoint("/v1/conversations")
+	// Untimed set-up: each session opens a conversation, on its instance.
+	fmt.Fprintf(stderr, "opening %d conversations...\n", len(openers))
 	first := []byte(`{"message":"load test conversation"}`)
-	setup, created := phase(ctx, client, len(sessions), cfg.concurrency, deadline,
-		func(i int) job { return job{convURL, headers[i], first} }, func(int) bool { return true })
-	type chat struct {
-		url    *url.URL
-		header http.Header
-	}
+	setup, created := phase(ctx, client, len(openers), cfg.concurrency, deadline,
+		func(i int) job { return job{openers[i].url, openers[i].header, first} }, func(int) bool { return true })
 	var chats []chat
 	for i, b := range created {
 		var r struct {
@@ -473,19 +500,138 @@ func generate(ctx context.Context, cfg config, stderr io.Writer) (Report, error)
 			} `json:"conversation"`
 		}
 		if b != nil && json.Unmarshal(b, &r) == nil && plainID(r.Conversation.ID) {
-			chats = append(chats, chat{cfg.endpoint("/v1/conversations/" + r.Conversation.ID + "/messages"), headers[i]})
+			o := openers[i]
+			o.url = cfg.endpoint(o.customer, "/v1/conversations/"+r.Conversation.ID+"/messages")
+			chats = append(chats, o)
 		}
 	}
 	if setup.Errors > 0 || len(chats) == 0 {
-		return rep, fmt.Errorf("opening conversations: %d of %d failed", len(sessions)-len(chats), len(sessions))
+		return rep, fmt.Errorf("opening conversations: %d of %d failed", len(openers)-len(chats), len(openers))
+	}
+
+	// The followed conversations' customers log in again, from a second
+	// device, on the next instance, whose long polls then wait for what the
+	// first device sends through its own.
+	watch := min(cfg.watch, len(chats))
+	var sent sync.Map // message id → when its POST was sent
+	var delivered []time.Duration
+	var deliveredMu sync.Mutex
+	followCtx, stopFollowing := context.WithCancel(ctx)
+	defer stopFollowing()
+	var followers sync.WaitGroup
+	pollClient := newClient(watch)
+	defer pollClient.CloseIdleConnections()
+	for _, c := range chats[:watch] {
+		body, err := loginBody(cfg.secret, emailOf(c.customer), time.Now())
+		if err != nil {
+			return rep, err
+		}
+		var w worker
+		code, b := w.do(ctx, client, job{cfg.endpoint(c.customer+1, "/v1/identities/login"), apiHeader, body}, true)
+		r, ok := readLogin(b)
+		if code != http.StatusOK || !ok {
+			return rep, fmt.Errorf("second-device login for a followed conversation answered %d", code)
+		}
+		events := cfg.endpoint(c.customer+1, "/v1/events")
+		header := bearer(cfg.apiKey, r.SessionToken)
+		followers.Go(func() {
+			follow(followCtx, pollClient, events, header, r.Cursor, func(id string, at time.Time) {
+				if t, ok := sent.LoadAndDelete(id); ok {
+					deliveredMu.Lock()
+					delivered = append(delivered, at.Sub(t.(time.Time)))
+					deliveredMu.Unlock()
+				}
+			})
+		})
 	}
 
 	msg := []byte(`{"body":"hello there, a load test message of ordinary length"}`)
-	fmt.Fprintf(stderr, "phase 2: %d messages over %d conversations, concurrency %d...\n", cfg.messages, len(chats), cfg.concurrency)
+	fmt.Fprintf(stderr, "phase 2: %d messages over %d conversations (%d followed), concurrency %d...\n", cfg.messages, len(chats), watch, cfg.concurrency)
 	rep.Messages, _ = phase(ctx, client, cfg.messages, cfg.concurrency, deadline,
-		func(i int) job { c := chats[i%len(chats)]; return job{c.url, c.header, msg} }, nil)
+		func(i int) job {
+			k := i % len(chats)
+			c := chats[k]
+			if k >= watch {
+				return job{c.url, c.header, msg}
+			}
+			// A client-made id names the message in the follower's events.
+			id := uuid.NewString()
+			sent.Store(id, time.Now())
+			return job{c.url, c.header, []byte(`{"id":"` + id + `","body":"hello there, a followed load test message"}`)}
+		}, nil)
 	fmt.Fprintf(stderr, "phase 2: %+v\n", rep.Messages)
+
+	// The last events are on their way: give them a moment, then stop.
+	for wait := time.Now().Add(5 * time.Second); time.Now().Before(wait) && ctx.Err() == nil && pending(&sent) > 0; {
+		time.Sleep(10 * time.Millisecond)
+	}
+	stopFollowing()
+	followers.Wait()
+	slices.Sort(delivered)
+	rep.Delivery = DeliveryStats{Count: len(delivered), Missing: pending(&sent),
+		P50Ms: round(ms(percentile(delivered, 0.50)), 3), P99Ms: round(ms(percentile(delivered, 0.99)), 3)}
+	fmt.Fprintf(stderr, "delivery: %+v\n", rep.Delivery)
 	return rep, nil
+}
+
+type loginAnswer struct {
+	SessionToken string `json:"sessionToken"`
+	Cursor       int64  `json:"cursor"`
+}
+
+func readLogin(b []byte) (loginAnswer, bool) {
+	var r loginAnswer
+	return r, b != nil && json.Unmarshal(b, &r) == nil && r.SessionToken != ""
+}
+
+func bearer(apiKey, session string) http.Header {
+	return http.Header{"Content-Type": {"application/json"}, "X-Kustomer-Api-Key": {apiKey}, "Authorization": {"Bearer " + session}}
+}
+
+func pending(m *sync.Map) int {
+	n := 0
+	m.Range(func(any, any) bool { n++; return true })
+	return n
+}
+
+// follow long-polls events from after until ctx ends, calling got with each
+// message's id and the time its answer arrived. A failed poll is retried
+// after a pause: the messages it would have carried stay missing only if no
+// later poll brings them.
+func follow(ctx context.Context, client *http.Client, events *url.URL, header http.Header, after int64, got func(id string, at time.Time)) {
+	for ctx.Err() == nil {
+		u := *events
+		u.RawQuery = "after=" + strconv.FormatInt(after, 10) + "&wait=25"
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
+		if err != nil {
+			return
+		}
+		req.Header = header
+		resp, err := client.Do(req)
+		if err != nil {
+			if ctx.Err() == nil {
+				time.Sleep(100 * time.Millisecond)
+			}
+			continue
+		}
+		var ev struct {
+			Messages []struct {
+				ID string `json:"id"`
+			} `json:"messages"`
+			Cursor int64 `json:"cursor"`
+		}
+		err = json.NewDecoder(resp.Body).Decode(&ev)
+		at := time.Now()
+		resp.Body.Close()
+		if err != nil || resp.StatusCode != http.StatusOK {
+			time.Sleep(100 * time.Millisecond)
+			continue
+		}
+		for _, m := range ev.Messages {
+			got(m.ID, at)
+		}
+		after = ev.Cursor
+	}
 }
 
 // plainID reports whether id can go into a path as it is (a UUID can).
@@ -521,10 +667,10 @@ func loginBody(secret []byte, email string, now time.Time) ([]byte, error) {
 
 // probe logs in one extra customer, untimed, so that a wrong URL, API key or
 // secret fails at once with a clear message instead of as thousands of errors.
-func probe(ctx context.Context, client *http.Client, cfg config, body []byte) error {
+func probe(ctx context.Context, client *http.Client, cfg config, k int, body []byte) error {
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, cfg.endpoint("/v1/identities/login").String(), bytes.NewReader(body))
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, cfg.endpoint(k, "/v1/identities/login").String(), bytes.NewReader(body))
 	if err != nil {
 		return err
 	}
@@ -545,5 +691,5 @@ func probe(ctx context.Context, client *http.Client, cfg config, body []byte) er
 		} `json:"error"`
 	}
 	json.NewDecoder(io.LimitReader(resp.Body, 64<<10)).Decode(&e)
-	return fmt.Errorf("probe login at %s answered %d %s (check -api-key and -jwt-secret)", cfg.base, resp.StatusCode, e.Error.Code)
+	return fmt.Errorf("probe login at %s answered %d %s (check -api-key and -jwt-secret)", cfg.bases[k], resp.StatusCode, e.Error.Code)
 }

@@ -4,9 +4,12 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"net/http"
 	"net/http/httptest"
 	"path/filepath"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"testing/fstest"
 	"time"
@@ -85,6 +88,40 @@ func TestLoopbackOnly(t *testing.T) {
 	}
 }
 
+// bus carries wake-ups between in-process instances, as NATS would.
+type bus struct {
+	mu    sync.Mutex
+	polls []web.Polls
+}
+
+type busStop struct {
+	b    *bus
+	self int
+}
+
+func (s *busStop) Listen(p web.Polls) error {
+	s.b.mu.Lock()
+	defer s.b.mu.Unlock()
+	s.self = len(s.b.polls)
+	s.b.polls = append(s.b.polls, p)
+	return nil
+}
+
+func (s *busStop) others(fn func(web.Polls)) {
+	s.b.mu.Lock()
+	defer s.b.mu.Unlock()
+	for i, p := range s.b.polls {
+		if i != s.self {
+			fn(p)
+		}
+	}
+}
+
+func (s *busStop) PublishCustomer(id string) { s.others(func(p web.Polls) { p.WakeCustomer(id) }) }
+func (s *busStop) PublishAgents()            { s.others(func(p web.Polls) { p.WakeAgents() }) }
+
+// Two instances on one store: the load is split between them and each
+// followed message goes through one and reaches a poll held by the other.
 func TestRunAgainstService(t *testing.T) {
 	const apiKey, secret = "pk_loadgen_test", "loadgen-test-secret-0123456789abcdef"
 	st, err := store.OpenSQLite(context.Background(), filepath.Join(t.TempDir(), "chat.db"), store.SQLiteOptions{})
@@ -92,17 +129,27 @@ func TestRunAgainstService(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	h, err := web.New(web.Options{Store: st, APIKey: apiKey, JWTSecret: secret, AgentKey: "agent",
-		Assets: fstest.MapFS{"kustomer-chat.js": {Data: []byte("// loader\n")}}})
-	if err != nil {
-		t.Fatal(err)
+	b := &bus{}
+	var urls []string
+	var requests [2]atomic.Int64
+	for i := range 2 {
+		h, err := web.New(web.Options{Store: st, APIKey: apiKey, JWTSecret: secret, AgentKey: "agent",
+			Assets: fstest.MapFS{"kustomer-chat.js": {Data: []byte("// loader\n")}}, Wakeups: &busStop{b: b}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			requests[i].Add(1)
+			h.ServeHTTP(w, r)
+		}))
+		defer srv.Close()
+		urls = append(urls, srv.URL)
 	}
-	srv := httptest.NewServer(h)
-	defer srv.Close()
+	srvURL := strings.Join(urls, ",")
 
 	var stdout, stderr bytes.Buffer
-	code, err := run(context.Background(), []string{"-url", srv.URL, "-api-key", apiKey, "-jwt-secret", secret,
-		"-logins", "300", "-messages", "500", "-conversations", "20", "-concurrency", "8", "-max-time", "60s"},
+	code, err := run(context.Background(), []string{"-url", srvURL, "-api-key", apiKey, "-jwt-secret", secret,
+		"-logins", "300", "-messages", "500", "-conversations", "20", "-watch", "16", "-concurrency", "8", "-max-time", "60s"},
 		&stdout, &stderr, func(string) string { return "" })
 	if code != 0 || err != nil {
 		t.Fatalf("run: code %d, %v\nstderr:\n%s", code, err, &stderr)
@@ -115,6 +162,15 @@ func TestRunAgainstService(t *testing.T) {
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&rep); err != nil {
 		t.Fatal(err)
+	}
+	// 500 messages over 20 conversations: 25 each, 16 × 25 of them followed.
+	if d := rep["delivery"]; d["count"] != 400 || d["missing"] != 0 || d["p50Ms"] <= 0 || d["p99Ms"] < d["p50Ms"] {
+		t.Errorf("delivery: %v, want 400 followed messages delivered, none missing", d)
+	}
+	for i := range requests {
+		if n := requests[i].Load(); n < 400 {
+			t.Errorf("instance %d served %d requests, want about half of 800+", i, n)
+		}
 	}
 	for phase, want := range map[string]float64{"logins": 300, "messages": 500} {
 		s := rep[phase]
@@ -131,7 +187,7 @@ func TestRunAgainstService(t *testing.T) {
 
 	// A wrong secret fails fast at the probe, not as 300 errors.
 	stdout.Reset()
-	code, err = run(context.Background(), []string{"-url", srv.URL, "-api-key", apiKey, "-jwt-secret", "wrong",
+	code, err = run(context.Background(), []string{"-url", srvURL, "-api-key", apiKey, "-jwt-secret", "wrong",
 		"-logins", "300", "-messages", "0"}, &stdout, &stderr, func(string) string { return "" })
 	if code != 1 || err == nil || !strings.Contains(err.Error(), "TOKEN_REJECTED") || stdout.Len() != 0 {
 		t.Fatalf("wrong secret: code %d, %v, stdout %q", code, err, &stdout)
