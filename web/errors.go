@@ -41,7 +41,7 @@ func writeError(w http.ResponseWriter, status int, code, message string) {
 // serverError logs what went wrong and tells the caller only that it did. A
 // request that could not finish because the service is stopping, its store is
 // closed or the machine refuses writes (disk full, read-only, database file
-// gone) answers 503: the client may try again, and the log names the cause.
+// gone, database server unreachable) answers 503: the client may try again, and the log names the cause.
 // It always answers: a handler that wrote nothing would let net/http send an
 // empty 200 for a write that was not stored.
 func (s *server) serverError(w http.ResponseWriter, r *http.Request, err error) {
@@ -49,7 +49,8 @@ func (s *server) serverError(w http.ResponseWriter, r *http.Request, err error) 
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded), errors.Is(err, store.ErrClosed):
 		s.log.Warn("request not completed", "method", r.Method, "path", r.URL.Path, "err", err)
 		writeError(w, http.StatusServiceUnavailable, codeServerError, "the chat service is unavailable; try again")
-	case errors.Is(err, store.ErrDiskFull), errors.Is(err, store.ErrReadOnly), errors.Is(err, store.ErrDatabaseGone):
+	case errors.Is(err, store.ErrDiskFull), errors.Is(err, store.ErrReadOnly), errors.Is(err, store.ErrDatabaseGone),
+		errors.Is(err, store.ErrUnavailable):
 		s.log.Error("cannot store: "+err.Error(), "method", r.Method, "path", r.URL.Path)
 		writeError(w, http.StatusServiceUnavailable, codeServerError, "the chat service cannot store messages now; try again later")
 	default:

@@ -33,6 +33,11 @@ var (
 	// replaced while the service ran: it would land in an unlinked file and
 	// be lost at the next start.
 	ErrDatabaseGone = errors.New("store: database file deleted or replaced while running: restart the service")
+	// ErrUnavailable is a database server that cannot be reached or is
+	// shutting down, restarting or out of connections (PostgreSQL). A write
+	// that failed so may or may not have committed; a retry with the same
+	// client-made id stores it once either way.
+	ErrUnavailable = errors.New("store: database unavailable")
 )
 
 // classify tags SQLite's result codes for a full disk or a read-only

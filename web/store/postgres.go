@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"net"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -79,41 +81,67 @@ func (p *Postgres) Close() error {
 	return nil
 }
 
-// maxWriteAttempts bounds how often write runs a transaction that
-// PostgreSQL aborted to break a deadlock or a serialization conflict with a
-// concurrent one; either is safe to run again from the start.
-const maxWriteAttempts = 5
+// maxAttempts bounds how often a transaction runs again after PostgreSQL
+// aborted it to break a deadlock or a serialization conflict with a
+// concurrent one, or after it could not begin (a pooled connection found
+// dead): each is safe to run again from the start.
+const maxAttempts = 5
 
 // write runs fn in a READ COMMITTED transaction and returns once it has
 // committed (nil) or rolled back (fn's error, or the commit's). As with the
 // SQLite writer, fn may run more than once, so it must change nothing but the
 // database and its own results, which it sets afresh on each run.
 func (p *Postgres) write(ctx context.Context, fn func(ctx context.Context, tx pgx.Tx) error) error {
+	err := p.transact(ctx, pgx.TxOptions{}, fn, retryable)
+	if err == nil {
+		p.commits.Add(1)
+	}
+	return err
+}
+
+// read runs fn in one REPEATABLE READ, READ ONLY transaction, so that its
+// queries see one snapshot, as the SQLite store's reads do. Having changed
+// nothing, it runs again after a lost connection too, so that a database
+// restart or failover costs readers nothing.
+func (p *Postgres) read(ctx context.Context, fn func(ctx context.Context, tx pgx.Tx) error) error {
+	return p.transact(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, fn,
+		func(err error) bool { return retryable(err) || errors.Is(err, ErrUnavailable) })
+}
+
+// transact runs fn in a transaction until it succeeds, fails in a way again
+// does not mend, or maxAttempts. A transaction that could not begin did
+// nothing, so it always runs again; when the cause was a lost connection the
+// pool's other connections are likely lost too (the server restarted), and
+// are dropped first.
+func (p *Postgres) transact(ctx context.Context, opts pgx.TxOptions, fn func(ctx context.Context, tx pgx.Tx) error, again func(error) bool) error {
 	if p.closed.Load() {
 		return ErrClosed
 	}
-	var err error
 	for attempt := 1; ; attempt++ {
-		err = pgx.BeginFunc(ctx, p.pool, func(tx pgx.Tx) error { return fn(ctx, tx) })
+		begun, err := p.once(ctx, opts, fn)
 		if err == nil {
-			p.commits.Add(1)
 			return nil
 		}
-		if attempt == maxWriteAttempts || !retryable(err) || ctx.Err() != nil {
-			return classifyPostgres(err)
+		err = classifyPostgres(err)
+		if attempt == maxAttempts || ctx.Err() != nil || (begun && !again(err)) {
+			return err
+		}
+		if errors.Is(err, ErrUnavailable) {
+			p.pool.Reset()
 		}
 	}
 }
 
-// read runs fn in one REPEATABLE READ, READ ONLY transaction, so that its
-// queries see one snapshot, as the SQLite store's reads do.
-func (p *Postgres) read(ctx context.Context, fn func(ctx context.Context, tx pgx.Tx) error) error {
-	if p.closed.Load() {
-		return ErrClosed
+func (p *Postgres) once(ctx context.Context, opts pgx.TxOptions, fn func(ctx context.Context, tx pgx.Tx) error) (begun bool, err error) {
+	tx, err := p.pool.BeginTx(ctx, opts)
+	if err != nil {
+		return false, err
 	}
-	err := pgx.BeginTxFunc(ctx, p.pool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly},
-		func(tx pgx.Tx) error { return fn(ctx, tx) })
-	return classifyPostgres(err)
+	defer tx.Rollback(context.WithoutCancel(ctx))
+	if err := fn(ctx, tx); err != nil {
+		return true, err
+	}
+	return true, tx.Commit(ctx)
 }
 
 func retryable(err error) bool {
@@ -125,27 +153,40 @@ func retryable(err error) bool {
 // service may not write with the sentinels the SQLite store uses, keeping
 // PostgreSQL's error.
 func classifyPostgres(err error) error {
-	var e *pgconn.PgError
-	if !errors.As(err, &e) {
-		return err
+	if err == nil {
+		return nil
 	}
+	var e *pgconn.PgError
+	var connect *pgconn.ConnectError
+	var netErr net.Error
 	switch {
-	case e.Code == "53100": // disk_full
-		return fmt.Errorf("%w: %w", ErrDiskFull, err)
-	case e.Code == "25006", e.Code == "42501": // read_only_sql_transaction, insufficient_privilege
-		return fmt.Errorf("%w: %w", ErrReadOnly, err)
+	case errors.As(err, &e):
+		switch {
+		case e.Code == "53100": // disk_full
+			return fmt.Errorf("%w: %w", ErrDiskFull, err)
+		case e.Code == "25006", e.Code == "42501": // read_only_sql_transaction, insufficient_privilege
+			return fmt.Errorf("%w: %w", ErrReadOnly, err)
+		case strings.HasPrefix(e.Code, "08"), // connection_exception
+			e.Code == "57P01", e.Code == "57P02", e.Code == "57P03", // admin_shutdown, crash_shutdown, cannot_connect_now
+			e.Code == "53300": // too_many_connections
+			return fmt.Errorf("%w: %w", ErrUnavailable, err)
+		}
+	case errors.As(err, &connect), errors.As(err, &netErr), errors.Is(err, io.ErrUnexpectedEOF):
+		return fmt.Errorf("%w: %w", ErrUnavailable, err)
 	}
 	return err
 }
 
 func (p *Postgres) Setting(ctx context.Context, key string, generate func() (string, error)) (string, error) {
 	var v string
-	err := p.pool.QueryRow(ctx, `SELECT value FROM settings WHERE key = $1`, key).Scan(&v)
+	err := p.read(ctx, func(ctx context.Context, tx pgx.Tx) error {
+		return tx.QueryRow(ctx, `SELECT value FROM settings WHERE key = $1`, key).Scan(&v)
+	})
 	if err == nil {
 		return v, nil
 	}
 	if !errors.Is(err, pgx.ErrNoRows) {
-		return "", classifyPostgres(err)
+		return "", err
 	}
 	gen, err := generate()
 	if err != nil {
