@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
@@ -68,5 +69,51 @@ func TestPostgresSurvivesLostConnections(t *testing.T) {
 		if _, err := s.Setting(ctx, "k", func() (string, error) { return "v", nil }); err != nil {
 			t.Fatalf("a write after the connections were dropped: %v", err)
 		}
+	}
+}
+
+// Instances that start at once on an empty database migrate it once: each
+// waits for the advisory lock, and the later ones find the schema current.
+// A database migrated by a newer binary is refused, not written to.
+func TestPostgresMigratesOnceUnderConcurrentStarts(t *testing.T) {
+	ctx := context.Background()
+	dsn := pgtest.DB(t)
+	const instances = 6
+	errs := make(chan error, instances)
+	for range instances {
+		go func() {
+			s, err := OpenPostgres(ctx, dsn, PostgresOptions{})
+			if err == nil {
+				s.Close()
+			}
+			errs <- err
+		}()
+	}
+	for range instances {
+		if err := <-errs; err != nil {
+			t.Fatalf("a concurrent start: %v", err)
+		}
+	}
+	s, err := OpenPostgres(ctx, dsn, PostgresOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	peek := postgresPeeker{s}
+	if n, want := peek.scalar(t, `SELECT COUNT(*) FROM schema_migrations`), int64(len(postgresMigrations)-1); n != want {
+		t.Fatalf("%d migrations recorded, want %d", n, want)
+	}
+	peek.exec(t, `INSERT INTO schema_migrations(version, applied_at) VALUES (?, 0)`, len(postgresMigrations))
+	if _, err := OpenPostgres(ctx, dsn, PostgresOptions{}); err == nil || !strings.Contains(err.Error(), "newer than this binary") {
+		t.Fatalf("a database from a newer binary: %v", err)
+	}
+}
+
+// A URL that does not parse is refused without repeating it: it may hold
+// the password.
+func TestPostgresBadURLHidesIt(t *testing.T) {
+	_, err := OpenPostgres(context.Background(), "postgres://chat:s3cret@db:notaport/chat", PostgresOptions{})
+	if err == nil || strings.Contains(err.Error(), "s3cret") {
+		t.Fatalf("a bad URL: %v", err)
 	}
 }
