@@ -4,7 +4,7 @@
 //	kustomer-chat-loadgen -url http://127.0.0.1:8080[,http://127.0.0.1:8081...] \
 //	    -api-key KEY -jwt-secret SECRET \
 //	    [-logins 20000] [-messages 40000] [-concurrency 32] [-max-time 60s] \
-//	    [-conversations 256] [-watch 16] [-procs 0] [-cpuprofile FILE]
+//	    [-conversations 256] [-watch 16] [-rate 0] [-procs 0] [-cpuprofile FILE]
 //
 // -api-key and -jwt-secret default to $KUSTOMER_CHAT_API_KEY and
 // $KUSTOMER_CHAT_JWT_SECRET, the service's own settings.
@@ -13,7 +13,8 @@
 // each from a fresh device (a new uuid trackingId), with HS256 JWTs signed
 // before the clock starts. Phase 2 opens one conversation for each of the
 // first -conversations sessions (not timed) and then sends -messages messages
-// spread over them. -concurrency requests are in flight at any time, over
+// spread over them, as fast as -concurrency allows or, with -rate, at that
+// many a second. -concurrency requests are in flight at any time, over
 // keep-alive connections; latency is from sending to the end of the answer.
 //
 // Several -url values are instances of one service (one database): request i
@@ -84,6 +85,7 @@ type config struct {
 	messages      int
 	conversations int
 	watch         int
+	rate          float64
 	concurrency   int
 	maxTime       time.Duration
 	procs         int
@@ -129,6 +131,7 @@ func parseFlags(args []string, stderr io.Writer, getenv func(string) string) (co
 	messages := fs.Int("messages", 40000, "messages to send (phase 2)")
 	convs := fs.Int("conversations", 256, "sessions from phase 1 that each open a conversation for phase 2")
 	watch := fs.Int("watch", 16, "conversations of phase 2 whose messages a long poll on the next instance follows (0: none)")
+	rate := fs.Float64("rate", 0, "messages a second in phase 2 (0: as fast as -concurrency allows)")
 	conc := fs.Int("concurrency", 32, "requests in flight")
 	maxTime := fs.Duration("max-time", 60*time.Second, "cap on the whole run; phases stop taking new requests after it")
 	procs := fs.Int("procs", 0, "GOMAXPROCS of the load generator (0: half the CPUs, at least 1, leaving the rest to the service)")
@@ -140,7 +143,7 @@ func parseFlags(args []string, stderr io.Writer, getenv func(string) string) (co
 		return config{}, fmt.Errorf("%w: unexpected arguments %q", errUsage, fs.Args())
 	}
 	c := config{apiKey: *apiKey, secret: []byte(*secret), logins: *logins, messages: *messages,
-		conversations: *convs, watch: *watch, concurrency: *conc, maxTime: *maxTime, procs: *procs, cpuProfile: *cpuProfile}
+		conversations: *convs, watch: *watch, rate: *rate, concurrency: *conc, maxTime: *maxTime, procs: *procs, cpuProfile: *cpuProfile}
 	switch {
 	case c.apiKey == "" || len(c.secret) == 0:
 		return c, fmt.Errorf("%w: -api-key and -jwt-secret are required", errUsage)
@@ -148,6 +151,8 @@ func parseFlags(args []string, stderr io.Writer, getenv func(string) string) (co
 		return c, fmt.Errorf("%w: -logins and -messages must be >= 0", errUsage)
 	case c.concurrency < 1 || c.conversations < 1:
 		return c, fmt.Errorf("%w: -concurrency and -conversations must be >= 1", errUsage)
+	case c.rate < 0:
+		return c, fmt.Errorf("%w: -rate must be >= 0", errUsage)
 	case c.watch < 0:
 		return c, fmt.Errorf("%w: -watch must be >= 0", errUsage)
 	case c.procs < 0:
@@ -341,9 +346,10 @@ func (w *worker) do(ctx context.Context, client *http.Client, j job, keep bool) 
 	return resp.StatusCode, kept
 }
 
-// phase runs n jobs on concurrency workers until done or deadline; keep(i)
-// says whether job i's answer body is wanted (returned in bodies[i]).
-func phase(ctx context.Context, client *http.Client, n, concurrency int, deadline time.Time,
+// phase runs n jobs on concurrency workers until done or deadline, job i
+// starting no earlier than i/rate seconds in when rate > 0; keep(i) says
+// whether job i's answer body is wanted (returned in bodies[i]).
+func phase(ctx context.Context, client *http.Client, n, concurrency int, rate float64, deadline time.Time,
 	jobOf func(i int) job, keep func(i int) bool) (PhaseStats, [][]byte) {
 	bodies := make([][]byte, n)
 	workers := make([]*worker, min(concurrency, max(n, 1)))
@@ -358,6 +364,9 @@ func phase(ctx context.Context, client *http.Client, n, concurrency int, deadlin
 				i := int(next.Add(1) - 1)
 				if i >= n || time.Now().After(deadline) || ctx.Err() != nil {
 					return
+				}
+				if rate > 0 {
+					time.Sleep(time.Until(start.Add(time.Duration(float64(i) / rate * float64(time.Second)))))
 				}
 				kp := keep != nil && keep(i)
 				code, b := w.do(ctx, client, jobOf(i), kp)
@@ -458,7 +467,7 @@ func generate(ctx context.Context, cfg config, stderr io.Writer) (Report, error)
 	}
 	fmt.Fprintf(stderr, "phase 1: %d logins on %d instance(s), concurrency %d...\n", cfg.logins, len(cfg.bases), cfg.concurrency)
 	var bodies [][]byte
-	rep.Logins, bodies = phase(ctx, client, cfg.logins, cfg.concurrency, deadline,
+	rep.Logins, bodies = phase(ctx, client, cfg.logins, cfg.concurrency, 0, deadline,
 		func(i int) job { return job{loginURLs[i%len(loginURLs)], apiHeader, loginBodies[i]} },
 		func(i int) bool { return i < keepN })
 	fmt.Fprintf(stderr, "phase 1: %+v\n", rep.Logins)
@@ -490,7 +499,7 @@ func generate(ctx context.Context, cfg config, stderr io.Writer) (Report, error)
 	// Untimed set-up: each session opens a conversation, on its instance.
 	fmt.Fprintf(stderr, "opening %d conversations...\n", len(openers))
 	first := []byte(`{"message":"load test conversation"}`)
-	setup, created := phase(ctx, client, len(openers), cfg.concurrency, deadline,
+	setup, created := phase(ctx, client, len(openers), cfg.concurrency, 0, deadline,
 		func(i int) job { return job{openers[i].url, openers[i].header, first} }, func(int) bool { return true })
 	var chats []chat
 	for i, b := range created {
@@ -547,7 +556,7 @@ func generate(ctx context.Context, cfg config, stderr io.Writer) (Report, error)
 
 	msg := []byte(`{"body":"hello there, a load test message of ordinary length"}`)
 	fmt.Fprintf(stderr, "phase 2: %d messages over %d conversations (%d followed), concurrency %d...\n", cfg.messages, len(chats), watch, cfg.concurrency)
-	rep.Messages, _ = phase(ctx, client, cfg.messages, cfg.concurrency, deadline,
+	rep.Messages, _ = phase(ctx, client, cfg.messages, cfg.concurrency, cfg.rate, deadline,
 		func(i int) job {
 			k := i % len(chats)
 			c := chats[k]

@@ -120,18 +120,20 @@ func (s *busStop) others(fn func(web.Polls)) {
 func (s *busStop) PublishCustomer(id string) { s.others(func(p web.Polls) { p.WakeCustomer(id) }) }
 func (s *busStop) PublishAgents()            { s.others(func(p web.Polls) { p.WakeAgents() }) }
 
-// Two instances on one store: the load is split between them and each
-// followed message goes through one and reaches a poll held by the other.
-func TestRunAgainstService(t *testing.T) {
-	const apiKey, secret = "pk_loadgen_test", "loadgen-test-secret-0123456789abcdef"
+const apiKey, secret = "pk_loadgen_test", "loadgen-test-secret-0123456789abcdef"
+
+// twoInstances serves two instances of the service on one store, as
+// comma-separated URLs, and counts the requests each served.
+func twoInstances(t *testing.T) (string, *[2]atomic.Int64) {
+	t.Helper()
 	st, err := store.OpenSQLite(context.Background(), filepath.Join(t.TempDir(), "chat.db"), store.SQLiteOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer st.Close()
+	t.Cleanup(func() { st.Close() })
 	b := &bus{}
 	var urls []string
-	var requests [2]atomic.Int64
+	requests := &[2]atomic.Int64{}
 	for i := range 2 {
 		h, err := web.New(web.Options{Store: st, APIKey: apiKey, JWTSecret: secret, AgentKey: "agent",
 			Assets: fstest.MapFS{"kustomer-chat.js": {Data: []byte("// loader\n")}}, Wakeups: &busStop{b: b}})
@@ -142,10 +144,16 @@ func TestRunAgainstService(t *testing.T) {
 			requests[i].Add(1)
 			h.ServeHTTP(w, r)
 		}))
-		defer srv.Close()
+		t.Cleanup(srv.Close)
 		urls = append(urls, srv.URL)
 	}
-	srvURL := strings.Join(urls, ",")
+	return strings.Join(urls, ","), requests
+}
+
+// The load is split between two instances and each followed message goes
+// through one and reaches a poll held by the other.
+func TestRunAgainstService(t *testing.T) {
+	srvURL, requests := twoInstances(t)
 
 	var stdout, stderr bytes.Buffer
 	code, err := run(context.Background(), []string{"-url", srvURL, "-api-key", apiKey, "-jwt-secret", secret,
@@ -191,5 +199,24 @@ func TestRunAgainstService(t *testing.T) {
 		"-logins", "300", "-messages", "0"}, &stdout, &stderr, func(string) string { return "" })
 	if code != 1 || err == nil || !strings.Contains(err.Error(), "TOKEN_REJECTED") || stdout.Len() != 0 {
 		t.Fatalf("wrong secret: code %d, %v, stdout %q", code, err, &stdout)
+	}
+}
+
+// -rate spaces phase 2's messages: 60 at 200 a second take 0.3 s at least.
+func TestRateSpacesMessages(t *testing.T) {
+	srvURL, _ := twoInstances(t)
+	var stdout, stderr bytes.Buffer
+	code, err := run(context.Background(), []string{"-url", srvURL, "-api-key", apiKey, "-jwt-secret", secret,
+		"-logins", "4", "-messages", "60", "-conversations", "4", "-watch", "2", "-rate", "200"},
+		&stdout, &stderr, func(string) string { return "" })
+	if code != 0 || err != nil {
+		t.Fatalf("run: code %d, %v\nstderr:\n%s", code, err, &stderr)
+	}
+	var rep Report
+	if err := json.Unmarshal(stdout.Bytes(), &rep); err != nil {
+		t.Fatal(err)
+	}
+	if rep.Messages.Count != 60 || rep.Messages.Seconds < 0.29 || rep.Messages.PerSec > 210 {
+		t.Fatalf("60 messages at -rate 200: %+v", rep.Messages)
 	}
 }
