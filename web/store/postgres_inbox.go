@@ -141,16 +141,6 @@ func (p *Postgres) AgentMessages(ctx context.Context, conversationID string, ord
 	return out, next, nil
 }
 
-// pgExists is exists for pgx's rows.
-func pgExists(row pgx.Row) error {
-	var one int
-	err := row.Scan(&one)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return ErrNotFound
-	}
-	return err
-}
-
 // pgTouchByAgent is touchByAgent for concurrent writers: messages of one
 // conversation may reach it in any seq order, so only the highest seq's
 // message sets the last message; the counters always apply. ($1 at, $2 seq,
@@ -166,6 +156,12 @@ const pgTouchByAgent = `UPDATE conversations SET
 // transaction's id). A taken id or a missing conversation makes the INSERT
 // do nothing; ON CONFLICT waits for a concurrent insert of the same id, and a
 // new statement then sees which it was.
+//
+// The INSERT locks the conversation's row, which the touch below would lock
+// anyway, so as to read its customer_id as committed: a login moving the
+// conversation to the customer who adopted it holds the row until it has
+// moved the messages too. Read without the lock, the reply would be stored
+// for the anonymous customer, after the move, where no one would see it.
 func (p *Postgres) AgentReply(ctx context.Context, r AgentReply) (Message, bool, error) {
 	at := millis(r.Now)
 	if r.ID == "" {
@@ -177,18 +173,13 @@ func (p *Postgres) AgentReply(ctx context.Context, r AgentReply) (Message, bool,
 		var err error
 		msg, err = scanMessage(tx.QueryRow(ctx, `INSERT INTO messages (id, conversation_id, customer_id, author, author_name, agent_id, body, created_at)
 			SELECT $1, c.id, c.customer_id, 'agent', $2, $3, $4, $5 FROM conversations c WHERE c.id = $6
+			FOR NO KEY UPDATE OF c
 			ON CONFLICT (id) DO NOTHING
 			RETURNING `+messageColumns, r.ID, nullString(r.AuthorName), nullString(r.AgentID), r.Body, at, r.ConversationID))
 		if errors.Is(err, pgx.ErrNoRows) {
 			created = false
 			msg, err = p.storedAgentMessage(ctx, tx, r)
 			return err
-		}
-		if isForeignKeyViolation(err) {
-			// The conversation's customer was erased between the INSERT's
-			// read of the conversation and its foreign-key check, which
-			// waited for the erase to commit.
-			return ErrNotFound
 		}
 		if err != nil {
 			return err
@@ -201,11 +192,6 @@ func (p *Postgres) AgentReply(ctx context.Context, r AgentReply) (Message, bool,
 		return Message{}, false, err
 	}
 	return msg, created, nil
-}
-
-func isForeignKeyViolation(err error) bool {
-	var e *pgconn.PgError
-	return errors.As(err, &e) && e.Code == "23503"
 }
 
 // storedAgentMessage is SQLite's storedAgentMessage.
