@@ -370,3 +370,52 @@ func testEventsCursorNeverSkips(t *testing.T, open engine) {
 		}
 	}
 }
+
+// An anonymous customer's tabs sending while its login adopts their
+// conversation: every message ends up with its conversation's customer,
+// stored before the move (and moved) or refused after it (ErrNotFound),
+// never stored for the anonymous customer in a conversation now the
+// identified one's.
+func testConcurrentMessagesDuringAdoptionMoveWithIt(t *testing.T, open engine) {
+	ctx := context.Background()
+	s := open(t, SessionPolicy{})
+	const rounds, senders = 10, 4
+	for round := range rounds {
+		_, tok, err := s.CreateAnonymous(ctx, fmt.Sprint("tab-", round), t0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sess, err := s.Session(ctx, tok, t0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		conv := startConversation(t, s, sess, "before login", t0)
+		var stop atomic.Bool
+		var wg sync.WaitGroup
+		for range senders {
+			wg.Go(func() {
+				for !stop.Load() {
+					_, _, err := s.AddMessage(ctx, sess, NewMessage{ConversationID: conv.ID, Body: "racing the login", Now: t0})
+					if errors.Is(err, ErrNotFound) {
+						return // moved: the conversation is not this customer's any more
+					}
+					if err != nil {
+						t.Error(err)
+						return
+					}
+				}
+			})
+		}
+		time.Sleep(2 * time.Millisecond)
+		res, err := s.Login(ctx, LoginParams{Email: fmt.Sprintf("tabs-%d@example.com", round), TrackingID: "tab", TrackingToken: tok, Now: t0})
+		stop.Store(true)
+		wg.Wait()
+		if err != nil || res.MergedFrom == "" {
+			t.Fatalf("login: merged %q, %v", res.MergedFrom, err)
+		}
+		if n := s.scalar(t, `SELECT COUNT(*) FROM messages m JOIN conversations c ON c.id = m.conversation_id
+			WHERE m.customer_id <> c.customer_id`); n != 0 {
+			t.Fatalf("round %d: %d messages stored for another customer than their conversation's", round, n)
+		}
+	}
+}

@@ -91,6 +91,7 @@ var storeSuite = []suiteCase{
 	{"ConcurrentLoginsOfOneDeviceLeaveOneLiveSession", testConcurrentLoginsOfOneDeviceLeaveOneLiveSession},
 	{"ConcurrentLoginsMakeOneCustomer", testConcurrentLoginsMakeOneCustomer},
 	{"ConcurrentAdoptionsHaveOneWinner", testConcurrentAdoptionsHaveOneWinner},
+	{"ConcurrentMessagesDuringAdoptionMoveWithIt", testConcurrentMessagesDuringAdoptionMoveWithIt},
 	{"EventsCursorNeverSkips", testEventsCursorNeverSkips},
 }
 
