@@ -419,3 +419,42 @@ func testConcurrentMessagesDuringAdoptionMoveWithIt(t *testing.T, open engine) {
 		}
 	}
 }
+
+// Logins that would fill an externalId into a customer known by email race
+// logins that would make a new customer with that externalId: all succeed,
+// and one customer ends up holding it, the one every login by it finds.
+func testConcurrentLoginsFillInOneExternalID(t *testing.T, open engine) {
+	ctx := context.Background()
+	s := open(t, SessionPolicy{})
+	const rounds, racers = 5, 8
+	for round := range rounds {
+		email, externalID := fmt.Sprintf("filler-%d@example.com", round), fmt.Sprintf("fill-%d", round)
+		if _, err := s.Login(ctx, LoginParams{Email: email, TrackingID: "first", Now: t0}); err != nil {
+			t.Fatal(err)
+		}
+		byID, errs := make([]LoginResult, racers), make([]error, 2*racers)
+		var wg sync.WaitGroup
+		for i := range racers {
+			wg.Go(func() {
+				_, errs[2*i] = s.Login(ctx, LoginParams{Email: email, ExternalID: externalID, TrackingID: fmt.Sprint("both-", i), Now: t0})
+			})
+			wg.Go(func() {
+				byID[i], errs[2*i+1] = s.Login(ctx, LoginParams{ExternalID: externalID, TrackingID: fmt.Sprint("id-", i), Now: t0})
+			})
+		}
+		wg.Wait()
+		for i, err := range errs {
+			if err != nil {
+				t.Fatalf("round %d: racer %d: %v", round, i, err)
+			}
+		}
+		for _, r := range byID {
+			if r.Identity.CustomerID != byID[0].Identity.CustomerID {
+				t.Fatalf("round %d: logins by externalId found %s and %s", round, byID[0].Identity.CustomerID, r.Identity.CustomerID)
+			}
+		}
+		if n := s.scalar(t, `SELECT COUNT(*) FROM customers WHERE external_id = ?`, externalID); n != 1 {
+			t.Fatalf("round %d: %d customers hold the externalId", round, n)
+		}
+	}
+}

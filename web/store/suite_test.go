@@ -90,6 +90,7 @@ var storeSuite = []suiteCase{
 	{"ConcurrentRepeatsStoreOnce", testConcurrentRepeatsStoreOnce},
 	{"ConcurrentLoginsOfOneDeviceLeaveOneLiveSession", testConcurrentLoginsOfOneDeviceLeaveOneLiveSession},
 	{"ConcurrentLoginsMakeOneCustomer", testConcurrentLoginsMakeOneCustomer},
+	{"ConcurrentLoginsFillInOneExternalID", testConcurrentLoginsFillInOneExternalID},
 	{"ConcurrentAdoptionsHaveOneWinner", testConcurrentAdoptionsHaveOneWinner},
 	{"ConcurrentMessagesDuringAdoptionMoveWithIt", testConcurrentMessagesDuringAdoptionMoveWithIt},
 	{"EventsCursorNeverSkips", testEventsCursorNeverSkips},
