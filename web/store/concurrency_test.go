@@ -370,3 +370,91 @@ func testEventsCursorNeverSkips(t *testing.T, open engine) {
 		}
 	}
 }
+
+// An anonymous customer's tabs sending while its login adopts their
+// conversation: every message ends up with its conversation's customer,
+// stored before the move (and moved) or refused after it (ErrNotFound),
+// never stored for the anonymous customer in a conversation now the
+// identified one's.
+func testConcurrentMessagesDuringAdoptionMoveWithIt(t *testing.T, open engine) {
+	ctx := context.Background()
+	s := open(t, SessionPolicy{})
+	const rounds, senders = 10, 4
+	for round := range rounds {
+		_, tok, err := s.CreateAnonymous(ctx, fmt.Sprint("tab-", round), t0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sess, err := s.Session(ctx, tok, t0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		conv := startConversation(t, s, sess, "before login", t0)
+		var stop atomic.Bool
+		var wg sync.WaitGroup
+		for range senders {
+			wg.Go(func() {
+				for !stop.Load() {
+					_, _, err := s.AddMessage(ctx, sess, NewMessage{ConversationID: conv.ID, Body: "racing the login", Now: t0})
+					if errors.Is(err, ErrNotFound) {
+						return // moved: the conversation is not this customer's any more
+					}
+					if err != nil {
+						t.Error(err)
+						return
+					}
+				}
+			})
+		}
+		time.Sleep(2 * time.Millisecond)
+		res, err := s.Login(ctx, LoginParams{Email: fmt.Sprintf("tabs-%d@example.com", round), TrackingID: "tab", TrackingToken: tok, Now: t0})
+		stop.Store(true)
+		wg.Wait()
+		if err != nil || res.MergedFrom == "" {
+			t.Fatalf("login: merged %q, %v", res.MergedFrom, err)
+		}
+		if n := s.scalar(t, `SELECT COUNT(*) FROM messages m JOIN conversations c ON c.id = m.conversation_id
+			WHERE m.customer_id <> c.customer_id`); n != 0 {
+			t.Fatalf("round %d: %d messages stored for another customer than their conversation's", round, n)
+		}
+	}
+}
+
+// Logins that would fill an externalId into a customer known by email race
+// logins that would make a new customer with that externalId: all succeed,
+// and one customer ends up holding it, the one every login by it finds.
+func testConcurrentLoginsFillInOneExternalID(t *testing.T, open engine) {
+	ctx := context.Background()
+	s := open(t, SessionPolicy{})
+	const rounds, racers = 5, 8
+	for round := range rounds {
+		email, externalID := fmt.Sprintf("filler-%d@example.com", round), fmt.Sprintf("fill-%d", round)
+		if _, err := s.Login(ctx, LoginParams{Email: email, TrackingID: "first", Now: t0}); err != nil {
+			t.Fatal(err)
+		}
+		byID, errs := make([]LoginResult, racers), make([]error, 2*racers)
+		var wg sync.WaitGroup
+		for i := range racers {
+			wg.Go(func() {
+				_, errs[2*i] = s.Login(ctx, LoginParams{Email: email, ExternalID: externalID, TrackingID: fmt.Sprint("both-", i), Now: t0})
+			})
+			wg.Go(func() {
+				byID[i], errs[2*i+1] = s.Login(ctx, LoginParams{ExternalID: externalID, TrackingID: fmt.Sprint("id-", i), Now: t0})
+			})
+		}
+		wg.Wait()
+		for i, err := range errs {
+			if err != nil {
+				t.Fatalf("round %d: racer %d: %v", round, i, err)
+			}
+		}
+		for _, r := range byID {
+			if r.Identity.CustomerID != byID[0].Identity.CustomerID {
+				t.Fatalf("round %d: logins by externalId found %s and %s", round, byID[0].Identity.CustomerID, r.Identity.CustomerID)
+			}
+		}
+		if n := s.scalar(t, `SELECT COUNT(*) FROM customers WHERE external_id = ?`, externalID); n != 1 {
+			t.Fatalf("round %d: %d customers hold the externalId", round, n)
+		}
+	}
+}

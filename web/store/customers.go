@@ -142,25 +142,12 @@ func (s *SQLite) ExportCustomer(ctx context.Context, customerID string) (Custome
 		}
 		rows, err := tx.QueryContext(ctx, `SELECT tracking_id, created_at, updated_at FROM tracking_identities
 			WHERE customer_id IN `+customerAndMerged+` ORDER BY created_at, id`, customerID)
-		if ex.Devices, err = collect(rows, err, func(sc scanner) (Device, error) {
-			var d Device
-			var created, updated int64
-			err := sc.Scan(&d.TrackingID, &created, &updated)
-			d.CreatedAt, d.UpdatedAt = fromMillis(created), fromMillis(updated)
-			return d, err
-		}); err != nil {
+		if ex.Devices, err = collect(rows, err, scanDevice); err != nil {
 			return err
 		}
 		rows, err = tx.QueryContext(ctx, `SELECT created_at, last_used_at, revoked_at FROM sessions
 			WHERE customer_id IN `+customerAndMerged+` ORDER BY id`, customerID)
-		if ex.Sessions, err = collect(rows, err, func(sc scanner) (SessionTimes, error) {
-			var st SessionTimes
-			var created, used int64
-			var revoked sql.NullInt64
-			err := sc.Scan(&created, &used, &revoked)
-			st.CreatedAt, st.LastUsedAt, st.RevokedAt = fromMillis(created), fromMillis(used), nullMillis(revoked)
-			return st, err
-		}); err != nil {
+		if ex.Sessions, err = collect(rows, err, scanSessionTimes); err != nil {
 			return err
 		}
 		rows, err = tx.QueryContext(ctx, `SELECT `+agentConversationColumns+agentConversationFrom+`
@@ -174,17 +161,7 @@ func (s *SQLite) ExportCustomer(ctx context.Context, customerID string) (Custome
 		if err != nil {
 			return err
 		}
-		byConv := map[string][]Message{}
-		for _, m := range msgs {
-			byConv[m.ConversationID] = append(byConv[m.ConversationID], m)
-		}
-		ex.Conversations = make([]ExportedConversation, len(convs))
-		for i, c := range convs {
-			ex.Conversations[i] = ExportedConversation{AgentConversation: c, Messages: byConv[c.ID]}
-			if ex.Conversations[i].Messages == nil {
-				ex.Conversations[i].Messages = []Message{}
-			}
-		}
+		ex.Conversations = exportedConversations(convs, msgs)
 		return nil
 	})
 	if err != nil {

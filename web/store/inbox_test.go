@@ -301,6 +301,7 @@ func testSearchCustomers(t *testing.T, open engine) {
 		{ExternalID: `Back\Slash`},
 		{ExternalID: `BackXSlash`},
 		{Email: "carl@shop.test", ExternalID: "ANN-77"},
+		{ExternalID: "Émile-9"},
 	}
 	for i, p := range people {
 		p.TrackingID, p.Now = fmt.Sprint("d", i), t0
@@ -322,6 +323,8 @@ func testSearchCustomers(t *testing.T, open engine) {
 		"@EXAMPLE.COM":  {"1000@example.com|", "100%@example.com|", "axb@example.com|", "a_b@example.com|", "ann@example.com|"},
 		"back\\slash":   {`|Back\Slash`},
 		"carl@shop.tes": {"carl@shop.test|ANN-77"},
+		"ÉMILE":         {"|Émile-9"}, // ASCII case ignored...
+		"émile":         {},           // ...and only that, as SQLite's LIKE does
 	} {
 		got := pages(t, 2, func(p Page) ([]Customer, string, error) { return s.SearchCustomers(ctx, q, p) }, func(c Customer) string { return c.ID })
 		if g := ids(got, key); !slices.Equal(g, want) {

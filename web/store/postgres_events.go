@@ -123,7 +123,11 @@ func (p *Postgres) AgentEvents(ctx context.Context, after int64, limit int) (Age
 			ev.Cursor = ev.Messages[n-1].Seq
 			return false, nil
 		}
-		if err := tx.QueryRow(ctx, `SELECT COALESCE(MAX(seq), 0) FROM messages WHERE seq < $1`, horizon).Scan(&ev.Cursor); err != nil {
+		// An erase may have deleted the latest messages; the highest seq it
+		// deleted keeps the cursor from going back, but only up to the
+		// horizon, below which no message can still commit.
+		if err := tx.QueryRow(ctx, `SELECT GREATEST((SELECT COALESCE(MAX(seq), 0) FROM messages WHERE seq < $1),
+			(SELECT LEAST(max_seq, $1 - 1) FROM erased_seq))`, horizon).Scan(&ev.Cursor); err != nil {
 			return false, err
 		}
 		heldBack := false

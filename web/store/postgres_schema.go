@@ -110,6 +110,18 @@ CREATE TABLE messages (
 CREATE INDEX messages_by_conversation ON messages(conversation_id, seq);
 CREATE INDEX messages_by_customer ON messages(customer_id, seq);
 `,
+	// SQLite's customers have a rowid, in insertion order, by which the
+	// agents' search lists them newest first (created_at ties within a
+	// millisecond, and ids are random); row_id is PostgreSQL's. erased_seq
+	// is what SQLite keeps in sqlite_sequence: the highest seq an erase
+	// deleted, below which the agents' events cursor never goes back.
+	2: `
+ALTER TABLE customers ADD COLUMN row_id BIGINT GENERATED ALWAYS AS IDENTITY;
+CREATE UNIQUE INDEX customers_by_row_id ON customers(row_id);
+
+CREATE TABLE erased_seq (max_seq BIGINT NOT NULL);
+INSERT INTO erased_seq VALUES (0);
+`,
 }
 
 // migrationLock is the advisory lock key under which an instance migrates:

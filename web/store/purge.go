@@ -17,37 +17,40 @@ const PurgeGrace = 7 * 24 * time.Hour
 const purgeBatch = 500
 
 // endedSessions holds for a session s of customer c that ended (revoked, or past an
-// idle or absolute lifetime of the policy, per the customer's kind) before :cutoff; a
-// zero bound of the policy never ends a session.
-const endedSessions = `((s.revoked_at IS NOT NULL AND s.revoked_at < :cutoff)
-		OR (c.verified = 1 AND (
-			(:vIdle > 0 AND s.last_used_at < :cutoff - :vIdle) OR (:vLife > 0 AND s.created_at < :cutoff - :vLife)))
-		OR (c.verified = 0 AND (
-			(:aIdle > 0 AND s.last_used_at < :cutoff - :aIdle) OR (:aLife > 0 AND s.created_at < :cutoff - :aLife))))`
+// idle or absolute lifetime of the policy, per the customer's kind) before @cutoff; a
+// zero bound of the policy never ends a session. Both stores run it: named @params,
+// which database/sql's sql.Named and pgx.NamedArgs both bind, and a CAST on each
+// bound's first use, since PostgreSQL would take one compared with 0 for a 32-bit
+// integer.
+const endedSessions = `((s.revoked_at IS NOT NULL AND s.revoked_at < @cutoff)
+		OR (c.verified AND (
+			(CAST(@vIdle AS BIGINT) > 0 AND s.last_used_at < @cutoff - @vIdle) OR (CAST(@vLife AS BIGINT) > 0 AND s.created_at < @cutoff - @vLife)))
+		OR (NOT c.verified AND (
+			(CAST(@aIdle AS BIGINT) > 0 AND s.last_used_at < @cutoff - @aIdle) OR (CAST(@aLife AS BIGINT) > 0 AND s.created_at < @cutoff - @aLife))))`
 
-// findEndedSessions reads, on a reader, up to :batch ended sessions after :after in
+// findEndedSessions reads, on a reader, up to @batch ended sessions after @after in
 // id order: finding them scans the table, which must not hold the single writer
 // that every request's write waits for. The newest session is kept whatever its
 // state: sessions.id is a rowid, which SQLite would hand out again were the highest
 // one deleted, and messages.session_id must never name a later session.
 const findEndedSessions = `SELECT s.id FROM sessions s JOIN customers c ON c.id = s.customer_id
-	WHERE s.id > :after AND s.id < (SELECT MAX(id) FROM sessions) AND ` + endedSessions + `
-	ORDER BY s.id LIMIT :batch`
+	WHERE s.id > @after AND s.id < (SELECT MAX(id) FROM sessions) AND ` + endedSessions + `
+	ORDER BY s.id LIMIT @batch`
 
-// deleteEndedSessions deletes those of :ids (a JSON array) that are still ended: one
+// deleteEndedSessions deletes those of @ids (a JSON array) that are still ended: one
 // may have been used since it was read.
 const deleteEndedSessions = `DELETE FROM sessions WHERE id IN (
 	SELECT s.id FROM sessions s JOIN customers c ON c.id = s.customer_id
-	WHERE s.id IN (SELECT value FROM json_each(:ids)) AND ` + endedSessions + `)`
+	WHERE s.id IN (SELECT value FROM json_each(@ids)) AND ` + endedSessions + `)`
 
-// deleteEndedAgentSessions deletes up to :batch agent sessions that ended (revoked, or
-// past the agent idle or lifetime bound) before :cutoff. The table holds a row per
+// deleteEndedAgentSessions deletes up to @batch agent sessions that ended (revoked, or
+// past the agent idle or lifetime bound) before @cutoff. The table holds a row per
 // sign-in of the support team, small enough to search on the writer; no other
 // table names an agent session, so its rowids may be handed out again.
 const deleteEndedAgentSessions = `DELETE FROM agent_sessions WHERE id IN (
-	SELECT id FROM agent_sessions WHERE (revoked_at IS NOT NULL AND revoked_at < :cutoff)
-		OR (:gIdle > 0 AND last_used_at < :cutoff - :gIdle) OR (:gLife > 0 AND created_at < :cutoff - :gLife)
-	LIMIT :batch)`
+	SELECT id FROM agent_sessions WHERE (revoked_at IS NOT NULL AND revoked_at < @cutoff)
+		OR (CAST(@gIdle AS BIGINT) > 0 AND last_used_at < @cutoff - @gIdle) OR (CAST(@gLife AS BIGINT) > 0 AND created_at < @cutoff - @gLife)
+	LIMIT @batch)`
 
 // PurgeSessions deletes the customer and agent sessions that ended more than grace
 // before now, in batches of one short write each, and returns how many it deleted.

@@ -41,7 +41,6 @@ func testPurgeSessionsDeletesOnlyThoseEndedBeforeTheGrace(t *testing.T, open eng
 		"revoked an hour ago":               login(t, s, "g@example.com", "d10", now.Add(-2*time.Hour)),
 	}
 	revoke(kept["revoked an hour ago"], now.Add(-time.Hour))
-	newest := login(t, s, "h@example.com", "d11", now.Add(-grace-2*24*time.Hour)) // ended, but the highest id
 
 	n, err := s.PurgeSessions(ctx, now, grace)
 	if err != nil {
@@ -60,9 +59,6 @@ func testPurgeSessionsDeletesOnlyThoseEndedBeforeTheGrace(t *testing.T, open eng
 		if sessionRows(t, s, tok) != 1 {
 			t.Errorf("%s: deleted", name)
 		}
-	}
-	if sessionRows(t, s, newest) != 1 {
-		t.Error("the newest session was deleted: its id would be handed out again")
 	}
 	wantSession(t, s, kept["verified, live"], now, true)
 	wantSession(t, s, kept["anonymous, live"], now, true)

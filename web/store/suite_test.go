@@ -90,7 +90,9 @@ var storeSuite = []suiteCase{
 	{"ConcurrentRepeatsStoreOnce", testConcurrentRepeatsStoreOnce},
 	{"ConcurrentLoginsOfOneDeviceLeaveOneLiveSession", testConcurrentLoginsOfOneDeviceLeaveOneLiveSession},
 	{"ConcurrentLoginsMakeOneCustomer", testConcurrentLoginsMakeOneCustomer},
+	{"ConcurrentLoginsFillInOneExternalID", testConcurrentLoginsFillInOneExternalID},
 	{"ConcurrentAdoptionsHaveOneWinner", testConcurrentAdoptionsHaveOneWinner},
+	{"ConcurrentMessagesDuringAdoptionMoveWithIt", testConcurrentMessagesDuringAdoptionMoveWithIt},
 	{"EventsCursorNeverSkips", testEventsCursorNeverSkips},
 }
 

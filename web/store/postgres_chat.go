@@ -1,0 +1,201 @@
+package store
+
+import (
+	"context"
+	"errors"
+
+	"github.com/jackc/pgx/v5"
+)
+
+const pgOwnedConv = `SELECT 1 FROM conversations WHERE id = $1 AND customer_id = $2`
+
+func (p *Postgres) Conversations(ctx context.Context, customerID string, page Page) ([]Conversation, string, error) {
+	keys, err := decodeCursor(page.Cursor, conversationCursor, conversationKeys...)
+	if err != nil {
+		return nil, "", err
+	}
+	size := page.size()
+	var convs []Conversation
+	err = p.read(ctx, func(ctx context.Context, tx pgx.Tx) error {
+		rows, err := tx.Query(ctx, `SELECT `+conversationColumns+` FROM conversations
+			WHERE customer_id = $1 AND (last_message_at, last_seq) < ($2, $3)
+			ORDER BY last_message_at DESC, last_seq DESC LIMIT $4`, customerID, keys[0], keys[1], size+1)
+		convs, err = collectRows(rows, err, scanConversation)
+		return err
+	})
+	if err != nil {
+		return nil, "", err
+	}
+	convs, next := trimPage(convs, size, conversationCursorOf)
+	return convs, next, nil
+}
+
+func (p *Postgres) CreateConversation(ctx context.Context, sess Session, m NewMessage) (Conversation, Message, bool, error) {
+	at := millis(m.Now)
+	if m.ConversationID == "" {
+		m.ConversationID = newID()
+	}
+	var conv Conversation
+	var msg Message
+	var created bool
+	err := p.write(ctx, func(ctx context.Context, tx pgx.Tx) error {
+		// A racing create of the same id (a retry on another instance) waits
+		// here for the first one's commit, then inserts nothing, and the
+		// read below, a new statement, sees what that one stored.
+		tag, err := tx.Exec(ctx, `INSERT INTO conversations (id, customer_id, created_at, last_message_at) VALUES ($1, $2, $3, $3)
+			ON CONFLICT (id) DO NOTHING`, m.ConversationID, sess.CustomerID, at)
+		if err != nil {
+			return err
+		}
+		if tag.RowsAffected() == 0 {
+			created = false
+			conv, msg, err = pgStoredConversation(ctx, tx, sess.CustomerID, m)
+			return err
+		}
+		conv = Conversation{ID: m.ConversationID, CustomerID: sess.CustomerID, CreatedAt: fromMillis(at),
+			LastMessageAt: fromMillis(at), Preview: preview(m.Body)}
+		// A new conversation holds no message yet, so a taken m.ID can only
+		// be a conflict, which rolls the conversation back with it.
+		msg, created, err = pgInsertCustomerMessage(ctx, tx, sess, m, at)
+		conv.LastSeq = msg.Seq
+		return err
+	})
+	if err != nil {
+		return Conversation{}, Message{}, false, err
+	}
+	return conv, msg, created, nil
+}
+
+// pgStoredConversation answers a repeated CreateConversation from what is
+// stored, if the conversation is the customer's and m.ID, when given, is its.
+func pgStoredConversation(ctx context.Context, tx pgx.Tx, customerID string, m NewMessage) (Conversation, Message, error) {
+	conv, err := scanConversation(tx.QueryRow(ctx, `SELECT `+conversationColumns+` FROM conversations WHERE id = $1`, m.ConversationID))
+	if err != nil {
+		return Conversation{}, Message{}, err
+	}
+	if conv.CustomerID != customerID {
+		return Conversation{}, Message{}, ErrConflict
+	}
+	var msg Message
+	if m.ID == "" {
+		msg, err = scanMessage(tx.QueryRow(ctx, `SELECT `+messageColumns+` FROM messages WHERE conversation_id = $1 ORDER BY seq LIMIT 1`, m.ConversationID))
+	} else {
+		msg, err = pgStoredMessage(ctx, tx, customerID, m)
+	}
+	return conv, msg, err
+}
+
+func (p *Postgres) AddMessage(ctx context.Context, sess Session, m NewMessage) (Message, bool, error) {
+	var msg Message
+	var created bool
+	err := p.write(ctx, func(ctx context.Context, tx pgx.Tx) error {
+		var err error
+		msg, created, err = pgInsertCustomerMessage(ctx, tx, sess, m, millis(m.Now))
+		return err
+	})
+	return msg, created, err
+}
+
+// pgInsertCustomerMessage inserts only into a conversation the session's
+// customer owns: the INSERT selects the conversation under that condition.
+// It also locks the conversation's row, which the touch below would lock
+// anyway: a login adopting the customer's conversations (or another message
+// to this one) holds it until its commit, after which the condition is
+// checked again on the row as it is then. Without the lock, a message
+// could be stored for the anonymous customer in a conversation just moved
+// to the identified one, where neither would see it.
+//
+// A taken id makes the INSERT do nothing; the row holding it is then read in
+// a new statement, which sees the racing duplicate that stored it (its
+// insert waited for that one's commit), so exactly one stores the message.
+func pgInsertCustomerMessage(ctx context.Context, tx pgx.Tx, sess Session, m NewMessage, at int64) (Message, bool, error) {
+	if m.ID == "" {
+		m.ID = newID()
+	}
+	msg := Message{ID: m.ID, ConversationID: m.ConversationID, CustomerID: sess.CustomerID, Author: AuthorCustomer,
+		Body: m.Body, CreatedAt: fromMillis(at)}
+	err := tx.QueryRow(ctx, `INSERT INTO messages (id, conversation_id, customer_id, author, session_id, body, created_at)
+		SELECT $1, c.id, c.customer_id, 'customer', $2, $3, $4 FROM conversations c WHERE c.id = $5 AND c.customer_id = $6
+		FOR NO KEY UPDATE OF c
+		ON CONFLICT (id) DO NOTHING
+		RETURNING seq`, msg.ID, sess.ID, m.Body, at, m.ConversationID, sess.CustomerID).Scan(&msg.Seq)
+	if errors.Is(err, pgx.ErrNoRows) {
+		msg, err = pgStoredMessage(ctx, tx, sess.CustomerID, m)
+		return msg, false, err
+	}
+	if err != nil {
+		return Message{}, false, err
+	}
+	// Seqs do not commit in order, so a message with a lower seq may touch
+	// the conversation after this one: the last message's fields follow the
+	// highest seq, the counters every message.
+	_, err = tx.Exec(ctx, `UPDATE conversations SET
+			last_message_at = CASE WHEN $2 > last_seq THEN $1 ELSE last_message_at END,
+			preview = CASE WHEN $2 > last_seq THEN $3 ELSE preview END,
+			last_seq = GREATEST(last_seq, $2),
+			agent_unread = agent_unread + 1, status = 'open'
+		WHERE id = $4`, at, msg.Seq, preview(m.Body), m.ConversationID)
+	return msg, true, err
+}
+
+// pgStoredMessage returns message m.ID if it is stored in the customer's
+// conversation m.ConversationID. Otherwise the answer is ErrNotFound when
+// the conversation is not the customer's, whatever m.ID is, so that an id
+// never tells another customer's conversation from a missing one; else
+// ErrConflict.
+func pgStoredMessage(ctx context.Context, tx pgx.Tx, customerID string, m NewMessage) (Message, error) {
+	msg, err := scanMessage(tx.QueryRow(ctx, `SELECT `+messageColumns+` FROM messages WHERE id = $1`, m.ID))
+	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+		return Message{}, err
+	}
+	if err == nil && msg.CustomerID == customerID && msg.ConversationID == m.ConversationID {
+		return msg, nil
+	}
+	if err := pgExists(tx.QueryRow(ctx, pgOwnedConv, m.ConversationID, customerID)); err != nil {
+		return Message{}, err
+	}
+	return Message{}, ErrConflict
+}
+
+func (p *Postgres) Messages(ctx context.Context, customerID, conversationID string, page Page) ([]Message, string, error) {
+	keys, err := decodeCursor(page.Cursor, messageCursor, 0)
+	if err != nil {
+		return nil, "", err
+	}
+	size := page.size()
+	var out []Message
+	err = p.read(ctx, func(ctx context.Context, tx pgx.Tx) error {
+		if err := pgExists(tx.QueryRow(ctx, pgOwnedConv, conversationID, customerID)); err != nil {
+			return err
+		}
+		rows, err := tx.Query(ctx, `SELECT `+messageColumns+` FROM messages
+			WHERE conversation_id = $1 AND customer_id = $2 AND seq > $3 ORDER BY seq LIMIT $4`, conversationID, customerID, keys[0], size+1)
+		out, err = collectRows(rows, err, scanMessage)
+		return err
+	})
+	if err != nil {
+		return nil, "", err
+	}
+	out, next := trimPage(out, size, messageCursorOf)
+	return out, next, nil
+}
+
+func (p *Postgres) MarkRead(ctx context.Context, customerID, conversationID string) error {
+	return p.write(ctx, func(ctx context.Context, tx pgx.Tx) error {
+		tag, err := tx.Exec(ctx, `UPDATE conversations SET unread = 0 WHERE id = $1 AND customer_id = $2`, conversationID, customerID)
+		if err == nil && tag.RowsAffected() == 0 {
+			return ErrNotFound
+		}
+		return err
+	})
+}
+
+// pgExists is ErrNotFound for a query that found no row.
+func pgExists(row pgx.Row) error {
+	var one int
+	err := row.Scan(&one)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return ErrNotFound
+	}
+	return err
+}
