@@ -1,7 +1,6 @@
 // Beyond one machine (SPEC, "The chat service"): service instances on one PostgreSQL
 // and one NATS, as behind a load balancer, each serving its own pages.
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
 import { AGENT_KEY, API_KEY, UNLIMITED, openPage, setUpScaleOut, signToken, value, waitForPoll } from './harness.js';
 
 // The limits are per instance and per client address, and every request here comes
@@ -44,7 +43,7 @@ const heardWithin = async (page, id, ms, what) => {
   return page.evaluate(() => window.__heard);
 };
 
-test('a customer on a page of each instance shares history, and a message sent through one reaches the other within a second', async (t) => {
+env.test('a customer on a page of each instance shares history, and a message sent through one reaches the other within a second', async (t) => {
   const email = `${unique('traveller')}@example.com`;
   const one = await device(0);
   const two = await device(1);
@@ -102,7 +101,7 @@ async function login(service, jwt) {
 }
 
 for (const claim of ['email', 'externalId']) {
-  test(`racing logins of one new customer (by ${claim}) across both instances make exactly one customer`, async () => {
+  env.test(`racing logins of one new customer (by ${claim}) across both instances make exactly one customer`, async () => {
     const id = claim === 'email' ? `${unique('racer')}@example.com` : unique('racer');
     const jwt = await signToken({ [claim]: id });
     const logins = await Promise.all(Array.from({ length: 40 }, (_, i) => login(env.services[i % 2], jwt)));
@@ -134,7 +133,7 @@ async function stream(send, acked) {
   }
 }
 
-test('an instance killed with SIGKILL mid-traffic loses no acknowledged message: the other serves every one', async (t) => {
+env.test('an instance killed with SIGKILL mid-traffic loses no acknowledged message: the other serves every one', async (t) => {
   const victim = await env.startInstance();
   const email = `${unique('crash')}@example.com`;
   const { conversationId, session } = await victim.visitor('before the crash', { jwt: await signToken({ email }) });

@@ -11,6 +11,10 @@
 // clean-up of its own: closing the pipe is enough, and if this process is
 // killed the kernel kills PostgreSQL with it.
 //
+// Where PostgreSQL cannot run (not installed; root without a postgres user)
+// it exits with status 3, so that a test can skip instead of failing, as
+// pgtest's tests do; any other failure is status 1.
+//
 // A test tool, never a way to run the service in production: the database
 // has fsync off and trusts every local connection.
 package main
@@ -42,8 +46,18 @@ func main() {
 	defer stop()
 	if err := run(ctx, os.Stdin, os.Stdout); err != nil {
 		fmt.Fprintln(os.Stderr, "kustomer-chat-scaleenv:", err)
-		os.Exit(1)
+		os.Exit(exitCode(err))
 	}
+}
+
+// exitUnavailable is the status of a machine where PostgreSQL cannot run.
+const exitUnavailable = 3
+
+func exitCode(err error) int {
+	if errors.Is(err, pgtest.ErrUnavailable) {
+		return exitUnavailable
+	}
+	return 1
 }
 
 // run starts both servers, prints their Env on stdout, and stops them when

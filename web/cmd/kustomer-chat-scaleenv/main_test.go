@@ -184,3 +184,15 @@ func TestStopsOnSIGTERM(t *testing.T) {
 	}
 	gone(t, dir, addrs)
 }
+
+// Where PostgreSQL cannot run the status tells the harness to skip.
+func TestExitCode(t *testing.T) {
+	for err, want := range map[error]int{
+		fmt.Errorf("%w: not installed", pgtest.ErrUnavailable): exitUnavailable,
+		errors.New("NATS: not ready within 10 s"):              1,
+	} {
+		if got := exitCode(err); got != want {
+			t.Errorf("exitCode(%v) = %d, want %d", err, got, want)
+		}
+	}
+}
