@@ -94,7 +94,8 @@ func scanAgent(sc scanner, extra ...any) (Agent, error) {
 	return a, err
 }
 
-func (s *SQLite) CreateAgent(ctx context.Context, na NewAgent) (Agent, error) {
+// newAgentOf checks na and makes the agent to store.
+func newAgentOf(na NewAgent) (Agent, error) {
 	email, err := agentEmail(na.Email)
 	if err != nil {
 		return Agent{}, err
@@ -103,11 +104,39 @@ func (s *SQLite) CreateAgent(ctx context.Context, na NewAgent) (Agent, error) {
 	if err != nil {
 		return Agent{}, err
 	}
-	at := millis(na.Now)
-	a := Agent{ID: newID(), Email: email, Name: name, CreatedAt: fromMillis(at)}
+	return Agent{ID: newID(), Email: email, Name: name, CreatedAt: fromMillis(millis(na.Now))}, nil
+}
+
+// The agent accounts' statements, which both stores run (PostgreSQL's with
+// pgParams).
+const (
+	insertAgentQuery = `INSERT INTO agents (id, email, name, password_hash, created_at, updated_at)
+		VALUES (?1, ?2, ?3, ?4, ?5, ?5) ON CONFLICT (email) DO NOTHING`
+	agentByEmailQuery = `SELECT ` + agentColumns + `, password_hash FROM agents WHERE email = ?`
+	// Disabling keeps the first time it happened; enabling clears it.
+	disableAgentQuery = `UPDATE agents SET disabled_at = CASE WHEN ?1 THEN COALESCE(disabled_at, ?2) END, updated_at = ?2
+		WHERE email = ?3 RETURNING id`
+	setAgentPasswordQuery    = `UPDATE agents SET password_hash = ?1, updated_at = ?2 WHERE email = ?3 RETURNING id`
+	revokeAgentSessionsQuery = `UPDATE agent_sessions SET revoked_at = ?1 WHERE agent_id = ?2 AND revoked_at IS NULL`
+	signInAgentQuery         = `UPDATE agents SET last_sign_in_at = ?1
+		WHERE id = ?2 AND disabled_at IS NULL RETURNING ` + agentColumns
+	insertAgentSessionQuery = `INSERT INTO agent_sessions (token_hash, agent_id, created_at, last_used_at)
+		VALUES (?1, ?2, ?3, ?3)`
+	agentSessionQuery = `SELECT a.id, a.email, a.name, a.disabled_at, a.created_at, a.last_sign_in_at,
+			s.id, s.created_at, s.last_used_at
+		FROM agent_sessions s JOIN agents a ON a.id = s.agent_id
+		WHERE s.token_hash = ?1 AND s.revoked_at IS NULL`
+	touchAgentSessionQuery  = `UPDATE agent_sessions SET last_used_at = ?1 WHERE id = ?2 AND last_used_at < ?1`
+	revokeAgentSessionQuery = `UPDATE agent_sessions SET revoked_at = ?1 WHERE token_hash = ?2 AND revoked_at IS NULL`
+)
+
+func (s *SQLite) CreateAgent(ctx context.Context, na NewAgent) (Agent, error) {
+	a, err := newAgentOf(na)
+	if err != nil {
+		return Agent{}, err
+	}
 	err = s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `INSERT INTO agents (id, email, name, password_hash, created_at, updated_at)
-			VALUES (?1, ?2, ?3, ?4, ?5, ?5) ON CONFLICT (email) DO NOTHING`, a.ID, email, name, na.PasswordHash, at)
+		res, err := tx.ExecContext(ctx, insertAgentQuery, a.ID, a.Email, a.Name, na.PasswordHash, millis(a.CreatedAt))
 		if err != nil {
 			return err
 		}
@@ -135,7 +164,7 @@ func (s *SQLite) AgentByEmail(ctx context.Context, email string) (Agent, string,
 		return Agent{}, "", ErrNotFound
 	}
 	var hash string
-	a, err := scanAgent(s.r.QueryRowContext(ctx, `SELECT `+agentColumns+`, password_hash FROM agents WHERE email = ?`, email), &hash)
+	a, err := scanAgent(s.r.QueryRowContext(ctx, agentByEmailQuery, email), &hash)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Agent{}, "", ErrNotFound
 	}
@@ -146,15 +175,11 @@ func (s *SQLite) AgentByEmail(ctx context.Context, email string) (Agent, string,
 }
 
 func (s *SQLite) SetAgentDisabled(ctx context.Context, email string, disabled bool, now time.Time) error {
-	// Disabling keeps the first time it happened; enabling clears it.
-	return s.updateAgent(ctx, email, now, disabled,
-		`UPDATE agents SET disabled_at = CASE WHEN ?1 THEN COALESCE(disabled_at, ?2) END, updated_at = ?2
-			WHERE email = ?3 RETURNING id`, disabled)
+	return s.updateAgent(ctx, email, now, disabled, disableAgentQuery, disabled)
 }
 
 func (s *SQLite) SetAgentPassword(ctx context.Context, email, passwordHash string, now time.Time) error {
-	return s.updateAgent(ctx, email, now, true,
-		`UPDATE agents SET password_hash = ?1, updated_at = ?2 WHERE email = ?3 RETURNING id`, passwordHash)
+	return s.updateAgent(ctx, email, now, true, setAgentPasswordQuery, passwordHash)
 }
 
 // updateAgent runs update with (value, now, the canonical email): it changes
@@ -174,7 +199,7 @@ func (s *SQLite) updateAgent(ctx context.Context, email string, now time.Time, r
 		if err != nil || !revoke {
 			return err
 		}
-		_, err = tx.ExecContext(ctx, `UPDATE agent_sessions SET revoked_at = ? WHERE agent_id = ? AND revoked_at IS NULL`, millis(now), id)
+		_, err = tx.ExecContext(ctx, revokeAgentSessionsQuery, millis(now), id)
 		return err
 	})
 }
@@ -188,8 +213,7 @@ func (s *SQLite) CreateAgentSession(ctx context.Context, agentID string, now tim
 	err := s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		// The agent may have been disabled since its password was checked:
 		// the single writer orders the two, and a disabled agent gets none.
-		a, err := scanAgent(tx.QueryRowContext(ctx, `UPDATE agents SET last_sign_in_at = ?1
-			WHERE id = ?2 AND disabled_at IS NULL RETURNING `+agentColumns, at, agentID))
+		a, err := scanAgent(tx.QueryRowContext(ctx, signInAgentQuery, at, agentID))
 		if errors.Is(err, sql.ErrNoRows) {
 			return ErrNotFound
 		}
@@ -197,8 +221,7 @@ func (s *SQLite) CreateAgentSession(ctx context.Context, agentID string, now tim
 			return err
 		}
 		in.Agent = a
-		_, err = tx.ExecContext(ctx, `INSERT INTO agent_sessions (token_hash, agent_id, created_at, last_used_at)
-			VALUES (?1, ?2, ?3, ?3)`, hashToken(in.Token), agentID, at)
+		_, err = tx.ExecContext(ctx, insertAgentSessionQuery, hashToken(in.Token), agentID, at)
 		return err
 	})
 	if err != nil {
@@ -209,10 +232,7 @@ func (s *SQLite) CreateAgentSession(ctx context.Context, agentID string, now tim
 
 func (s *SQLite) AgentSession(ctx context.Context, token string, now time.Time) (Agent, error) {
 	var id, created, lastUsed int64
-	a, err := scanAgent(s.r.QueryRowContext(ctx, `SELECT a.id, a.email, a.name, a.disabled_at, a.created_at, a.last_sign_in_at,
-			s.id, s.created_at, s.last_used_at
-		FROM agent_sessions s JOIN agents a ON a.id = s.agent_id
-		WHERE s.token_hash = ? AND s.revoked_at IS NULL`, hashToken(token)), &id, &created, &lastUsed)
+	a, err := scanAgent(s.r.QueryRowContext(ctx, agentSessionQuery, hashToken(token)), &id, &created, &lastUsed)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Agent{}, ErrSessionInvalid
 	}
@@ -225,7 +245,7 @@ func (s *SQLite) AgentSession(ctx context.Context, token string, now time.Time) 
 	}
 	if at-lastUsed >= TouchEvery.Milliseconds() {
 		err = s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
-			_, err := tx.ExecContext(ctx, `UPDATE agent_sessions SET last_used_at = ?1 WHERE id = ?2 AND last_used_at < ?1`, at, id)
+			_, err := tx.ExecContext(ctx, touchAgentSessionQuery, at, id)
 			return err
 		})
 	}
@@ -234,8 +254,7 @@ func (s *SQLite) AgentSession(ctx context.Context, token string, now time.Time) 
 
 func (s *SQLite) RevokeAgentSession(ctx context.Context, token string, now time.Time) error {
 	return s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, `UPDATE agent_sessions SET revoked_at = ? WHERE token_hash = ? AND revoked_at IS NULL`,
-			millis(now), hashToken(token))
+		_, err := tx.ExecContext(ctx, revokeAgentSessionQuery, millis(now), hashToken(token))
 		return err
 	})
 }

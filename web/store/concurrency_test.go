@@ -381,10 +381,7 @@ func testConcurrentMessagesDuringAdoptionMoveWithIt(t *testing.T, open engine) {
 	s := open(t, SessionPolicy{})
 	const rounds, senders = 10, 4
 	for round := range rounds {
-		_, tok, err := s.CreateAnonymous(ctx, fmt.Sprint("tab-", round), t0)
-		if err != nil {
-			t.Fatal(err)
-		}
+		tok := anonymous(t, s, fmt.Sprint("tab-", round), t0)
 		sess, err := s.Session(ctx, tok, t0)
 		if err != nil {
 			t.Fatal(err)

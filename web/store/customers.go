@@ -80,16 +80,24 @@ var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
 // also keys the pages): a substring match has no index to use. SQLite's LIKE
 // ignores the case of ASCII letters only, which is all of a canonical email's.
 func (s *SQLite) SearchCustomers(ctx context.Context, q string, page Page) ([]Customer, string, error) {
+	return searchPage(q, page, func(pattern string, before int64, limit int) ([]customerRowID, error) {
+		rows, err := s.r.QueryContext(ctx, `SELECT `+customerColumns+` FROM customers
+			WHERE rowid < ?1 AND (email LIKE ?2 ESCAPE '\' OR external_id LIKE ?2 ESCAPE '\')
+			ORDER BY rowid DESC LIMIT ?3`, before, pattern, limit)
+		return collect(rows, err, scanCustomer)
+	})
+}
+
+// searchPage is SearchCustomers, which both stores share: read returns up to
+// limit customers matching the LIKE pattern (escaped with '\') whose row
+// key is below before, the newest first.
+func searchPage(q string, page Page, read func(pattern string, before int64, limit int) ([]customerRowID, error)) ([]Customer, string, error) {
 	keys, err := decodeCursor(page.Cursor, customerCursor, conversationKeys[0])
 	if err != nil {
 		return nil, "", err
 	}
 	size := page.size()
-	pattern := "%" + likeEscaper.Replace(q) + "%"
-	rows, err := s.r.QueryContext(ctx, `SELECT `+customerColumns+` FROM customers
-		WHERE rowid < ?1 AND (email LIKE ?2 ESCAPE '\' OR external_id LIKE ?2 ESCAPE '\')
-		ORDER BY rowid DESC LIMIT ?3`, keys[0], pattern, size+1)
-	found, err := collect(rows, err, scanCustomer)
+	found, err := read("%"+likeEscaper.Replace(q)+"%", keys[0], size+1)
 	if err != nil {
 		return nil, "", err
 	}
@@ -140,29 +148,13 @@ func (s *SQLite) ExportCustomer(ctx context.Context, customerID string) (Custome
 		if ex.Customer, err = customerIn(ctx, tx, customerID); err != nil {
 			return err
 		}
-		rows, err := tx.QueryContext(ctx, `SELECT tracking_id, created_at, updated_at FROM tracking_identities
-			WHERE customer_id IN `+customerAndMerged+` ORDER BY created_at, id`, customerID)
-		if ex.Devices, err = collect(rows, err, scanDevice); err != nil {
-			return err
-		}
-		rows, err = tx.QueryContext(ctx, `SELECT created_at, last_used_at, revoked_at FROM sessions
-			WHERE customer_id IN `+customerAndMerged+` ORDER BY id`, customerID)
-		if ex.Sessions, err = collect(rows, err, scanSessionTimes); err != nil {
-			return err
-		}
-		rows, err = tx.QueryContext(ctx, `SELECT `+agentConversationColumns+agentConversationFrom+`
-			WHERE c.customer_id = ? ORDER BY c.created_at, c.id`, customerID)
-		convs, err := collect(rows, err, scanAgentConversation)
-		if err != nil {
-			return err
-		}
-		rows, err = tx.QueryContext(ctx, `SELECT `+messageColumns+` FROM messages WHERE customer_id = ? ORDER BY seq`, customerID)
-		msgs, err := collect(rows, err, scanMessage)
-		if err != nil {
-			return err
-		}
-		ex.Conversations = exportedConversations(convs, msgs)
-		return nil
+		return exportRest(&ex, func(query string, args ...any) (rowSet, func(), error) {
+			rows, err := tx.QueryContext(ctx, query, args...)
+			if err != nil {
+				return nil, nil, err
+			}
+			return rows, func() { rows.Close() }, nil
+		}, customerID)
 	})
 	if err != nil {
 		return CustomerExport{}, err
@@ -175,15 +167,18 @@ func (s *SQLite) ExportCustomer(ctx context.Context, customerID string) (Custome
 // nothing is. These are every table that refers to a customer; a table that
 // comes to refer to one must be added here (TestEraseCustomer reads every
 // table for what is left).
+// eraseAfterMessages are the erase's deletes between the messages and the
+// customer's row, which both stores run (PostgreSQL's with pgParams).
+var eraseAfterMessages = []string{
+	`DELETE FROM conversations WHERE customer_id = ?1`,
+	`DELETE FROM sessions WHERE customer_id IN ` + customerAndMerged,
+	`DELETE FROM tracking_identities WHERE customer_id IN ` + customerAndMerged,
+	`DELETE FROM customers WHERE merged_into = ?1`,
+}
+
 func (s *SQLite) EraseCustomer(ctx context.Context, customerID string) error {
 	return s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		for _, q := range []string{
-			`DELETE FROM messages WHERE customer_id = ?`,
-			`DELETE FROM conversations WHERE customer_id = ?`,
-			`DELETE FROM sessions WHERE customer_id IN ` + customerAndMerged,
-			`DELETE FROM tracking_identities WHERE customer_id IN ` + customerAndMerged,
-			`DELETE FROM customers WHERE merged_into = ?`,
-		} {
+		for _, q := range append([]string{`DELETE FROM messages WHERE customer_id = ?`}, eraseAfterMessages...) {
 			if _, err := tx.ExecContext(ctx, q, customerID); err != nil {
 				return err
 			}

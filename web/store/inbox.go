@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"math"
 	"time"
 )
 
@@ -136,55 +135,14 @@ func allCursorOf(c AgentConversation) string {
 }
 
 func (s *SQLite) AgentConversations(ctx context.Context, filter StatusFilter, page Page) ([]AgentConversation, string, error) {
-	size := page.size()
-	switch filter {
-	case FilterOpen, FilterClosed:
-		kind := openCursor
-		if filter == FilterClosed {
-			kind = closedCursor
-		}
-		keys, err := decodeCursor(page.Cursor, kind, conversationKeys...)
-		if err != nil {
-			return nil, "", err
-		}
-		rows, err := s.r.QueryContext(ctx, statusConversationsQuery, string(filter), keys[0], keys[1], size+1)
-		convs, err := collect(rows, err, scanAgentConversation)
-		if err != nil {
-			return nil, "", err
-		}
-		convs, next := trimPage(convs, size, statusCursorOf(kind))
-		return convs, next, nil
-	case FilterAll:
-	default:
-		return nil, "", errors.New("store: unknown status filter " + string(filter))
-	}
-	// The open part, then the closed one: each an index range scan, and both
-	// read from one snapshot so that a page never skips the seam.
-	keys, err := decodeCursor(page.Cursor, allCursor, 1, conversationKeys[0], conversationKeys[1])
-	if err != nil {
-		return nil, "", err
-	}
-	var convs []AgentConversation
-	err = s.read(ctx, func(tx *sql.Tx) error {
-		convs = []AgentConversation{}
-		last, seq := keys[1], keys[2]
-		if keys[0] == 1 {
-			rows, err := tx.QueryContext(ctx, statusConversationsQuery, string(StatusOpen), last, seq, size+1)
-			if convs, err = collect(rows, err, scanAgentConversation); err != nil || len(convs) > size {
-				return err
-			}
-			last, seq = conversationKeys[0], conversationKeys[1]
-		}
-		rows, err := tx.QueryContext(ctx, statusConversationsQuery, string(StatusClosed), last, seq, size+1-len(convs))
-		closed, err := collect(rows, err, scanAgentConversation)
-		convs = append(convs, closed...)
-		return err
+	return agentConversationsPage(filter, page, func(fn func(statusLister) error) error {
+		return s.read(ctx, func(tx *sql.Tx) error {
+			return fn(func(status Status, last, seq int64, limit int) ([]AgentConversation, error) {
+				rows, err := tx.QueryContext(ctx, statusConversationsQuery, string(status), last, seq, limit)
+				return collect(rows, err, scanAgentConversation)
+			})
+		})
 	})
-	if err != nil {
-		return nil, "", err
-	}
-	convs, next := trimPage(convs, size, allCursorOf)
-	return convs, next, nil
 }
 
 func (s *SQLite) AgentConversation(ctx context.Context, conversationID string) (AgentConversation, error) {
@@ -212,33 +170,18 @@ const newestMessageCursor = "n"
 func newestMessageCursorOf(m Message) string { return encodeCursor(newestMessageCursor, m.Seq) }
 
 func (s *SQLite) AgentMessages(ctx context.Context, conversationID string, order Order, page Page) ([]Message, string, error) {
-	kind, first, cursorOf := messageCursor, int64(0), messageCursorOf
-	switch order {
-	case OldestFirst:
-	case NewestFirst:
-		kind, first, cursorOf = newestMessageCursor, math.MaxInt64, newestMessageCursorOf
-	default:
-		return nil, "", errors.New("store: unknown order " + string(order))
-	}
-	keys, err := decodeCursor(page.Cursor, kind, first)
-	if err != nil {
-		return nil, "", err
-	}
-	size := page.size()
-	var out []Message
-	err = s.read(ctx, func(tx *sql.Tx) error {
-		if err := exists(tx.QueryRowContext(ctx, conversationQuery, conversationID)); err != nil {
+	return agentMessagesPage(order, page, func(after int64, limit int) ([]Message, error) {
+		var out []Message
+		err := s.read(ctx, func(tx *sql.Tx) error {
+			if err := exists(tx.QueryRowContext(ctx, conversationQuery, conversationID)); err != nil {
+				return err
+			}
+			rows, err := tx.QueryContext(ctx, agentMessagesQueries[order], conversationID, after, limit)
+			out, err = collect(rows, err, scanMessage)
 			return err
-		}
-		rows, err := tx.QueryContext(ctx, agentMessagesQueries[order], conversationID, keys[0], size+1)
-		out, err = collect(rows, err, scanMessage)
-		return err
+		})
+		return out, err
 	})
-	if err != nil {
-		return nil, "", err
-	}
-	out, next := trimPage(out, size, cursorOf)
-	return out, next, nil
 }
 
 // AgentReply inserts like insertCustomerMessage: a taken id or a missing

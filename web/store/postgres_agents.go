@@ -8,22 +8,30 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
+// The agent accounts' statements of the SQLite store, with PostgreSQL's
+// placeholders.
+var (
+	pgInsertAgentQuery         = pgParams(insertAgentQuery)
+	pgAgentByEmailQuery        = pgParams(agentByEmailQuery)
+	pgDisableAgentQuery        = pgParams(disableAgentQuery)
+	pgSetAgentPasswordQuery    = pgParams(setAgentPasswordQuery)
+	pgRevokeAgentSessionsQuery = pgParams(revokeAgentSessionsQuery)
+	pgSignInAgentQuery         = pgParams(signInAgentQuery)
+	pgInsertAgentSessionQuery  = pgParams(insertAgentSessionQuery)
+	pgAgentSessionQuery        = pgParams(agentSessionQuery)
+	pgTouchAgentSessionQuery   = pgParams(touchAgentSessionQuery)
+	pgRevokeAgentSessionQuery  = pgParams(revokeAgentSessionQuery)
+)
+
 func (p *Postgres) CreateAgent(ctx context.Context, na NewAgent) (Agent, error) {
-	email, err := agentEmail(na.Email)
+	a, err := newAgentOf(na)
 	if err != nil {
 		return Agent{}, err
 	}
-	name, err := agentName(na.Name)
-	if err != nil {
-		return Agent{}, err
-	}
-	at := millis(na.Now)
-	a := Agent{ID: newID(), Email: email, Name: name, CreatedAt: fromMillis(at)}
 	err = p.write(ctx, func(ctx context.Context, tx pgx.Tx) error {
 		// ON CONFLICT waits for a concurrent insert of the same email: of
 		// two racing commands, one makes the agent, the other gets ErrAgentExists.
-		tag, err := tx.Exec(ctx, `INSERT INTO agents (id, email, name, password_hash, created_at, updated_at)
-			VALUES ($1, $2, $3, $4, $5, $5) ON CONFLICT (email) DO NOTHING`, a.ID, email, name, na.PasswordHash, at)
+		tag, err := tx.Exec(ctx, pgInsertAgentQuery, a.ID, a.Email, a.Name, na.PasswordHash, millis(a.CreatedAt))
 		if err == nil && tag.RowsAffected() == 0 {
 			return ErrAgentExists
 		}
@@ -54,7 +62,7 @@ func (p *Postgres) AgentByEmail(ctx context.Context, email string) (Agent, strin
 	var hash string
 	err = p.read(ctx, func(ctx context.Context, tx pgx.Tx) error {
 		var err error
-		a, err = scanAgent(tx.QueryRow(ctx, `SELECT `+agentColumns+`, password_hash FROM agents WHERE email = $1`, email), &hash)
+		a, err = scanAgent(tx.QueryRow(ctx, pgAgentByEmailQuery, email), &hash)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return ErrNotFound
 		}
@@ -67,15 +75,11 @@ func (p *Postgres) AgentByEmail(ctx context.Context, email string) (Agent, strin
 }
 
 func (p *Postgres) SetAgentDisabled(ctx context.Context, email string, disabled bool, now time.Time) error {
-	// Disabling keeps the first time it happened; enabling clears it.
-	return p.updateAgent(ctx, email, now, disabled,
-		`UPDATE agents SET disabled_at = CASE WHEN $1 THEN COALESCE(disabled_at, $2) END, updated_at = $2
-			WHERE email = $3 RETURNING id`, disabled)
+	return p.updateAgent(ctx, email, now, disabled, pgDisableAgentQuery, disabled)
 }
 
 func (p *Postgres) SetAgentPassword(ctx context.Context, email, passwordHash string, now time.Time) error {
-	return p.updateAgent(ctx, email, now, true,
-		`UPDATE agents SET password_hash = $1, updated_at = $2 WHERE email = $3 RETURNING id`, passwordHash)
+	return p.updateAgent(ctx, email, now, true, pgSetAgentPasswordQuery, passwordHash)
 }
 
 // updateAgent is SQLite's updateAgent. The UPDATE row-locks the agent until
@@ -96,7 +100,7 @@ func (p *Postgres) updateAgent(ctx context.Context, email string, now time.Time,
 		if err != nil || !revoke {
 			return err
 		}
-		_, err = tx.Exec(ctx, `UPDATE agent_sessions SET revoked_at = $1 WHERE agent_id = $2 AND revoked_at IS NULL`, millis(now), id)
+		_, err = tx.Exec(ctx, pgRevokeAgentSessionsQuery, millis(now), id)
 		return err
 	})
 }
@@ -112,8 +116,7 @@ func (p *Postgres) CreateAgentSession(ctx context.Context, agentID string, now t
 		// With no single writer to order the two, the row lock does: this
 		// UPDATE waits for a disabling one and then re-checks disabled_at on
 		// the row as it committed.
-		a, err := scanAgent(tx.QueryRow(ctx, `UPDATE agents SET last_sign_in_at = $1
-			WHERE id = $2 AND disabled_at IS NULL RETURNING `+agentColumns, at, agentID))
+		a, err := scanAgent(tx.QueryRow(ctx, pgSignInAgentQuery, at, agentID))
 		if errors.Is(err, pgx.ErrNoRows) {
 			return ErrNotFound
 		}
@@ -121,8 +124,7 @@ func (p *Postgres) CreateAgentSession(ctx context.Context, agentID string, now t
 			return err
 		}
 		in.Agent = a
-		_, err = tx.Exec(ctx, `INSERT INTO agent_sessions (token_hash, agent_id, created_at, last_used_at)
-			VALUES ($1, $2, $3, $3)`, hashToken(in.Token), agentID, at)
+		_, err = tx.Exec(ctx, pgInsertAgentSessionQuery, hashToken(in.Token), agentID, at)
 		return err
 	})
 	if err != nil {
@@ -136,10 +138,7 @@ func (p *Postgres) AgentSession(ctx context.Context, token string, now time.Time
 	var id, created, lastUsed int64
 	err := p.read(ctx, func(ctx context.Context, tx pgx.Tx) error {
 		var err error
-		a, err = scanAgent(tx.QueryRow(ctx, `SELECT a.id, a.email, a.name, a.disabled_at, a.created_at, a.last_sign_in_at,
-				s.id, s.created_at, s.last_used_at
-			FROM agent_sessions s JOIN agents a ON a.id = s.agent_id
-			WHERE s.token_hash = $1 AND s.revoked_at IS NULL`, hashToken(token)), &id, &created, &lastUsed)
+		a, err = scanAgent(tx.QueryRow(ctx, pgAgentSessionQuery, hashToken(token)), &id, &created, &lastUsed)
 		if errors.Is(err, pgx.ErrNoRows) {
 			return ErrSessionInvalid
 		}
@@ -154,7 +153,7 @@ func (p *Postgres) AgentSession(ctx context.Context, token string, now time.Time
 	}
 	if at-lastUsed >= TouchEvery.Milliseconds() {
 		err = p.write(ctx, func(ctx context.Context, tx pgx.Tx) error {
-			_, err := tx.Exec(ctx, `UPDATE agent_sessions SET last_used_at = $1 WHERE id = $2 AND last_used_at < $1`, at, id)
+			_, err := tx.Exec(ctx, pgTouchAgentSessionQuery, at, id)
 			return err
 		})
 	}
@@ -163,8 +162,7 @@ func (p *Postgres) AgentSession(ctx context.Context, token string, now time.Time
 
 func (p *Postgres) RevokeAgentSession(ctx context.Context, token string, now time.Time) error {
 	return p.write(ctx, func(ctx context.Context, tx pgx.Tx) error {
-		_, err := tx.Exec(ctx, `UPDATE agent_sessions SET revoked_at = $1 WHERE token_hash = $2 AND revoked_at IS NULL`,
-			millis(now), hashToken(token))
+		_, err := tx.Exec(ctx, pgRevokeAgentSessionQuery, millis(now), hashToken(token))
 		return err
 	})
 }

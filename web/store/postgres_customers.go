@@ -35,29 +35,17 @@ func pgCustomerIn(ctx context.Context, tx pgx.Tx, customerID string) (Customer, 
 // also match É for é). PostgreSQL's LIKE escapes with '\' by default; the
 // ESCAPE says so anyway, for likeEscaper's sake.
 func (p *Postgres) SearchCustomers(ctx context.Context, q string, page Page) ([]Customer, string, error) {
-	keys, err := decodeCursor(page.Cursor, customerCursor, conversationKeys[0])
-	if err != nil {
-		return nil, "", err
-	}
-	size := page.size()
-	pattern := "%" + likeEscaper.Replace(q) + "%"
-	var found []customerRowID
-	err = p.read(ctx, func(ctx context.Context, tx pgx.Tx) error {
-		rows, err := tx.Query(ctx, `SELECT `+pgCustomerColumns+` FROM customers
-			WHERE row_id < $1 AND (email COLLATE "C" ILIKE $2 ESCAPE '\' OR external_id COLLATE "C" ILIKE $2 ESCAPE '\')
-			ORDER BY row_id DESC LIMIT $3`, keys[0], pattern, size+1)
-		found, err = collectRows(rows, err, scanCustomer)
-		return err
+	return searchPage(q, page, func(pattern string, before int64, limit int) ([]customerRowID, error) {
+		var found []customerRowID
+		err := p.read(ctx, func(ctx context.Context, tx pgx.Tx) error {
+			rows, err := tx.Query(ctx, `SELECT `+pgCustomerColumns+` FROM customers
+				WHERE row_id < $1 AND (email COLLATE "C" ILIKE $2 ESCAPE '\' OR external_id COLLATE "C" ILIKE $2 ESCAPE '\')
+				ORDER BY row_id DESC LIMIT $3`, before, pattern, limit)
+			found, err = collectRows(rows, err, scanCustomer)
+			return err
+		})
+		return found, err
 	})
-	if err != nil {
-		return nil, "", err
-	}
-	found, next := trimPage(found, size, func(c customerRowID) string { return encodeCursor(customerCursor, c.rowID) })
-	out := make([]Customer, len(found))
-	for i, c := range found {
-		out[i] = c.Customer
-	}
-	return out, next, nil
 }
 
 func (p *Postgres) CustomerConversations(ctx context.Context, customerID string, page Page) ([]AgentConversation, string, error) {
@@ -82,9 +70,6 @@ func (p *Postgres) CustomerConversations(ctx context.Context, customerID string,
 	return convs, next, nil
 }
 
-// pgCustomerAndMerged is customerAndMerged with PostgreSQL's placeholder.
-const pgCustomerAndMerged = `(SELECT $1::text UNION ALL SELECT id FROM customers WHERE merged_into = $1)`
-
 // ExportCustomer reads it all from one snapshot, as SQLite's does (see there
 // for its size).
 func (p *Postgres) ExportCustomer(ctx context.Context, customerID string) (CustomerExport, error) {
@@ -95,29 +80,13 @@ func (p *Postgres) ExportCustomer(ctx context.Context, customerID string) (Custo
 		if ex.Customer, err = pgCustomerIn(ctx, tx, customerID); err != nil {
 			return err
 		}
-		rows, err := tx.Query(ctx, `SELECT tracking_id, created_at, updated_at FROM tracking_identities
-			WHERE customer_id IN `+pgCustomerAndMerged+` ORDER BY created_at, id`, customerID)
-		if ex.Devices, err = collectRows(rows, err, scanDevice); err != nil {
-			return err
-		}
-		rows, err = tx.Query(ctx, `SELECT created_at, last_used_at, revoked_at FROM sessions
-			WHERE customer_id IN `+pgCustomerAndMerged+` ORDER BY id`, customerID)
-		if ex.Sessions, err = collectRows(rows, err, scanSessionTimes); err != nil {
-			return err
-		}
-		rows, err = tx.Query(ctx, `SELECT `+agentConversationColumns+agentConversationFrom+`
-			WHERE c.customer_id = $1 ORDER BY c.created_at, c.id`, customerID)
-		convs, err := collectRows(rows, err, scanAgentConversation)
-		if err != nil {
-			return err
-		}
-		rows, err = tx.Query(ctx, `SELECT `+messageColumns+` FROM messages WHERE customer_id = $1 ORDER BY seq`, customerID)
-		msgs, err := collectRows(rows, err, scanMessage)
-		if err != nil {
-			return err
-		}
-		ex.Conversations = exportedConversations(convs, msgs)
-		return nil
+		return exportRest(&ex, func(query string, args ...any) (rowSet, func(), error) {
+			rows, err := tx.Query(ctx, pgParams(query), args...)
+			if err != nil {
+				return nil, nil, err
+			}
+			return rows, rows.Close, nil
+		}, customerID)
 	})
 	if err != nil {
 		return CustomerExport{}, err
@@ -140,17 +109,12 @@ func (p *Postgres) EraseCustomer(ctx context.Context, customerID string) error {
 			UPDATE erased_seq SET max_seq = GREATEST(max_seq, (SELECT MAX(seq) FROM gone))`, customerID); err != nil {
 			return err
 		}
-		for _, q := range []string{
-			`DELETE FROM conversations WHERE customer_id = $1`,
-			`DELETE FROM sessions WHERE customer_id IN ` + pgCustomerAndMerged,
-			`DELETE FROM tracking_identities WHERE customer_id IN ` + pgCustomerAndMerged,
-			`DELETE FROM customers WHERE merged_into = $1`,
-			`DELETE FROM customers WHERE id = $1`,
-		} {
-			if _, err := tx.Exec(ctx, q, customerID); err != nil {
+		for _, q := range eraseAfterMessages {
+			if _, err := tx.Exec(ctx, pgParams(q), customerID); err != nil {
 				return err
 			}
 		}
-		return nil
+		_, err := tx.Exec(ctx, `DELETE FROM customers WHERE id = $1`, customerID)
+		return err
 	})
 }

@@ -3,81 +3,55 @@ package store
 import (
 	"context"
 	"errors"
-	"math"
+	"strconv"
+	"strings"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 )
 
-// pgStatusConversationsQuery is statusConversationsQuery with PostgreSQL's
-// placeholders: one status's conversations after the cursor ($2, $3), served
-// by the index conversations_by_status.
-const pgStatusConversationsQuery = `SELECT ` + agentConversationColumns + agentConversationFrom + `
-	WHERE c.status = $1 AND (c.last_message_at, c.last_seq) < ($2, $3)
-	ORDER BY c.last_message_at DESC, c.last_seq DESC LIMIT $4`
+// The SQLite store's queries, with PostgreSQL's placeholders.
+var (
+	pgStatusConversationsQuery   = pgParams(statusConversationsQuery)
+	pgCustomerConversationsQuery = pgParams(customerConversationsQuery)
+	pgAgentConversationQuery     = pgParams(agentConversationQuery)
+	pgConversationQuery          = pgParams(conversationQuery)
+	pgAgentMessagesQueries       = map[Order]string{
+		OldestFirst: pgParams(agentMessagesQueries[OldestFirst]),
+		NewestFirst: pgParams(agentMessagesQueries[NewestFirst]),
+	}
+)
 
-const pgCustomerConversationsQuery = `SELECT ` + agentConversationColumns + agentConversationFrom + `
-	WHERE c.customer_id = $1 AND (c.last_message_at, c.last_seq) < ($2, $3)
-	ORDER BY c.last_message_at DESC, c.last_seq DESC LIMIT $4`
-
-const pgAgentConversationQuery = `SELECT ` + agentConversationColumns + agentConversationFrom + `WHERE c.id = $1`
-
-const pgConversationQuery = `SELECT 1 FROM conversations WHERE id = $1`
+// pgParams rewrites a query written for SQLite for PostgreSQL, whose
+// placeholders are $n: ?n becomes $n, and each bare ? the next number. The
+// queries it takes hold no ? but their placeholders.
+func pgParams(query string) string {
+	var b strings.Builder
+	n := 0
+	for i := 0; i < len(query); i++ {
+		if query[i] != '?' {
+			b.WriteByte(query[i])
+			continue
+		}
+		b.WriteByte('$')
+		if i+1 < len(query) && '0' <= query[i+1] && query[i+1] <= '9' {
+			continue
+		}
+		n++
+		b.WriteString(strconv.Itoa(n))
+	}
+	return b.String()
+}
 
 func (p *Postgres) AgentConversations(ctx context.Context, filter StatusFilter, page Page) ([]AgentConversation, string, error) {
-	size := page.size()
-	switch filter {
-	case FilterOpen, FilterClosed:
-		kind := openCursor
-		if filter == FilterClosed {
-			kind = closedCursor
-		}
-		keys, err := decodeCursor(page.Cursor, kind, conversationKeys...)
-		if err != nil {
-			return nil, "", err
-		}
-		var convs []AgentConversation
-		err = p.read(ctx, func(ctx context.Context, tx pgx.Tx) error {
-			rows, err := tx.Query(ctx, pgStatusConversationsQuery, string(filter), keys[0], keys[1], size+1)
-			convs, err = collectRows(rows, err, scanAgentConversation)
-			return err
+	return agentConversationsPage(filter, page, func(fn func(statusLister) error) error {
+		return p.read(ctx, func(ctx context.Context, tx pgx.Tx) error {
+			return fn(func(status Status, last, seq int64, limit int) ([]AgentConversation, error) {
+				rows, err := tx.Query(ctx, pgStatusConversationsQuery, string(status), last, seq, limit)
+				return collectRows(rows, err, scanAgentConversation)
+			})
 		})
-		if err != nil {
-			return nil, "", err
-		}
-		convs, next := trimPage(convs, size, statusCursorOf(kind))
-		return convs, next, nil
-	case FilterAll:
-	default:
-		return nil, "", errors.New("store: unknown status filter " + string(filter))
-	}
-	// As in SQLite: the open part, then the closed one, from one snapshot so
-	// that a page never skips the seam.
-	keys, err := decodeCursor(page.Cursor, allCursor, 1, conversationKeys[0], conversationKeys[1])
-	if err != nil {
-		return nil, "", err
-	}
-	var convs []AgentConversation
-	err = p.read(ctx, func(ctx context.Context, tx pgx.Tx) error {
-		convs = []AgentConversation{}
-		last, seq := keys[1], keys[2]
-		if keys[0] == 1 {
-			rows, err := tx.Query(ctx, pgStatusConversationsQuery, string(StatusOpen), last, seq, size+1)
-			if convs, err = collectRows(rows, err, scanAgentConversation); err != nil || len(convs) > size {
-				return err
-			}
-			last, seq = conversationKeys[0], conversationKeys[1]
-		}
-		rows, err := tx.Query(ctx, pgStatusConversationsQuery, string(StatusClosed), last, seq, size+1-len(convs))
-		closed, err := collectRows(rows, err, scanAgentConversation)
-		convs = append(convs, closed...)
-		return err
 	})
-	if err != nil {
-		return nil, "", err
-	}
-	convs, next := trimPage(convs, size, allCursorOf)
-	return convs, next, nil
 }
 
 func (p *Postgres) AgentConversation(ctx context.Context, conversationID string) (AgentConversation, error) {
@@ -98,47 +72,23 @@ func agentConversationIn(ctx context.Context, tx pgx.Tx, conversationID string) 
 	return c, err
 }
 
-// pgAgentMessagesQueries are agentMessagesQueries with PostgreSQL's
-// placeholders.
-var pgAgentMessagesQueries = map[Order]string{
-	OldestFirst: `SELECT ` + messageColumns + ` FROM messages
-		WHERE conversation_id = $1 AND seq > $2 ORDER BY seq LIMIT $3`,
-	NewestFirst: `SELECT ` + messageColumns + ` FROM messages
-		WHERE conversation_id = $1 AND seq < $2 ORDER BY seq DESC LIMIT $3`,
-}
-
 // AgentMessages pages by seq, which here is not commit order: a message whose
 // transaction was still open when a page was read may later sort behind that
 // page's cursor. The inbox learns of new messages from AgentEvents, which
 // waits for them, not from these pages.
 func (p *Postgres) AgentMessages(ctx context.Context, conversationID string, order Order, page Page) ([]Message, string, error) {
-	kind, first, cursorOf := messageCursor, int64(0), messageCursorOf
-	switch order {
-	case OldestFirst:
-	case NewestFirst:
-		kind, first, cursorOf = newestMessageCursor, math.MaxInt64, newestMessageCursorOf
-	default:
-		return nil, "", errors.New("store: unknown order " + string(order))
-	}
-	keys, err := decodeCursor(page.Cursor, kind, first)
-	if err != nil {
-		return nil, "", err
-	}
-	size := page.size()
-	var out []Message
-	err = p.read(ctx, func(ctx context.Context, tx pgx.Tx) error {
-		if err := pgExists(tx.QueryRow(ctx, pgConversationQuery, conversationID)); err != nil {
+	return agentMessagesPage(order, page, func(after int64, limit int) ([]Message, error) {
+		var out []Message
+		err := p.read(ctx, func(ctx context.Context, tx pgx.Tx) error {
+			if err := pgExists(tx.QueryRow(ctx, pgConversationQuery, conversationID)); err != nil {
+				return err
+			}
+			rows, err := tx.Query(ctx, pgAgentMessagesQueries[order], conversationID, after, limit)
+			out, err = collectRows(rows, err, scanMessage)
 			return err
-		}
-		rows, err := tx.Query(ctx, pgAgentMessagesQueries[order], conversationID, keys[0], size+1)
-		out, err = collectRows(rows, err, scanMessage)
-		return err
+		})
+		return out, err
 	})
-	if err != nil {
-		return nil, "", err
-	}
-	out, next := trimPage(out, size, cursorOf)
-	return out, next, nil
 }
 
 // pgTouchByAgent is touchByAgent for concurrent writers: messages of one
