@@ -155,6 +155,7 @@ export async function startScaleEnv() {
       if (out.includes('\n')) resolve(out.slice(0, out.indexOf('\n')));
     });
     proc.on('error', reject);
+    // 3: the command's status where PostgreSQL cannot run.
     proc.on('exit', (code) => reject(code === 3
       ? Object.assign(new Error('PostgreSQL cannot run here (apt-get install postgresql to run these tests; CI=true fails instead)'), { unavailable: true })
       : new Error(`kustomer-chat-scaleenv exited with ${code} (make bin/kustomer-chat-scaleenv builds it)`)));

@@ -62,7 +62,7 @@ type Server struct {
 	port   int
 	cmd    *exec.Cmd
 	exited chan struct{}
-	// Version is the server's, such as "15.8".
+	// Version is the server's, such as "15.18 (Debian 15.18-0+deb12u1)".
 	Version string
 	// Startup is the whole start, Initdb the part initdb took.
 	Startup, Initdb time.Duration
@@ -293,9 +293,11 @@ func (s *Server) kill() {
 // Stop shuts the server down at once (its data is thrown away anyway) and
 // removes its directory.
 func (s *Server) Stop() error {
+	s.mu.Lock()
 	if s.admin != nil {
 		s.admin.Close(context.Background())
 	}
+	s.mu.Unlock()
 	var err error
 	// SIGQUIT is PostgreSQL's immediate shutdown: no checkpoint to wait for.
 	if err = s.cmd.Process.Signal(syscall.SIGQUIT); err == nil {
