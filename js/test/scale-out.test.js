@@ -7,16 +7,15 @@ import { AGENT_KEY, API_KEY, UNLIMITED, openPage, setUpScaleOut, signToken, valu
 // from 127.0.0.1: they would refuse the racing logins and the message stream.
 const env = setUpScaleOut({ instances: 2, service: { args: UNLIMITED } });
 
-// A name no earlier run of a test can have used (the database is new at every run,
-// but a test's retry within one is not).
+// Each test's customers are its own on the database the file's tests share.
 const unique = (what) => `${what}-${crypto.randomUUID().slice(0, 8)}`;
 
 // device opens a page of sites[i] (its SDK talks to instance i) in a context of its
-// own: another device, with its own storage.
-async function device(i) {
+// own, closed when test t ends: another device, with its own storage.
+async function device(t, i) {
   const context = await env.browser.newContext();
-  const page = await openPage(context, env.sites[i].page());
-  return { context, page };
+  t.after(() => context.close());
+  return openPage(context, env.sites[i].page());
 }
 
 // heard makes the page keep each onMessageReceived with the page's clock at the call,
@@ -45,49 +44,44 @@ const heardWithin = async (page, id, ms, what) => {
 
 env.test('a customer on a page of each instance shares history, and a message sent through one reaches the other within a second', async (t) => {
   const email = `${unique('traveller')}@example.com`;
-  const one = await device(0);
-  const two = await device(1);
-  try {
-    const first = await value(one.page, 'logIn', await signToken({ email }));
-    const conversation = await value(one.page, 'createConversation', { message: 'written through instance 1' });
-    const second = await value(two.page, 'logIn', await signToken({ email }));
-    assert.equal(second.customerId, first.customerId);
-    assert.deepEqual((await value(two.page, 'getConversations')).map((c) => c.id), [conversation.id]);
-    assert.deepEqual((await value(two.page, 'getMessages', conversation.id)).map((m) => m.body), ['written through instance 1']);
+  const one = await device(t, 0);
+  const two = await device(t, 1);
+  const first = await value(one, 'logIn', await signToken({ email }));
+  const conversation = await value(one, 'createConversation', { message: 'written through instance 1' });
+  const second = await value(two, 'logIn', await signToken({ email }));
+  assert.equal(second.customerId, first.customerId);
+  assert.deepEqual((await value(two, 'getConversations')).map((c) => c.id), [conversation.id]);
+  assert.deepEqual((await value(two, 'getMessages', conversation.id)).map((m) => m.body), ['written through instance 1']);
 
-    await heard(one.page);
-    await heard(two.page);
-    const figures = [];
-    // Each way: the sender's instance stores it, NATS wakes the other instance's held
-    // poll, which reads it from PostgreSQL; without the wake-up it answers after 25 s.
-    for (const [from, to, text] of [[one, two, 'sent through instance 1'], [two, one, 'sent through instance 2']]) {
-      await waitForPoll(to.page);
-      const { at, acked, message } = await sendTimed(from.page, conversation.id, text);
-      const got = await heardWithin(to.page, message.id, 1000, text);
-      const delivery = got.find((m) => m.id === message.id).at - at;
-      figures.push(`${delivery} (${delivery - (acked - at)} after the acknowledgement)`);
-      assert.ok(delivery < 1000, `${text}: onMessageReceived ${delivery} ms after sendMessage`);
-      assert.deepEqual(got.filter((m) => m.id === message.id).map((m) => [m.body, m.author]), [[text, 'customer']]);
-    }
-    // An agent's reply stored through instance 2 reaches the page served by instance 1.
-    await waitForPoll(one.page);
-    const at = Date.now();
-    const reply = await env.services[1].agentApi('POST', `/conversations/${conversation.id}/messages`, { body: 'an agent, through instance 2' });
-    assert.equal(reply.status, 201);
-    const got = await heardWithin(one.page, reply.body.message.id, 1000, 'the agent reply');
-    const delivery = got.find((m) => m.id === reply.body.message.id).at - at;
-    figures.push(delivery);
-    assert.ok(delivery < 1000, `agent reply: onMessageReceived ${delivery} ms after the POST began`);
-
-    const history = ['written through instance 1', 'sent through instance 1', 'sent through instance 2', 'an agent, through instance 2'];
-    for (const d of [one, two]) {
-      assert.deepEqual((await value(d.page, 'getMessages', conversation.id)).map((m) => m.body), history);
-    }
-    t.diagnostic(`cross-instance delivery, ms from the call: 1→2 ${figures[0]}, 2→1 ${figures[1]}, agent reply 2→1 ${figures[2]}`);
-  } finally {
-    await one.context.close();
-    await two.context.close();
+  await heard(one);
+  await heard(two);
+  const figures = [];
+  // Each way: the sender's instance stores it, NATS wakes the other instance's held
+  // poll, which reads it from PostgreSQL; without the wake-up it answers after 25 s.
+  for (const [from, to, text] of [[one, two, 'sent through instance 1'], [two, one, 'sent through instance 2']]) {
+    await waitForPoll(to);
+    const { at, acked, message } = await sendTimed(from, conversation.id, text);
+    const got = await heardWithin(to, message.id, 1000, text);
+    const delivery = got.find((m) => m.id === message.id).at - at;
+    figures.push(`${delivery} (${delivery - (acked - at)} after the acknowledgement)`);
+    assert.ok(delivery < 1000, `${text}: onMessageReceived ${delivery} ms after sendMessage`);
+    assert.deepEqual(got.filter((m) => m.id === message.id).map((m) => [m.body, m.author]), [[text, 'customer']]);
   }
+  // An agent's reply stored through instance 2 reaches the page served by instance 1.
+  await waitForPoll(one);
+  const at = Date.now();
+  const reply = await env.services[1].agentApi('POST', `/conversations/${conversation.id}/messages`, { body: 'an agent, through instance 2' });
+  assert.equal(reply.status, 201);
+  const got = await heardWithin(one, reply.body.message.id, 1000, 'the agent reply');
+  const delivery = got.find((m) => m.id === reply.body.message.id).at - at;
+  figures.push(delivery);
+  assert.ok(delivery < 1000, `agent reply: onMessageReceived ${delivery} ms after the POST began`);
+
+  const history = ['written through instance 1', 'sent through instance 1', 'sent through instance 2', 'an agent, through instance 2'];
+  for (const d of [one, two]) {
+    assert.deepEqual((await value(d, 'getMessages', conversation.id)).map((m) => m.body), history);
+  }
+  t.diagnostic(`cross-instance delivery, ms from the call: 1→2 ${figures[0]}, 2→1 ${figures[1]}, agent reply 2→1 ${figures[2]}`);
 });
 
 // login is the SDK's login request, made from Node as many devices at once would.
@@ -159,14 +153,10 @@ env.test('an instance killed with SIGKILL mid-traffic loses no acknowledged mess
   assert.ok(acked.size >= 80);
 
   // The same customer on a page served by the surviving instance reads the thread.
-  const { context, page } = await device(1);
-  try {
-    await value(page, 'logIn', await signToken({ email }));
-    const served = new Set((await value(page, 'getMessages', conversationId)).map((m) => m.id));
-    const lost = [...acked].filter((id) => !served.has(id));
-    assert.deepEqual(lost, [], `${lost.length} of ${acked.size} acknowledged messages lost`);
-    t.diagnostic(`${acked.size} messages acknowledged before the kill, ${served.size} served after it`);
-  } finally {
-    await context.close();
-  }
+  const page = await device(t, 1);
+  await value(page, 'logIn', await signToken({ email }));
+  const served = new Set((await value(page, 'getMessages', conversationId)).map((m) => m.id));
+  const lost = [...acked].filter((id) => !served.has(id));
+  assert.deepEqual(lost, [], `${lost.length} of ${acked.size} acknowledged messages lost`);
+  t.diagnostic(`${acked.size} messages acknowledged before the kill, ${served.size} served after it`);
 });
