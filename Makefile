@@ -10,6 +10,7 @@ DIST := web/sdkassets/dist
 WASM_SOURCES := $(shell find sdk wasm -name '*.go') go.mod go.sum
 WEB_SOURCES := $(shell find web -type f -not -path '$(DIST)/*')
 SERVER := bin/kustomer-chat-server
+SCALEENV := bin/kustomer-chat-scaleenv
 
 .PHONY: build run test test-go test-fuzz fuzz test-faults test-browser test-bench-smoke bench clean npm-package example-react
 
@@ -41,6 +42,11 @@ bin/sdk.stamp: bin/kustomer-chat.wasm bin/kustomer-chat.js bin/kustomer-chat-wid
 
 $(SERVER): bin/sdk.stamp $(WEB_SOURCES) go.mod go.sum
 	$(GO) build -trimpath -o $@ ./web/cmd/kustomer-chat-server
+
+# A PostgreSQL and a NATS for the tests that run several instances of the service
+# (js/test/harness.js, startScaleOut): a test tool, not part of make build.
+$(SCALEENV): $(shell find web/cmd/kustomer-chat-scaleenv web/store/pgtest -name '*.go') go.mod go.sum
+	$(GO) build -trimpath -o $@ ./web/cmd/kustomer-chat-scaleenv
 
 # The npm package kustomer-chat (js/package/) with the SDK's typings beside its own,
 # which it re-exports: staged in bin/npm/, packed to bin/kustomer-chat-VERSION.tgz.
@@ -90,7 +96,7 @@ fuzz:
 		$(GO) test -run '^$$' -fuzz "^$${t#*:}$$" -fuzztime $(FUZZTIME) "$${t%%:*}"; \
 	done
 
-test-browser: build node_modules/.package-lock.json $(NPM_TARBALL) examples/react/node_modules/.package-lock.json
+test-browser: build $(SCALEENV) node_modules/.package-lock.json $(NPM_TARBALL) examples/react/node_modules/.package-lock.json
 	sh js/test/ensure-chromium.sh
 	npx tsc -p js
 	node --test --test-concurrency=1 js/test/*.test.js examples/node-backend/*.test.js examples/react/*.test.js

@@ -7,7 +7,7 @@ import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SignJWT } from 'jose';
-import { after, before } from 'node:test';
+import { after, before, test } from 'node:test';
 import { chromium } from 'playwright-core';
 
 const root = new URL('../../', import.meta.url).pathname;
@@ -42,11 +42,12 @@ export const UNLIMITED = ['-limit-anonymous', 'off', '-limit-logins', 'off', '-l
   '-limit-messages', 'off', '-max-sessions-per-customer', '0'];
 
 // startService runs bin/kustomer-chat-server, with more environment variables (env)
-// and flags (args). stop() and start() again keep the same address and database, as
-// an operator restarting it would.
-export async function startService({ env = {}, args = [] } = {}) {
+// and flags (args), on db (its -db: by default a new SQLite file). stop() and start()
+// again keep the same address and database, as an operator restarting it would;
+// kill() ends it with SIGKILL, as a crash.
+export async function startService({ env = {}, args = [], db } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'kustomer-chat-test-'));
-  const service = { url: null, proc: null, db: join(dir, 'chat.db') };
+  const service = { url: null, proc: null, db: db ?? join(dir, 'chat.db') };
   let addr = '127.0.0.1:0';
   service.start = async () => {
     const proc = spawn(join(root, 'bin/kustomer-chat-server'), ['-addr', addr, '-db', service.db, ...args], {
@@ -65,12 +66,15 @@ export async function startService({ env = {}, args = [] } = {}) {
     });
     addr = new URL(service.url).host;
   };
-  service.stop = async () => {
-    if (!service.proc || service.proc.exitCode !== null) return;
-    const exited = new Promise((resolve) => service.proc.on('exit', resolve));
-    service.proc.kill('SIGTERM');
+  const end = async (signal) => {
+    const { proc } = service;
+    if (!proc || proc.exitCode !== null || proc.signalCode !== null) return;
+    const exited = new Promise((resolve) => proc.on('exit', resolve));
+    proc.kill(signal);
     await exited;
   };
+  service.stop = () => end('SIGTERM');
+  service.kill = () => end('SIGKILL');
   service.close = async () => {
     await service.stop();
     rmSync(dir, { recursive: true, force: true });
@@ -135,6 +139,71 @@ export async function startService({ env = {}, args = [] } = {}) {
   };
   await service.start();
   return service;
+}
+
+// startScaleEnv runs bin/kustomer-chat-scaleenv (make test-browser builds it): a
+// PostgreSQL with an empty database and a NATS server, for several instances of the
+// service: { db, nats, close() }. close() ends its standard input, which stops both.
+// Where PostgreSQL cannot run it rejects with an error whose unavailable is true.
+export async function startScaleEnv() {
+  const proc = spawn(join(root, 'bin/kustomer-chat-scaleenv'), [], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const exited = new Promise((resolve) => proc.on('exit', resolve));
+  const line = await new Promise((resolve, reject) => {
+    let out = '';
+    proc.stdout.on('data', (chunk) => {
+      out += chunk;
+      if (out.includes('\n')) resolve(out.slice(0, out.indexOf('\n')));
+    });
+    proc.on('error', reject);
+    // 3: the command's status where PostgreSQL cannot run.
+    proc.on('exit', (code) => reject(code === 3
+      ? Object.assign(new Error('PostgreSQL cannot run here (apt-get install postgresql to run these tests; CI=true fails instead)'), { unavailable: true })
+      : new Error(`kustomer-chat-scaleenv exited with ${code} (make bin/kustomer-chat-scaleenv builds it)`)));
+  });
+  const { db, nats } = JSON.parse(line);
+  return { db, nats, close: async () => { proc.stdin.end(); await exited; } };
+}
+
+// setUpScaleOut gives a test file `instances` services on one PostgreSQL database and
+// one NATS (startScaleEnv), started at once as an operator's would be, a site per
+// service (sites[i]'s pages load the SDK from services[i]) and a browser.
+// startInstance() starts one more service on them, for a test that kills it. All are
+// stopped after the file's tests, failed or not. service: startService's options for
+// every instance. env.test(name, fn) is test(), skipped where PostgreSQL cannot run,
+// as the Go tests on PostgreSQL are (pgtest), unless CI=true.
+export function setUpScaleOut({ instances = 2, service = {} } = {}) {
+  const env = { services: [], sites: [], extra: [] };
+  env.test = (name, fn) => test(name, (t) => (env.unavailable ? t.skip(env.unavailable) : fn(t)));
+  const options = () => ({ ...service, db: env.scale.db, args: ['-nats', env.scale.nats, ...(service.args ?? [])] });
+  env.startInstance = async () => {
+    const s = await startService(options());
+    env.extra.push(s);
+    return s;
+  };
+  before(async () => {
+    try {
+      env.scale = await startScaleEnv();
+    } catch (e) {
+      if (!e.unavailable || process.env.CI === 'true') throw e;
+      env.unavailable = e.message;
+      return;
+    }
+    // allSettled: after() must not run while a start it cannot see yet is under way.
+    const started = await Promise.allSettled(Array.from({ length: instances }, async (_, i) => {
+      env.services[i] = await startService(options());
+      env.sites[i] = await startSite(env.services[i]);
+    }));
+    const failed = started.find((r) => r.status === 'rejected');
+    if (failed) throw failed.reason;
+    env.browser = await launchBrowser();
+  });
+  after(async () => {
+    await env.browser?.close();
+    await Promise.all(env.sites.map((s) => s.close()));
+    await Promise.all([...env.services, ...env.extra].map((s) => s.close()));
+    await env.scale?.close();
+  });
+  return env;
 }
 
 // startSite serves the host page from a different origin than the service, as real

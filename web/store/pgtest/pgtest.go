@@ -9,6 +9,9 @@
 // package whose PostgreSQL tests are filtered out starts nothing, and Main
 // stops it and removes the directory when the package's tests end.
 //
+// Start, NewDB and Stop are the same server outside a test binary, for the
+// commands that give the browser tests and the benchmarks a PostgreSQL.
+//
 //	func TestMain(m *testing.M) { os.Exit(pgtest.Main(m)) }
 //
 //	func TestSomething(t *testing.T) {
@@ -41,24 +44,32 @@ import (
 // Glob finds the PostgreSQL installations pgtest may use; the newest wins.
 const Glob = "/usr/lib/postgresql/*/bin/initdb"
 
+// ErrUnavailable is why Start could not even try: PostgreSQL is not
+// installed, or there is no user to run it as.
+var ErrUnavailable = errors.New("PostgreSQL cannot run here")
+
 var (
 	mu      sync.Mutex
 	inMain  bool
-	srv     *server
+	srv     *Server
 	srvErr  error // why the server could not start; sticky, so that every test reports it
 	missing string
-	dbs     int
 )
 
-type server struct {
-	dir     string
-	port    int
-	cmd     *exec.Cmd
-	exited  chan struct{}
-	admin   *pgx.Conn
-	version string
-	// startup is the whole start, initdb the part initdb took.
-	startup, initdb time.Duration
+// Server is a running PostgreSQL server of Start.
+type Server struct {
+	dir    string
+	port   int
+	cmd    *exec.Cmd
+	exited chan struct{}
+	// Version is the server's, such as "15.18 (Debian 15.18-0+deb12u1)".
+	Version string
+	// Startup is the whole start, Initdb the part initdb took.
+	Startup, Initdb time.Duration
+
+	mu    sync.Mutex // over admin, which one connection cannot share, and dbs
+	admin *pgx.Conn
+	dbs   int
 }
 
 // Main runs the tests, then stops the server if one started and removes
@@ -71,7 +82,7 @@ func Main(m *testing.M) int {
 	mu.Lock()
 	defer mu.Unlock()
 	if srv != nil {
-		if err := srv.stop(); err != nil {
+		if err := srv.Stop(); err != nil {
 			fmt.Fprintln(os.Stderr, "pgtest:", err)
 			if code == 0 {
 				code = 1
@@ -93,10 +104,13 @@ func DB(t testing.TB) string {
 		t.Fatal("pgtest: the package's TestMain must run its tests through pgtest.Main, which stops the server")
 	}
 	if srv == nil && srvErr == nil && missing == "" {
-		srv, srvErr = start(&missing)
+		srv, srvErr = Start()
+		if errors.Is(srvErr, ErrUnavailable) {
+			missing, srvErr = srvErr.Error(), nil
+		}
 		if srv != nil {
-			t.Logf("pgtest: PostgreSQL %s started in %s (initdb %s) in %s", srv.version,
-				srv.startup.Round(time.Millisecond), srv.initdb.Round(time.Millisecond), srv.dir)
+			t.Logf("pgtest: PostgreSQL %s started in %s (initdb %s) in %s", srv.Version,
+				srv.Startup.Round(time.Millisecond), srv.Initdb.Round(time.Millisecond), srv.dir)
 		}
 	}
 	switch {
@@ -107,17 +121,29 @@ func DB(t testing.TB) string {
 	case srvErr != nil:
 		t.Fatal("pgtest: ", srvErr)
 	}
-	dbs++
-	name := fmt.Sprint("t", dbs)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	if _, err := srv.admin.Exec(ctx, `CREATE DATABASE `+name); err != nil {
-		t.Fatalf("pgtest: create database %s: %v", name, err)
+	dsn, err := srv.NewDB(ctx)
+	if err != nil {
+		t.Fatal("pgtest: ", err)
 	}
-	return srv.dsn(name)
+	return dsn
 }
 
-func (s *server) dsn(db string) string {
+// NewDB makes a new, empty database on s and returns its connection string
+// (postgres:///tN?host=…&port=…&user=postgres&sslmode=disable).
+func (s *Server) NewDB(ctx context.Context) (string, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.dbs++
+	name := fmt.Sprint("t", s.dbs)
+	if _, err := s.admin.Exec(ctx, `CREATE DATABASE `+name); err != nil {
+		return "", fmt.Errorf("create database %s: %w", name, err)
+	}
+	return s.dsn(name), nil
+}
+
+func (s *Server) dsn(db string) string {
 	q := url.Values{"host": {s.dir}, "port": {strconv.Itoa(s.port)}, "user": {"postgres"}, "sslmode": {"disable"}}
 	return (&url.URL{Scheme: "postgres", Path: "/" + db, RawQuery: q.Encode()}).String()
 }
@@ -137,14 +163,15 @@ func majorOf(initdb string) int {
 	return n
 }
 
-// start initialises and starts a server; a PostgreSQL this machine lacks
-// sets *missing instead of failing.
-func start(missing *string) (_ *server, err error) {
+// Start initialises and starts a server in a new temporary directory; Stop
+// stops it and removes the directory. The server is this process's child,
+// killed by the kernel if this process dies first. A PostgreSQL this machine
+// lacks is an error wrapping ErrUnavailable.
+func Start() (_ *Server, err error) {
 	begin := time.Now()
 	bin := bindir()
 	if bin == "" {
-		*missing = "PostgreSQL is not installed (no " + Glob + ")"
-		return nil, nil
+		return nil, fmt.Errorf("%w: not installed (no %s)", ErrUnavailable, Glob)
 	}
 	// Root: run as the postgres user, straight from this process (no su or
 	// runuser in between), so that the server is our child: we see it exit
@@ -153,8 +180,7 @@ func start(missing *string) (_ *server, err error) {
 	if os.Geteuid() == 0 {
 		u, err := user.Lookup("postgres")
 		if err != nil {
-			*missing = "running as root, and there is no postgres user to run PostgreSQL as"
-			return nil, nil
+			return nil, fmt.Errorf("%w: running as root, and there is no postgres user to run it as", ErrUnavailable)
 		}
 		uid, _ := strconv.Atoi(u.Uid)
 		gid, _ := strconv.Atoi(u.Gid)
@@ -199,8 +225,8 @@ func start(missing *string) (_ *server, err error) {
 		if err != nil {
 			return nil, err
 		}
-		s := &server{dir: dir, port: port, exited: make(chan struct{}), initdb: initdb,
-			version: strings.TrimPrefix(strings.TrimSpace(string(version)), "postgres (PostgreSQL) ")}
+		s := &Server{dir: dir, port: port, exited: make(chan struct{}), Initdb: initdb,
+			Version: strings.TrimPrefix(strings.TrimSpace(string(version)), "postgres (PostgreSQL) ")}
 		log, err := os.Create(filepath.Join(dir, "server.log"))
 		if err != nil {
 			return nil, err
@@ -216,7 +242,7 @@ func start(missing *string) (_ *server, err error) {
 		}
 		go func() { s.cmd.Wait(); close(s.exited) }()
 		if err = s.connect(); err == nil {
-			s.startup = time.Since(begin)
+			s.Startup = time.Since(begin)
 			return s, nil
 		}
 		s.kill()
@@ -238,7 +264,7 @@ func freePort() (int, error) {
 
 // connect waits for the server to take connections and keeps one to make
 // the databases on.
-func (s *server) connect() error {
+func (s *Server) connect() error {
 	deadline := time.Now().Add(30 * time.Second)
 	for {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
@@ -259,17 +285,19 @@ func (s *server) connect() error {
 	}
 }
 
-func (s *server) kill() {
+func (s *Server) kill() {
 	s.cmd.Process.Kill()
 	<-s.exited
 }
 
-// stop shuts the server down at once (its data is thrown away anyway) and
-// removes the directory.
-func (s *server) stop() error {
+// Stop shuts the server down at once (its data is thrown away anyway) and
+// removes its directory.
+func (s *Server) Stop() error {
+	s.mu.Lock()
 	if s.admin != nil {
 		s.admin.Close(context.Background())
 	}
+	s.mu.Unlock()
 	var err error
 	// SIGQUIT is PostgreSQL's immediate shutdown: no checkpoint to wait for.
 	if err = s.cmd.Process.Signal(syscall.SIGQUIT); err == nil {
