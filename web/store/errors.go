@@ -55,3 +55,9 @@ func classify(err error) error {
 	}
 	return err
 }
+
+// isBusy tells whether SQLite refused for a lock another connection holds.
+func isBusy(err error) bool {
+	var e *sqlite.Error
+	return errors.As(err, &e) && e.Code()&0xff == sqlite3.SQLITE_BUSY
+}

@@ -141,10 +141,21 @@ CREATE INDEX sessions_by_identity ON sessions(identity_id);
 // migrate brings db to the newest schema. Each migration and its version row
 // commit together, so a crash leaves either both or neither.
 func migrate(ctx context.Context, db *sql.DB) error {
-	if _, err := db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
-		version    INTEGER PRIMARY KEY,
-		applied_at INTEGER NOT NULL
-	)`); err != nil {
+	// In a transaction of its own, which db begins IMMEDIATE: a bare
+	// statement would take the write lock only when it writes, and a
+	// connection that cannot upgrade its read lock gets SQLITE_BUSY at once
+	// rather than waiting out busy_timeout for another process's migration.
+	tx, err := db.BeginTx(ctx, nil)
+	if err == nil {
+		defer tx.Rollback()
+		if _, err = tx.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+			version    INTEGER PRIMARY KEY,
+			applied_at INTEGER NOT NULL
+		)`); err == nil {
+			err = tx.Commit()
+		}
+	}
+	if err != nil {
 		return fmt.Errorf("create schema_migrations: %w", err)
 	}
 	var current int
@@ -162,12 +173,23 @@ func migrate(ctx context.Context, db *sql.DB) error {
 	return nil
 }
 
+// applyMigration runs under the write lock (BEGIN IMMEDIATE), and asks again
+// there whether the version is applied: another process that opened the same
+// file at the same moment (a second start, an agent command) may have just
+// applied it.
 func applyMigration(ctx context.Context, db *sql.DB, version int) error {
 	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}
 	defer tx.Rollback()
+	var applied bool
+	if err := tx.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM schema_migrations WHERE version = ?)`, version).Scan(&applied); err != nil {
+		return fmt.Errorf("read schema version: %w", err)
+	}
+	if applied {
+		return nil
+	}
 	if _, err := tx.ExecContext(ctx, migrations[version]); err != nil {
 		return fmt.Errorf("migration %d: %w", version, err)
 	}

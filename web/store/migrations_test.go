@@ -62,3 +62,29 @@ func TestMigration3BackfillsLastUse(t *testing.T) {
 	wantSession(t, s, "old", t0.Add(59*time.Minute), true)
 	wantSession(t, s, "old", t0.Add(3*time.Hour), false)
 }
+
+// Stores opening one new file at once, as two processes starting together
+// would, migrate it once between them and all open.
+func TestConcurrentOpensMigrateOnce(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "chat.db")
+	const opens = 4
+	errs := make(chan error, opens)
+	for range opens {
+		go func() {
+			s, err := OpenSQLite(context.Background(), path, SQLiteOptions{})
+			if err == nil {
+				err = s.Close()
+			}
+			errs <- err
+		}()
+	}
+	for range opens {
+		if err := <-errs; err != nil {
+			t.Fatalf("a concurrent open: %v", err)
+		}
+	}
+	s := openTest(t, path)
+	if n := (sqlitePeeker{s}).scalar(t, `SELECT COUNT(*) FROM schema_migrations`); n != int64(len(migrations)-1) {
+		t.Fatalf("%d migrations recorded, want %d", n, len(migrations)-1)
+	}
+}

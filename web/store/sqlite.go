@@ -91,7 +91,15 @@ func OpenSQLite(ctx context.Context, path string, opts SQLiteOptions) (*SQLite, 
 	w.SetMaxIdleConns(1)
 	w.SetConnMaxLifetime(0)
 	w.SetConnMaxIdleTime(0)
-	if err := migrate(ctx, w); err != nil {
+	// Two processes opening one new file at once (a second instance, an
+	// agent command) race to switch it to WAL, and SQLite answers the loser's
+	// connection SQLITE_BUSY without waiting out busy_timeout: it tries again.
+	err = migrate(ctx, w)
+	for attempt := 1; attempt < 5 && isBusy(err); attempt++ {
+		time.Sleep(time.Duration(attempt) * 20 * time.Millisecond)
+		err = migrate(ctx, w)
+	}
+	if err != nil {
 		w.Close()
 		return nil, fmt.Errorf("open %s: %w", path, classify(err))
 	}
