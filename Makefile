@@ -6,7 +6,7 @@
 
 GO ?= go
 ADDR ?= 127.0.0.1:8080
-DIST := web/sdkassets/dist
+DIST := web/internal/sdkassets/dist
 WASM_SOURCES := $(shell find sdk wasm -name '*.go') go.mod go.sum
 WEB_SOURCES := $(shell find web -type f -not -path '$(DIST)/*')
 SERVER := bin/kustomer-chat-server
@@ -34,10 +34,10 @@ bin/kustomer-chat-widget.js: $(wildcard js/widget/*.js) node_modules/.package-lo
 # that built it: the two must match) and the panel under content-hashed names, the
 # typings; each precompressed with brotli and gzip.
 bin/sdk.stamp: bin/kustomer-chat.wasm bin/kustomer-chat.js bin/kustomer-chat-widget.js js/kustomer-chat.d.ts
-	$(GO) run ./web/cmd/sdkbundle -out $(DIST) -wasm bin/kustomer-chat.wasm \
+	$(GO) run ./web/tools/sdkbundle -out $(DIST) -wasm bin/kustomer-chat.wasm \
 		-wasm-exec "$$($(GO) env GOROOT)/lib/wasm/wasm_exec.js" -widget bin/kustomer-chat-widget.js \
 		-loader bin/kustomer-chat.js -typings js/kustomer-chat.d.ts
-	$(GO) run ./web/cmd/precompress $(DIST)/kustomer-chat*
+	$(GO) run ./web/tools/precompress $(DIST)/kustomer-chat*
 	touch $@
 
 $(SERVER): bin/sdk.stamp $(WEB_SOURCES) go.mod go.sum
@@ -45,8 +45,8 @@ $(SERVER): bin/sdk.stamp $(WEB_SOURCES) go.mod go.sum
 
 # A PostgreSQL and a NATS for the tests that run several instances of the service
 # (js/test/harness.js, startScaleOut): a test tool, not part of make build.
-$(SCALEENV): $(shell find web/cmd/kustomer-chat-scaleenv web/store/pgtest -name '*.go') go.mod go.sum
-	$(GO) build -trimpath -o $@ ./web/cmd/kustomer-chat-scaleenv
+$(SCALEENV): $(shell find web/tools/kustomer-chat-scaleenv web/internal/store/pgtest -name '*.go') go.mod go.sum
+	$(GO) build -trimpath -o $@ ./web/tools/kustomer-chat-scaleenv
 
 # The npm package kustomer-chat (js/package/) with the SDK's typings beside its own,
 # which it re-exports: staged in bin/npm/, packed to bin/kustomer-chat-VERSION.tgz.
@@ -83,7 +83,7 @@ test-go:
 	$(GO) test -race ./...
 
 # Go runs one fuzz target per invocation: package and target of each.
-FUZZ_TARGETS := ./web:FuzzDecode ./web:FuzzEventsParameters ./web/auth:FuzzVerify \
+FUZZ_TARGETS := ./web/internal/service:FuzzDecode ./web/internal/service:FuzzEventsParameters ./web/internal/auth:FuzzVerify \
 	./contract:FuzzEmail ./sdk:FuzzParseToken
 FUZZTIME ?= 1m
 

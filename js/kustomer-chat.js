@@ -1,7 +1,7 @@
 /*! Kustomer Chat SDK loader. <script src=".../sdk/kustomer-chat.js" data-api-key="..." async></script> */
 // The loader is all a page pays for until someone needs the chat: the API stub with
 // its queue, the launcher, and the decision of when to fetch the rest. The build
-// (web/cmd/sdkbundle) renames the three lazy files below to their content-hashed names.
+// (web/tools/sdkbundle) renames the three lazy files below to their content-hashed names.
 (function (w, d) {
   'use strict';
   var prior = w.KustomerChat;

@@ -4,7 +4,7 @@
 
 package sdk
 
-// The core against the real service: web's handler on a real SQLite file, over HTTP
+// The core against the real service (web/servicetest) on a real SQLite file, over HTTP
 // on loopback. The other tests of this package use a fake service, for the faults a
 // real one will not make on demand; this one holds the two to the same contract.
 
@@ -14,19 +14,14 @@ import (
 	"errors"
 	"io"
 	"net/http"
-	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
-	"testing/fstest"
 	"time"
 
 	"github.com/valyala/fastjson"
 
-	"github.com/kustomer-chat/kustomer-chat/web"
-	"github.com/kustomer-chat/kustomer-chat/web/auth"
-	"github.com/kustomer-chat/kustomer-chat/web/store"
+	"github.com/kustomer-chat/kustomer-chat/web/servicetest"
 )
 
 const testAgentKey = "integration-agent"
@@ -191,32 +186,20 @@ func (s *realService) agentReplyAs(t *testing.T, convID, name, body string) Mess
 func newServiceEnv(t *testing.T) *env {
 	t.Helper()
 	clock := newFakeClock()
-	svc := startService(t, func(o *web.Options) { o.Now = clock.Now })
+	svc := startService(t, func(o *servicetest.Options) { o.Now = clock.Now })
 	svc.clock = clock
 	e := &env{t: t, clock: clock, api: svc, base: svc.url, store: NewMemoryStorage(), rec: newRecorder()}
 	e.c = e.client(e.store, svc, e.rec, nil)
 	return e
 }
 
-func startService(t *testing.T, mods ...func(*web.Options)) *realService {
+func startService(t *testing.T, mods ...func(*servicetest.Options)) *realService {
 	t.Helper()
-	st, err := store.OpenSQLite(context.Background(), filepath.Join(t.TempDir(), "chat.db"),
-		store.SQLiteOptions{Sessions: store.SessionPolicy{VerifiedIdle: serviceIdle, AnonymousIdle: serviceIdle}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	opts := web.Options{Store: st, APIKey: testAPIKey, JWTSecret: string(testSecret), AgentKey: testAgentKey,
-		Assets: fstest.MapFS{"kustomer-chat.js": {Data: []byte("//")}}}
+	opts := servicetest.Options{APIKey: testAPIKey, JWTSecret: string(testSecret), AgentKey: testAgentKey, SessionIdle: serviceIdle}
 	for _, mod := range mods {
 		mod(&opts)
 	}
-	h, err := web.New(opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(h)
-	t.Cleanup(func() { srv.Close(); st.Close() })
-	return &realService{url: srv.URL}
+	return &realService{url: servicetest.Start(t, opts)}
 }
 
 func wait[T any](t *testing.T, call *Call[T]) T {
@@ -267,10 +250,7 @@ func TestAReplyBeforeTheFirstPollArrivesOnceFromTheRealService(t *testing.T) {
 		t.Fatalf("messages received %q", got)
 	}
 
-	jwt, err := auth.Sign(auth.Claims{Email: "ann@example.com", IssuedAt: time.Now()}, testSecret)
-	if err != nil {
-		t.Fatal(err)
-	}
+	jwt := makeJWT(map[string]any{"alg": "HS256", "typ": "JWT"}, map[string]any{"email": "ann@example.com", "iat": time.Now().Unix()})
 	wait(t, c.LogIn(jwt)) // the chat is Ann's now
 	var phoneEv events
 	phoneTr := &heldFirstPoll{release: make(chan struct{})}
@@ -316,10 +296,7 @@ func TestTheCoreAgainstTheRealService(t *testing.T) {
 	}
 
 	// The anonymous chat moves onto the customer who logs in on this device.
-	jwt, err := auth.Sign(auth.Claims{Email: "Ann@Example.com", IssuedAt: time.Now()}, testSecret)
-	if err != nil {
-		t.Fatal(err)
-	}
+	jwt := makeJWT(map[string]any{"alg": "HS256", "typ": "JWT"}, map[string]any{"email": "Ann@Example.com", "iat": time.Now().Unix()})
 	id := wait(t, c.LogIn(jwt))
 	if !id.Verified || id.Email != "ann@example.com" {
 		t.Fatalf("identity %+v", id)
@@ -365,7 +342,9 @@ func (c *countingTransport) Do(cancel <-chan struct{}, req Request) (Response, e
 // waits in the outbox for the Retry-After the service gave (3 s), not for the core's
 // own shorter backoff (1 s, which would be refused again), and is then delivered.
 func TestTheOutboxWaitsOutTheRealServicesRateLimit(t *testing.T) {
-	url := startService(t, func(o *web.Options) { o.Limits.Messages = web.Limit{Events: 1, Per: 3 * time.Second, Burst: 1} }).url
+	url := startService(t, func(o *servicetest.Options) {
+		o.MessageLimit = servicetest.Limit{Events: 1, Per: 3 * time.Second, Burst: 1}
+	}).url
 	tr := &countingTransport{}
 	var ev events
 	c, err := New(Config{APIKey: testAPIKey, ServerURL: url, Transport: tr, Events: eventLog(ev.emit)})

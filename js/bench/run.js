@@ -72,7 +72,7 @@ function goVersion() {
 try {
   // Sizes first, alone: brotli at quality 11 keeps both cores busy for seconds.
   const [dist, floor] = await Promise.all([
-    stage('sizes of web/sdkassets/dist', () => distSizes()),
+    stage('sizes of web/internal/sdkassets/dist', () => distSizes()),
     stage('build and size wasm/floor', () => floorSizes()),
   ]);
   Object.assign(results.sizes, dist ?? {}, { floor });

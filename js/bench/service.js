@@ -1,4 +1,4 @@
-// The chat service's throughput, measured by web/cmd/kustomer-chat-loadgen against
+// The chat service's throughput, measured by web/tools/kustomer-chat-loadgen against
 // a fresh service (an empty database, so earlier stages' customers do not count).
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { API_KEY, JWT_SECRET, startService, UNLIMITED } from '../test/harness.js';
 
 const root = new URL('../../', import.meta.url).pathname;
-const LOADGEN = 'web/cmd/kustomer-chat-loadgen';
+const LOADGEN = 'web/tools/kustomer-chat-loadgen';
 
 // Children still running, so run.js can end them if it is interrupted.
 const running = new Set();

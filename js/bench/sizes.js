@@ -7,14 +7,14 @@ import { promisify } from 'node:util';
 import { brotliCompress, constants, gzip } from 'node:zlib';
 
 const root = new URL('../../', import.meta.url).pathname;
-export const DIST = join(root, 'web/sdkassets/dist');
+export const DIST = join(root, 'web/internal/sdkassets/dist');
 
 const brotli = promisify(brotliCompress);
 const gz = promisify(gzip);
 
 // compressedSizes measures what a server sending the file precompressed at the
 // strongest settings would send. Brotli's window is 24 bits, the largest every
-// browser decodes (the same as web/cmd/precompress). The async zlib calls run
+// browser decodes (the same as web/tools/precompress). The async zlib calls run
 // on libuv's thread pool, so the core and the floor compress in parallel:
 // brotli at quality 11 takes seconds per megabyte.
 export async function compressedSizes(buf) {

@@ -12,9 +12,9 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/kustomer-chat/kustomer-chat/web/demo"
-	"github.com/kustomer-chat/kustomer-chat/web/password"
-	"github.com/kustomer-chat/kustomer-chat/web/store"
+	"github.com/kustomer-chat/kustomer-chat/web/internal/demo"
+	"github.com/kustomer-chat/kustomer-chat/web/internal/password"
+	"github.com/kustomer-chat/kustomer-chat/web/internal/store"
 )
 
 const agentUsage = `usage: kustomer-chat-server agent COMMAND -db FILE [flags]

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/kustomer-chat/kustomer-chat/web/store"
+	"github.com/kustomer-chat/kustomer-chat/web/internal/store"
 )
 
 // agentCmd runs "kustomer-chat-server agent ARGS" with stdin and returns its

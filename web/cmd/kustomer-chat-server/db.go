@@ -4,7 +4,7 @@ import (
 	"context"
 	"net/url"
 
-	"github.com/kustomer-chat/kustomer-chat/web/store"
+	"github.com/kustomer-chat/kustomer-chat/web/internal/store"
 )
 
 // openStore opens the service's database: the PostgreSQL database a

@@ -21,9 +21,9 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/kustomer-chat/kustomer-chat/web"
-	"github.com/kustomer-chat/kustomer-chat/web/sdkassets"
-	"github.com/kustomer-chat/kustomer-chat/web/store"
+	"github.com/kustomer-chat/kustomer-chat/web/internal/sdkassets"
+	"github.com/kustomer-chat/kustomer-chat/web/internal/service"
+	"github.com/kustomer-chat/kustomer-chat/web/internal/store"
 )
 
 // sdkFiles are the SDK's files the binary serves; tests, built without
@@ -59,9 +59,9 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	addr := flags.String("addr", "127.0.0.1:8080", "address to listen on (port 0 picks a free one)")
 	dbPath := flags.String("db", "kustomer-chat.db", "SQLite database file, or a postgres:// URL for a PostgreSQL database that several instances share (env KUSTOMER_CHAT_DB)")
 	dev := flags.Bool("dev", false, "enable the development routes the demo page needs (never in production)")
-	limits := web.DefaultLimits()
+	limits := service.DefaultLimits()
 	limitFlags := map[string]string{"db": "KUSTOMER_CHAT_DB"} // flag → its environment variable
-	limitFlag := func(l *web.Limit, name, env, usage string) {
+	limitFlag := func(l *service.Limit, name, env, usage string) {
 		flags.Var(limitValue{l}, name, usage+` (EVENTS/PERIOD,BURST or "off"; env `+env+`)`)
 		limitFlags[name] = env
 	}
@@ -118,7 +118,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	// go build alone, without make's SDK step, embeds an empty dist: the
 	// service would run and answer 404 for the very script sites load.
 	if _, err := fs.Stat(sdkFiles, "kustomer-chat.js"); err != nil {
-		return errors.New("this binary was built without the SDK's files (web/sdkassets/dist has no kustomer-chat.js): build it with make build")
+		return errors.New("this binary was built without the SDK's files (web/internal/sdkassets/dist has no kustomer-chat.js): build it with make build")
 	}
 
 	st, err := openStore(ctx, *dbPath, policy)
@@ -145,10 +145,10 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		}
 	}
 
-	// An interface holding a nil *web.NATSWakeups would not be nil.
-	var wakeups web.Wakeups
+	// An interface holding a nil *service.NATSWakeups would not be nil.
+	var wakeups service.Wakeups
 	if *natsServers != "" {
-		nw, err := web.ConnectNATS(*natsServers, logger)
+		nw, err := service.ConnectNATS(*natsServers, logger)
 		if err != nil {
 			return fmt.Errorf("-nats: %w", err)
 		}
@@ -162,7 +162,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	// instead of holding the shutdown for up to 25 s. Request contexts are
 	// not cancelled: a write under way finishes and is answered.
 	stopping := make(chan struct{})
-	handler, err := web.New(web.Options{
+	handler, err := service.New(service.Options{
 		Stopping:       stopping,
 		Assets:         sdkFiles,
 		Store:          st,
@@ -185,7 +185,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	purged := make(chan struct{})
 	go func() {
 		defer close(purged)
-		web.PurgeSessions(purgeCtx, st, web.PurgeEvery, time.Now, logger)
+		service.PurgeSessions(purgeCtx, st, service.PurgeEvery, time.Now, logger)
 	}()
 	defer func() { stopPurge(); <-purged }()
 
@@ -305,8 +305,8 @@ func randomKey(prefix string) func() (string, error) {
 	}
 }
 
-// limitValue reads a web.Limit from a flag or an environment variable.
-type limitValue struct{ l *web.Limit }
+// limitValue reads a service.Limit from a flag or an environment variable.
+type limitValue struct{ l *service.Limit }
 
 func (v limitValue) String() string {
 	if v.l == nil {
@@ -316,7 +316,7 @@ func (v limitValue) String() string {
 }
 
 func (v limitValue) Set(s string) error {
-	l, err := web.ParseLimit(s)
+	l, err := service.ParseLimit(s)
 	if err != nil {
 		return err
 	}

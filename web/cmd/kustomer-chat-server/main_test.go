@@ -18,8 +18,8 @@ import (
 	"testing/fstest"
 	"time"
 
-	"github.com/kustomer-chat/kustomer-chat/web/store"
-	"github.com/kustomer-chat/kustomer-chat/web/store/pgtest"
+	"github.com/kustomer-chat/kustomer-chat/web/internal/store"
+	"github.com/kustomer-chat/kustomer-chat/web/internal/store/pgtest"
 )
 
 func TestMain(m *testing.M) {

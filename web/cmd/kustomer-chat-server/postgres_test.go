@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/kustomer-chat/kustomer-chat/web/store/pgtest"
+	"github.com/kustomer-chat/kustomer-chat/web/internal/store/pgtest"
 )
 
 // Two instances on one PostgreSQL database, one given it by -db and one by
