@@ -37,7 +37,6 @@ bin/sdk.stamp: bin/kustomer-chat.wasm bin/kustomer-chat.js bin/kustomer-chat-wid
 	$(GO) run ./web/tools/sdkbundle -out $(DIST) -wasm bin/kustomer-chat.wasm \
 		-wasm-exec "$$($(GO) env GOROOT)/lib/wasm/wasm_exec.js" -widget bin/kustomer-chat-widget.js \
 		-loader bin/kustomer-chat.js -typings js/kustomer-chat.d.ts
-	$(GO) run ./web/tools/precompress $(DIST)/kustomer-chat*
 	touch $@
 
 $(SERVER): bin/sdk.stamp $(WEB_SOURCES) go.mod go.sum

@@ -4,7 +4,7 @@ import "strings"
 
 // The server URL is checked by hand, not with net/url: a url.Parse version of
 // normalizeServerURL, which passes the same tests, made the WebAssembly build
-// 171 KB larger raw and 26 KB larger brotli (quality 11, as web/tools/precompress
+// 171 KB larger raw and 26 KB larger brotli (quality 11, as web/tools/sdkbundle
 // writes it; measured December 2026), for a check that needs only
 // http(s)://host[:port].
 

@@ -14,7 +14,7 @@ const gz = promisify(gzip);
 
 // compressedSizes measures what a server sending the file precompressed at the
 // strongest settings would send. Brotli's window is 24 bits, the largest every
-// browser decodes (the same as web/tools/precompress). The async zlib calls run
+// browser decodes (the same as web/tools/sdkbundle). The async zlib calls run
 // on libuv's thread pool, so the core and the floor compress in parallel:
 // brotli at quality 11 takes seconds per megabyte.
 export async function compressedSizes(buf) {

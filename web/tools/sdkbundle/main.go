@@ -12,7 +12,9 @@
 //     the bundle replaces with the hashed one;
 //   - kustomer-chat.d.ts: the typings, as they are.
 //
-// Files of an earlier build are removed first. Compression is precompress's job.
+// Files of an earlier build are removed first. Each file is written with its
+// brotli and gzip forms beside it (precompress.go), which the service sends
+// to browsers that take them.
 //
 //	go run ./web/tools/sdkbundle -out DIR -wasm FILE -wasm-exec FILE -widget FILE -loader FILE -typings FILE
 package main
@@ -65,14 +67,23 @@ func main() {
 		}
 	}
 	if err == nil {
-		var names []string
-		names, err = bundle(*out, in)
-		fmt.Println(strings.Join(names, "\n"))
+		err = release(*out, in)
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "sdkbundle:", err)
 		os.Exit(1)
 	}
+}
+
+// release writes the release files into dir, each with its compressed forms.
+func release(dir string, in inputs) error {
+	names, err := bundle(dir, in)
+	for _, name := range names {
+		if err == nil {
+			err = precompress(name)
+		}
+	}
+	return err
 }
 
 // bundle writes the release files into dir and returns their paths.
@@ -100,7 +111,7 @@ func bundle(dir string, in inputs) ([]string, error) {
 	var names []string
 	for _, f := range files {
 		path := filepath.Join(dir, f.name)
-		if err := os.WriteFile(path, f.data, 0o644); err != nil {
+		if err := writeAtomic(path, f.data); err != nil {
 			return nil, err
 		}
 		names = append(names, path)

@@ -89,3 +89,21 @@ func list(t *testing.T, dir string) []string {
 	}
 	return names
 }
+
+// Every release file gets its brotli and gzip forms beside it.
+func TestReleaseCompressesEveryFile(t *testing.T) {
+	dir := t.TempDir()
+	in := inputs{wasm: []byte("\x00asm"), wasmExec: []byte("Go"), widget: []byte("export {}"), loader: testLoader, typings: []byte("export {};")}
+	if err := release(dir, in); err != nil {
+		t.Fatal(err)
+	}
+	names := list(t, dir)
+	if len(names) != 5*3 {
+		t.Fatalf("files = %v, want 5 files and their .br and .gz", names)
+	}
+	for _, n := range names {
+		if ext := filepath.Ext(n); ext != ".br" && ext != ".gz" && (!slices.Contains(names, n+".br") || !slices.Contains(names, n+".gz")) {
+			t.Errorf("%s has no .br or .gz beside it", n)
+		}
+	}
+}

@@ -1,8 +1,3 @@
-// Command precompress writes FILE.br and FILE.gz next to each FILE, at the
-// strongest settings browsers can decode, so the service can send the SDK
-// precompressed without compressing on every request.
-//
-//	go run ./web/tools/precompress FILE...
 package main
 
 import (
@@ -16,19 +11,9 @@ import (
 	"github.com/andybalholm/brotli"
 )
 
-func main() {
-	if len(os.Args) < 2 {
-		fmt.Fprintln(os.Stderr, "usage: precompress FILE...")
-		os.Exit(2)
-	}
-	for _, name := range os.Args[1:] {
-		if err := precompress(name); err != nil {
-			fmt.Fprintln(os.Stderr, "precompress:", err)
-			os.Exit(1)
-		}
-	}
-}
-
+// precompress writes FILE.br and FILE.gz next to FILE, at the strongest
+// settings browsers can decode, so the service can send the SDK
+// precompressed without compressing on every request.
 func precompress(name string) error {
 	data, err := os.ReadFile(name)
 	if err != nil {
