@@ -166,11 +166,16 @@ func (s *SQLite) ExportCustomer(ctx context.Context, customerID string) (Custome
 // foreign keys hold at every step: either all of the customer is gone or
 // nothing is. These are every table that refers to a customer; a table that
 // comes to refer to one must be added here (TestEraseCustomer reads every
-// table for what is left).
-// eraseAfterMessages are the erase's deletes between the messages and the
+// table for what is left). The anonymous customers it adopted go too, with
+// anything of theirs that a request still under way during the adoption
+// stored after the move.
+//
+// eraseMessages and eraseAfterMessages are the erase's deletes before the
 // customer's row, which both stores run (PostgreSQL's with pgParams).
+const eraseMessages = `DELETE FROM messages WHERE customer_id IN ` + customerAndMerged
+
 var eraseAfterMessages = []string{
-	`DELETE FROM conversations WHERE customer_id = ?1`,
+	`DELETE FROM conversations WHERE customer_id IN ` + customerAndMerged,
 	`DELETE FROM sessions WHERE customer_id IN ` + customerAndMerged,
 	`DELETE FROM tracking_identities WHERE customer_id IN ` + customerAndMerged,
 	`DELETE FROM customers WHERE merged_into = ?1`,
@@ -178,7 +183,7 @@ var eraseAfterMessages = []string{
 
 func (s *SQLite) EraseCustomer(ctx context.Context, customerID string) error {
 	return s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		for _, q := range append([]string{`DELETE FROM messages WHERE customer_id = ?`}, eraseAfterMessages...) {
+		for _, q := range append([]string{eraseMessages}, eraseAfterMessages...) {
 			if _, err := tx.ExecContext(ctx, q, customerID); err != nil {
 				return err
 			}

@@ -501,6 +501,9 @@ func testEraseCustomer(t *testing.T, open engine) {
 	if _, err := s.Login(ctx, LoginParams{Email: "ann@example.com", TrackingID: "tablet-ann", TrackingToken: tabletTok, Now: t0}); err != nil {
 		t.Fatal(err)
 	}
+	// A request of the tablet's, under way while that login adopted its
+	// customer, stored after the move.
+	late := startConversation(t, s, anonSess, "sent while logging in", t0)
 	res, err := s.Login(ctx, LoginParams{Email: "ann@example.com", ExternalID: "u-ann", TrackingID: "phone-ann", Now: t0})
 	if err != nil {
 		t.Fatal(err)
@@ -528,7 +531,7 @@ func testEraseCustomer(t *testing.T, open engine) {
 	}
 	gone := []string{ann.CustomerID, ann.IdentityID, second.Identity.ID, "ann@example.com", "u-ann", "phone-ann", "laptop-ann",
 		c.ID, "ann's secret", reply.ID, "agent to ann",
-		tablet.CustomerID, tablet.ID, "tablet-ann", anonConv.ID, "asked before logging in"}
+		tablet.CustomerID, tablet.ID, "tablet-ann", anonConv.ID, "asked before logging in", late.ID, "sent while logging in"}
 	after := s.cells(t)
 	for table, vals := range after {
 		for _, v := range vals {

@@ -126,10 +126,29 @@ func (p *Postgres) transact(ctx context.Context, opts pgx.TxOptions, fn func(ctx
 		if attempt == maxAttempts || ctx.Err() != nil || (begun && !again(err)) {
 			return err
 		}
-		if errors.Is(err, ErrUnavailable) {
+		if lostServer(err) {
 			p.pool.Reset()
 		}
+		// A server that refused the connection is not helped by an
+		// immediate retry.
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(time.Duration(attempt) * 10 * time.Millisecond):
+		}
 	}
+}
+
+// lostServer tells whether err says the connection's server went away (a
+// restart, a failover, a network cut) rather than that it refused this one
+// connection: a server out of connections must not have all of the
+// instance's dropped too.
+func lostServer(err error) bool {
+	var e *pgconn.PgError
+	if errors.As(err, &e) {
+		return strings.HasPrefix(e.Code, "08") || e.Code == "57P01" || e.Code == "57P02"
+	}
+	return errors.Is(err, ErrUnavailable)
 }
 
 func (p *Postgres) once(ctx context.Context, opts pgx.TxOptions, fn func(ctx context.Context, tx pgx.Tx) error) (begun bool, err error) {

@@ -105,7 +105,7 @@ func (p *Postgres) EraseCustomer(ctx context.Context, customerID string) error {
 		if err := pgExists(tx.QueryRow(ctx, `SELECT 1 FROM customers WHERE id = $1 FOR UPDATE`, customerID)); err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, `WITH gone AS (DELETE FROM messages WHERE customer_id = $1 RETURNING seq)
+		if _, err := tx.Exec(ctx, `WITH gone AS (`+pgParams(eraseMessages)+` RETURNING seq)
 			UPDATE erased_seq SET max_seq = GREATEST(max_seq, (SELECT MAX(seq) FROM gone))`, customerID); err != nil {
 			return err
 		}

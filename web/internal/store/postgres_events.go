@@ -9,18 +9,36 @@ import (
 
 // With many writers, message seqs do not commit in order: a poll could read
 // seq 11 committed before seq 10 commits, move its cursor past 10 and never
-// see it. A message's seq is the id of the transaction that stored it, and
-// every transaction whose id is below the snapshot's xmin has ended; so the
-// messages below xmin, the horizon, are final: no message with a lower seq can
-// commit after them. The events feeds return only those, and their cursors
-// never pass the horizon. Taking no lock, they cost writers nothing.
+// see it. A message's seq is the id of the transaction that stored it; the
+// snapshot names the transactions still in progress, and one that has
+// ended, or began after the snapshot, can never commit a message below what
+// the snapshot shows. So the messages below the oldest transaction in
+// progress, the horizon, are final: no message with a lower seq can commit
+// after them. The events feeds return only those, and their cursors never
+// pass the horizon. Taking no lock, they cost writers nothing.
 //
-// The price: a message committed behind a transaction that is still open (an
-// older one, of any customer, usually for a few milliseconds) stays held back
-// until that one ends, and a poll that finds only held-back messages reads
-// again a moment later (untilFinal) rather than waiting for a wake-up that
-// was already spent on it.
-const horizonQuery = `SELECT pg_snapshot_xmin(pg_current_snapshot())::text::bigint`
+// Transaction ids are the whole server's, so a transaction open in another
+// database on it (another application's batch job, a prepared transaction)
+// would hold every poll back; one that pg_stat_activity or
+// pg_prepared_xacts shows to be another database's is left out of the
+// horizon. Transaction ids are never reused, so this holds however late the
+// view is read. pg_stat_activity shows the transaction ids of the service's
+// own role only, unless that role has pg_read_all_stats.
+//
+// The price: a message committed behind a transaction of this database that
+// is still open (usually for a few milliseconds) stays held back until that
+// one ends, and a poll that finds only held-back messages reads again a
+// moment later (untilFinal) rather than waiting for a wake-up that was
+// already spent on it. The transaction's own id, in progress but not in its
+// snapshot, bounds it too.
+const horizonSQL = `LEAST(
+	COALESCE(
+		(SELECT MIN(x::text::bigint) FROM pg_snapshot_xip(pg_current_snapshot()) AS x
+		WHERE xid(x) NOT IN (
+			SELECT backend_xid FROM pg_stat_activity WHERE backend_xid IS NOT NULL AND datname IS DISTINCT FROM current_database()
+			UNION ALL SELECT transaction FROM pg_prepared_xacts WHERE database <> current_database())),
+		pg_snapshot_xmax(pg_current_snapshot())::text::bigint),
+	COALESCE(pg_current_xact_id_if_assigned()::text::bigint, 9223372036854775807))`
 
 // maxHeldBack bounds how long a read waits for held-back messages to become
 // final; an older transaction open longer than that (a bulk job in the same
@@ -36,7 +54,7 @@ func (p *Postgres) untilFinal(ctx context.Context, read func(ctx context.Context
 		var heldBack bool
 		err := p.read(ctx, func(ctx context.Context, tx pgx.Tx) error {
 			var horizon int64
-			if err := tx.QueryRow(ctx, horizonQuery).Scan(&horizon); err != nil {
+			if err := tx.QueryRow(ctx, `SELECT `+horizonSQL).Scan(&horizon); err != nil {
 				return err
 			}
 			var err error
@@ -61,7 +79,7 @@ func (p *Postgres) untilFinal(ctx context.Context, read func(ctx context.Context
 func latestFinalSeq(ctx context.Context, tx pgx.Tx, customerID string) (int64, error) {
 	var seq int64
 	err := tx.QueryRow(ctx, `SELECT COALESCE(MAX(seq), 0) FROM messages
-		WHERE customer_id = $1 AND seq < pg_snapshot_xmin(pg_current_snapshot())::text::bigint`, customerID).Scan(&seq)
+		WHERE customer_id = $1 AND seq < `+horizonSQL, customerID).Scan(&seq)
 	return seq, err
 }
 

@@ -131,9 +131,18 @@ func loginCustomer(ctx context.Context, tx pgx.Tx, lp LoginParams, at int64) (c 
 			}
 		}
 		if c.id != "" {
+			// Locked and read again before anything is decided from it: a
+			// racing login's fill-in, committed meanwhile, must be seen, or
+			// this update would write the stale values over it.
+			if c, err = pgFindCustomer(ctx, tx, `SELECT id, email, external_id FROM customers WHERE id = $1 FOR UPDATE`, c.id); err != nil {
+				return customerRow{}, 0, false, err
+			}
+			if c.id == "" {
+				continue // erased since the lookup
+			}
 			verifiedAt, err = verifyCustomer(ctx, tx, &c, lp, at)
 			if errors.Is(err, pgx.ErrNoRows) {
-				continue // erased since the lookup
+				continue
 			}
 			return c, verifiedAt, false, err
 		}

@@ -40,10 +40,10 @@ func (p *Postgres) PurgeSessions(ctx context.Context, now time.Time, grace time.
 		err := p.write(ctx, func(ctx context.Context, tx pgx.Tx) error {
 			return tx.QueryRow(ctx, pgDeleteEndedSessions, customers).Scan(&n, &after)
 		})
-		if total += n; err != nil {
+		if err != nil {
 			return total, err
 		}
-		if n < purgeBatch {
+		if total += n; n < purgeBatch {
 			break
 		}
 	}
@@ -59,8 +59,11 @@ func (p *Postgres) PurgeSessions(ctx context.Context, now time.Time, grace time.
 			n = tag.RowsAffected()
 			return err
 		})
-		if total += n; err != nil || n < purgeBatch {
+		if err != nil {
 			return total, err
+		}
+		if total += n; n < purgeBatch {
+			return total, nil
 		}
 	}
 }

@@ -15,7 +15,7 @@ import (
 //
 // Times are BIGINT Unix milliseconds, as in SQLite. messages.seq is the id of
 // the transaction that stored the message (pg_current_xact_id), which is what
-// makes it usable as an events cursor with many writers: see horizonQuery.
+// makes it usable as an events cursor with many writers: see horizonSQL.
 // One message per transaction is what the primary key then enforces.
 var postgresMigrations = []string{
 	1: `

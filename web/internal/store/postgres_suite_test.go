@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"strconv"
-	"strings"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
@@ -29,28 +27,14 @@ func openPostgres(t *testing.T, p SessionPolicy) *Postgres {
 	return s
 }
 
-// postgresPeeker runs the suite's statements on the store's pool, numbering
-// their ? placeholders as PostgreSQL's $n.
+// postgresPeeker runs the suite's statements on the store's pool, their ?
+// placeholders numbered as PostgreSQL's $n (pgParams).
 type postgresPeeker struct{ *Postgres }
-
-func numbered(query string) string {
-	var b strings.Builder
-	n := 0
-	for _, r := range query {
-		if r == '?' {
-			n++
-			b.WriteString("$" + strconv.Itoa(n))
-			continue
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
-}
 
 func (s postgresPeeker) scalar(t *testing.T, query string, args ...any) int64 {
 	t.Helper()
 	var n int64
-	if err := s.pool.QueryRow(context.Background(), numbered(query), args...).Scan(&n); err != nil {
+	if err := s.pool.QueryRow(context.Background(), pgParams(query), args...).Scan(&n); err != nil {
 		t.Fatalf("%s: %v", query, err)
 	}
 	return n
@@ -58,7 +42,7 @@ func (s postgresPeeker) scalar(t *testing.T, query string, args ...any) int64 {
 
 func (s postgresPeeker) exec(t *testing.T, query string, args ...any) {
 	t.Helper()
-	if _, err := s.pool.Exec(context.Background(), numbered(query), args...); err != nil {
+	if _, err := s.pool.Exec(context.Background(), pgParams(query), args...); err != nil {
 		t.Fatalf("%s: %v", query, err)
 	}
 }

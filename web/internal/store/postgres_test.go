@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -115,5 +116,92 @@ func TestPostgresBadURLHidesIt(t *testing.T) {
 	_, err := OpenPostgres(context.Background(), "postgres://chat:s3cret@db:notaport/chat", PostgresOptions{})
 	if err == nil || strings.Contains(err.Error(), "s3cret") {
 		t.Fatalf("a bad URL: %v", err)
+	}
+}
+
+// A login that found the customer before a racing login filled in its
+// externalId, and committed, must not write its stale view over it: the
+// customer is locked and read again before the update.
+func TestPostgresRacingLoginsKeepEachOthersFillIn(t *testing.T) {
+	s := openPostgres(t, DefaultSessionPolicy)
+	ctx := context.Background()
+	first, err := s.Login(ctx, LoginParams{Email: "c@example.com", TrackingID: "t1", Now: t0})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Holding the device's tracking identity pauses the next login of t1
+	// after its customer update, before its commit.
+	hold, err := s.pool.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := hold.Exec(ctx, `SELECT 1 FROM tracking_identities WHERE id = $1 FOR UPDATE`, first.Identity.ID); err != nil {
+		t.Fatal(err)
+	}
+	logins := make(chan error, 2)
+	go func() {
+		_, err := s.Login(ctx, LoginParams{Email: "c@example.com", ExternalID: "ext-1", TrackingID: "t1", Now: t0})
+		logins <- err
+	}()
+	waitForLockWaiters(t, s, 1)
+	go func() {
+		_, err := s.Login(ctx, LoginParams{Email: "c@example.com", TrackingID: "t2", Now: t0})
+		logins <- err
+	}()
+	waitForLockWaiters(t, s, 2)
+	hold.Rollback(ctx)
+	for range 2 {
+		if err := <-logins; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if c, err := s.Customer(ctx, first.Identity.CustomerID); err != nil || c.ExternalID != "ext-1" {
+		t.Fatalf("the customer after the racing logins: %+v, %v; want externalId ext-1", c, err)
+	}
+}
+
+// waitForLockWaiters waits until n of the store's connections wait on a lock.
+func waitForLockWaiters(t *testing.T, s *Postgres, n int64) {
+	t.Helper()
+	peek := postgresPeeker{s}
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+		if peek.scalar(t, `SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`) >= n {
+			return
+		}
+	}
+	t.Fatalf("fewer than %d transactions wait on a lock after 10 s", n)
+}
+
+// A transaction left open in another database on the same server (another
+// application's) holds no customer's events back.
+func TestPostgresAnotherDatabasesTransactionHoldsNothingBack(t *testing.T) {
+	s := openPostgres(t, DefaultSessionPolicy)
+	ctx := context.Background()
+	other, err := pgx.Connect(ctx, pgtest.DB(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close(ctx)
+	open, err := other.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer open.Rollback(ctx)
+	if _, err := open.Exec(ctx, `SELECT pg_current_xact_id()`); err != nil {
+		t.Fatal(err)
+	}
+	sess := session(t, s, "d")
+	conv := startConversation(t, s, sess, "hello", t0)
+	reply, _, err := s.AgentReply(ctx, AgentReply{ConversationID: conv.ID, Body: "hi", Now: t0})
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	ev, err := s.Events(ctx, sess, 0, 10)
+	if err != nil || len(ev.Messages) != 1 || ev.Messages[0].ID != reply.ID || time.Since(start) > maxHeldBack/2 {
+		t.Fatalf("events after %v: %+v, %v; want the reply at once", time.Since(start), ev, err)
+	}
+	if latest, err := s.LatestEvents(ctx, sess.CustomerID); err != nil || latest.Cursor != reply.Seq {
+		t.Fatalf("latest cursor %d, %v; want %d", latest.Cursor, err, reply.Seq)
 	}
 }
