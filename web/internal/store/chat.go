@@ -50,7 +50,7 @@ func (s *SQLite) CreateConversation(ctx context.Context, sess Session, m NewMess
 		return err
 	})
 	if err != nil {
-		return Conversation{}, Message{}, false, err
+		return Conversation{}, Message{}, false, sqliteCustomerGone(err)
 	}
 	return conv, msg, created, nil
 }

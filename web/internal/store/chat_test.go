@@ -155,3 +155,18 @@ func testAgentAuthorName(t *testing.T, open engine) {
 		t.Fatalf("%d NULL author names, want 2 (no name is NULL, not '')", nulls)
 	}
 }
+
+// A conversation started with a session read just before its customer was
+// erased finds the customer gone: the session is, too.
+func testCreateConversationAfterEraseIsSessionInvalid(t *testing.T, open engine) {
+	ctx := context.Background()
+	s := open(t, SessionPolicy{})
+	sess := session(t, s, "device")
+	startConversation(t, s, sess, "hello", t0)
+	if err := s.EraseCustomer(ctx, sess.CustomerID); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, _, err := s.CreateConversation(ctx, sess, NewMessage{Body: "still there?", Now: t0}); !errors.Is(err, ErrSessionInvalid) {
+		t.Fatalf("a conversation for the erased customer: %v, want ErrSessionInvalid", err)
+	}
+}

@@ -61,3 +61,14 @@ func isBusy(err error) bool {
 	var e *sqlite.Error
 	return errors.As(err, &e) && e.Code()&0xff == sqlite3.SQLITE_BUSY
 }
+
+// sqliteCustomerGone is ErrSessionInvalid for a write that failed its
+// foreign key on the customer: the customer was erased after the request's
+// session was read, so the session is gone too (401, not 500).
+func sqliteCustomerGone(err error) error {
+	var e *sqlite.Error
+	if errors.As(err, &e) && e.Code() == sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY {
+		return ErrSessionInvalid
+	}
+	return err
+}

@@ -222,3 +222,12 @@ func (p *Postgres) Setting(ctx context.Context, key string, generate func() (str
 	})
 	return v, err
 }
+
+// pgCustomerGone is sqliteCustomerGone for PostgreSQL's foreign_key_violation.
+func pgCustomerGone(err error) error {
+	var e *pgconn.PgError
+	if errors.As(err, &e) && e.Code == "23503" {
+		return ErrSessionInvalid
+	}
+	return err
+}

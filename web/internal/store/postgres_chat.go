@@ -61,7 +61,7 @@ func (p *Postgres) CreateConversation(ctx context.Context, sess Session, m NewMe
 		return err
 	})
 	if err != nil {
-		return Conversation{}, Message{}, false, err
+		return Conversation{}, Message{}, false, pgCustomerGone(err)
 	}
 	return conv, msg, created, nil
 }

@@ -51,7 +51,8 @@ type Store interface {
 	// created false, the conversation as it is now and its message m.ID (its
 	// first message when m.ID is empty). ErrConflict: the conversation is
 	// another customer's, or m.ID is stored elsewhere or, for an existing
-	// conversation, not at all.
+	// conversation, not at all. ErrSessionInvalid: the customer was erased
+	// after s was read.
 	CreateConversation(ctx context.Context, s Session, m NewMessage) (conv Conversation, msg Message, created bool, err error)
 	// Messages returns a page of a conversation's messages, oldest first, and
 	// the cursor of the next page ("" after the last).

@@ -48,6 +48,7 @@ var storeSuite = []suiteCase{
 	{"RepeatedCreateConversationAnswersItAsItIsNow", testRepeatedCreateConversationAnswersItAsItIsNow},
 	{"ClientIDsOfOthersConflict", testClientIDsOfOthersConflict},
 	{"AgentAuthorName", testAgentAuthorName},
+	{"CreateConversationAfterEraseIsSessionInvalid", testCreateConversationAfterEraseIsSessionInvalid},
 	// email_test.go
 	{"LoginUsesTheCanonicalEmail", testLoginUsesTheCanonicalEmail},
 	// sessions_test.go
