@@ -120,16 +120,17 @@ export async function measureLogIn(browser, service, site, { samples }) {
   }
 }
 
-// measureMemory reads the size of the core's WebAssembly memory after ready, after
-// `calls` local calls (isLoggedIn and getIdentity alternately) and after
-// `moreCalls` in all. Linear memory never shrinks: each figure is the high-water
-// mark so far, and a core that does not leak stays flat between the last two.
-export async function measureMemory(browser, site, { calls, moreCalls }) {
+// measureMemory reads the size of the core's WebAssembly memory after ready, and
+// after `calls`, `moreCalls` and `mostCalls` local calls in all (isLoggedIn and
+// getIdentity alternately). Linear memory never shrinks: each figure is the
+// high-water mark so far. The Go heap settles within the first tens of thousands
+// of calls; a core that does not leak then stays flat between the last two.
+export async function measureMemory(browser, site, { calls, moreCalls, mostCalls }) {
   const context = await browser.newContext();
   try {
     await context.addInitScript(instanceProbe);
     const page = await openPage(context, site.page());
-    return await page.evaluate(async ({ calls, moreCalls }) => {
+    return await page.evaluate(async ({ calls, moreCalls, mostCalls }) => {
       const mem = () => {
         if (!window.__kcInstance) throw new Error('did not catch the core\'s WebAssembly instance (instantiateStreaming/instantiate not used?)');
         return window.__kcInstance.exports.mem.buffer.byteLength;
@@ -144,8 +145,10 @@ export async function measureMemory(browser, site, { calls, moreCalls }) {
       await run(0, calls);
       const afterCallsBytes = mem();
       await run(calls, moreCalls);
-      return { calls, moreCalls, afterReadyBytes, afterCallsBytes, afterMoreCallsBytes: mem() };
-    }, { calls, moreCalls });
+      const afterMoreCallsBytes = mem();
+      await run(moreCalls, mostCalls);
+      return { calls, moreCalls, mostCalls, afterReadyBytes, afterCallsBytes, afterMoreCallsBytes, afterMostCallsBytes: mem() };
+    }, { calls, moreCalls, mostCalls });
   } finally {
     await context.close();
   }
