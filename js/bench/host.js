@@ -6,10 +6,8 @@
 // Each visit is a fresh browser context: a first-time visitor, with nothing of the
 // SDK stored, who never touches the launcher. Nothing is injected into the page but
 // a layout-shift observer, so the loader runs as it does on a real site.
-import { sdkResponses } from './site.js';
+import { responses } from './site.js';
 import { median, percentile } from './stats.js';
-
-export const IDLE_MS = 3000;
 
 // layoutShiftProbe runs before the page's scripts and adds up every layout shift
 // not caused by input (buffered: also those before the observer was registered).
@@ -32,7 +30,7 @@ async function visit(browser, service, url, idleMs) {
   try {
     await context.addInitScript(layoutShiftProbe);
     const page = await context.newPage();
-    const sdk = sdkResponses(page, service);
+    const sdk = responses(page, new URL('/sdk/', service.url).href);
     const api = [];
     page.on('request', (r) => { if (r.url().startsWith(`${service.url}/v1/`)) api.push(r.url()); });
     await page.goto(url); // resolves at the load event
@@ -51,18 +49,18 @@ async function visit(browser, service, url, idleMs) {
 
 // measureHost visits the host page with the tag and the same page without it,
 // `runs` times each, interleaved so that the machine's drift hits both alike.
-export async function measureHost(browser, service, site, { runs, idleMs = IDLE_MS }) {
+export async function measureHost(browser, service, site, { runs, idleMs }) {
   // Untimed: the browser's first navigations pay for spawning renderer processes.
   await visit(browser, service, site.page({ host: true }), 0);
-  await visit(browser, service, site.page({ host: true, tag: false }), 0);
+  await visit(browser, service, site.page({ host: true, tags: [] }), 0);
 
   const withTag = [];
   const without = [];
   const floor = [];
   for (let i = 0; i < runs; i++) {
     withTag.push(await visit(browser, service, site.page({ host: true }), idleMs));
-    without.push(await visit(browser, service, site.page({ host: true, tag: false }), 0));
-    floor.push(await visit(browser, service, site.page({ host: true, tag: 'floor' }), 0));
+    without.push(await visit(browser, service, site.page({ host: true, tags: [] }), 0));
+    floor.push(await visit(browser, service, site.page({ host: true, tags: ['empty'] }), 0));
   }
 
   const withMs = withTag.map((v) => v.loadMs);

@@ -1,43 +1,46 @@
-// In-page latencies: a local call into the core against a plain Promise, logIn
-// against a bare fetch to the same service, and the core's linear memory.
+// In-page latencies: a local call into the core against the Go floor's call,
+// logIn against a bare fetch to the same service, and the core's linear memory.
 import { openPage, signToken } from '../test/harness.js';
 import { instanceProbe } from './site.js';
 import { mean, median, percentile } from './stats.js';
 
-// measureCalls times `calls` sequential awaited isLoggedIn calls (answered
-// locally) and as many calls of a plain function returning
-// Promise.resolve(false), in the same page, one timestamp pair per call.
+// measureCalls compares isLoggedIn (answered locally) with the floor's one call (a
+// js.FuncOf returning a resolved Promise), both loaded in the same page, in two
+// ways. Batches: `rounds` times, `batch` sequential awaited calls of each in turn,
+// timed as a whole, so the mean per call includes the garbage collections the
+// calls cause. Per call: `calls` of each, one timestamp pair per call, for the
+// median and p99.
 //
 // The page is cross-origin isolated: without isolation Chromium rounds
-// performance.now() to 100 µs, coarser than an isLoggedIn call. Even at 5 µs a
-// single plain call (well under 1 µs) reads as 0 or 5 µs, so its typical cost
-// is also measured as the median of the means of batches of 1,000 calls, and
-// the ratio divides by that; a rare pause in one batch cannot move a median.
-export async function measureCalls(browser, site, { calls, plainBatches }) {
+// performance.now() to 100 µs, coarser than one call.
+export async function measureCalls(browser, site, { calls, rounds, batch }) {
   const context = await browser.newContext();
   try {
-    const page = await openPage(context, site.page({ isolated: true }));
-    const r = await page.evaluate(async ({ calls, plainBatches }) => {
-      const isLoggedIn = () => KustomerChat.isLoggedIn('email', 'nobody@example.com');
-      const plain = () => Promise.resolve(false);
-      const perCall = async (fn) => {
+    const page = await openPage(context, site.page({ tags: ['core', 'floor'], isolated: true }));
+    const r = await page.evaluate(async ({ calls, rounds, batch }) => {
+      await KustomerChatFloor.ready;
+      const fns = {
+        isLoggedIn: () => KustomerChat.isLoggedIn('email', 'nobody@example.com'),
+        floor: () => window.__kustomerChatFloor(),
+      };
+      // Warm up both paths (JIT, the programs' first-call allocations).
+      for (let i = 0; i < 1000; i++) { await fns.isLoggedIn(); await fns.floor(); }
+      const out = { isolated: self.crossOriginIsolated };
+      for (const [name, fn] of Object.entries(fns)) {
         const samples = new Float64Array(calls);
         for (let i = 0; i < calls; i++) {
           const t = performance.now();
           await fn();
           samples[i] = performance.now() - t;
         }
-        return Array.from(samples);
-      };
-      // Warm up both paths (JIT, the core's first-call allocations).
-      for (let i = 0; i < 200; i++) { await isLoggedIn(); await plain(); }
-      const core = await perCall(isLoggedIn);
-      const js = await perCall(plain);
-      const batches = [];
-      for (let b = 0; b < plainBatches; b++) {
-        const t = performance.now();
-        for (let i = 0; i < 1000; i++) await plain();
-        batches.push((performance.now() - t) / 1000);
+        out[name] = { perCall: Array.from(samples), batchMs: 0 };
+      }
+      for (let b = 0; b < rounds; b++) {
+        for (const [name, fn] of Object.entries(fns)) {
+          const t = performance.now();
+          for (let i = 0; i < batch; i++) await fn();
+          out[name].batchMs += performance.now() - t;
+        }
       }
       // The timer's resolution: the smallest step performance.now() takes.
       let tick = Infinity;
@@ -45,29 +48,29 @@ export async function measureCalls(browser, site, { calls, plainBatches }) {
         const t = performance.now();
         if (t > prev) { tick = Math.min(tick, t - prev); prev = t; }
       }
-      return { isolated: self.crossOriginIsolated, tick, core, js, batches };
-    }, { calls, plainBatches });
+      out.tick = tick;
+      return out;
+    }, { calls, rounds, batch });
     if (!r.isolated) console.error('bench: the latency page is not cross-origin isolated; per-call times are rounded to 100 µs');
     const toUs = (ms) => ms * 1000;
-    const isLoggedIn = {
-      medianUs: toUs(median(r.core)),
-      p99Us: toUs(percentile(r.core, 99)),
-      meanUs: toUs(mean(r.core)),
-      maxUs: toUs(Math.max(...r.core)),
-    };
-    const plain = {
-      medianUs: toUs(median(r.js)),
-      p99Us: toUs(percentile(r.js, 99)),
-      meanUs: toUs(mean(r.js)),
-      batchMedianUs: toUs(median(r.batches)),
-    };
+    const figures = (x) => ({
+      batchMeanUs: toUs(x.batchMs / (rounds * batch)),
+      medianUs: toUs(median(x.perCall)),
+      p99Us: toUs(percentile(x.perCall, 99)),
+      meanUs: toUs(mean(x.perCall)),
+      maxUs: toUs(Math.max(...x.perCall)),
+    });
+    const isLoggedIn = figures(r.isLoggedIn);
+    const floor = figures(r.floor);
     return {
       calls,
+      batchCalls: rounds * batch,
       timerResolutionUs: toUs(r.tick),
       crossOriginIsolated: r.isolated,
       isLoggedIn,
-      plain,
-      ratio: isLoggedIn.medianUs / plain.batchMedianUs,
+      floor,
+      ratio: isLoggedIn.batchMeanUs / floor.batchMeanUs,
+      medianRatio: isLoggedIn.medianUs / floor.medianUs,
     };
   } finally {
     await context.close();
@@ -117,26 +120,35 @@ export async function measureLogIn(browser, service, site, { samples }) {
   }
 }
 
-// measureMemory reads the size of the core's WebAssembly memory after ready and
-// after `calls` local calls (isLoggedIn and getIdentity alternately). Linear
-// memory never shrinks, so the second figure is the high-water mark.
-export async function measureMemory(browser, site, { calls }) {
+// measureMemory reads the size of the core's WebAssembly memory after ready, and
+// after `calls`, `moreCalls` and `mostCalls` local calls in all (isLoggedIn and
+// getIdentity alternately). Linear memory never shrinks: each figure is the
+// high-water mark so far. The Go heap settles within the first tens of thousands
+// of calls; a core that does not leak then stays flat between the last two.
+export async function measureMemory(browser, site, { calls, moreCalls, mostCalls }) {
   const context = await browser.newContext();
   try {
     await context.addInitScript(instanceProbe);
     const page = await openPage(context, site.page());
-    return await page.evaluate(async (calls) => {
+    return await page.evaluate(async ({ calls, moreCalls, mostCalls }) => {
       const mem = () => {
         if (!window.__kcInstance) throw new Error('did not catch the core\'s WebAssembly instance (instantiateStreaming/instantiate not used?)');
         return window.__kcInstance.exports.mem.buffer.byteLength;
       };
-      const afterReady = mem();
-      for (let i = 0; i < calls; i++) {
-        if (i % 2) await KustomerChat.getIdentity();
-        else await KustomerChat.isLoggedIn('email', 'nobody@example.com');
-      }
-      return { calls, afterReadyBytes: afterReady, afterCallsBytes: mem() };
-    }, calls);
+      const run = async (from, to) => {
+        for (let i = from; i < to; i++) {
+          if (i % 2) await KustomerChat.getIdentity();
+          else await KustomerChat.isLoggedIn('email', 'nobody@example.com');
+        }
+      };
+      const afterReadyBytes = mem();
+      await run(0, calls);
+      const afterCallsBytes = mem();
+      await run(calls, moreCalls);
+      const afterMoreCallsBytes = mem();
+      await run(moreCalls, mostCalls);
+      return { calls, moreCalls, mostCalls, afterReadyBytes, afterCallsBytes, afterMoreCallsBytes, afterMostCallsBytes: mem() };
+    }, { calls, moreCalls, mostCalls });
   } finally {
     await context.close();
   }

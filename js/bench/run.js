@@ -1,5 +1,7 @@
-// The SDK's benchmark: sizes, start-up, the tag's cost to a host page, call
-// latency, logIn round trip, service throughput and memory, printed as a table (and written as JSON with --out).
+// The SDK's benchmark: every figure of the core against the Go floor (wasm/floor,
+// built and served beside it in the same run): sizes, start-up, call latency; logIn
+// against a bare fetch; the tag's cost to a host page; memory; service throughput.
+// Printed as a table (and written as JSON with --out).
 //
 //   node js/bench/run.js [--out FILE]   full run (after `make build`)
 //   node js/bench/run.js --smoke        a quick pass proving the harness works
@@ -8,7 +10,8 @@
 // It exits 1 when any figure is missing or not a number, so a harness broken by
 // a change in the SDK cannot pass silently.
 import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { launchBrowser, startService, UNLIMITED } from '../test/harness.js';
 import { measureCalls, measureLogIn, measureMemory } from './latency.js';
@@ -16,7 +19,8 @@ import { measureHost } from './host.js';
 import { budgets, formatTable, missingFigures } from './report.js';
 import { killChildren, measureService } from './service.js';
 import { startBenchSite } from './site.js';
-import { distSizes, floorSizes } from './sizes.js';
+import { buildFloor, startFloorServer } from './floor.js';
+import { DIST, distSizes } from './sizes.js';
 import { measureStartup } from './startup.js';
 
 const { values: opts } = parseArgs({ options: { smoke: { type: 'boolean', default: false }, out: { type: 'string' } } });
@@ -24,8 +28,8 @@ const { values: opts } = parseArgs({ options: { smoke: { type: 'boolean', defaul
 // Sample counts: the issue's minimums for a full run; the smoke run only has to
 // exercise every code path, inside make test's time.
 const P = opts.smoke
-  ? { startupRuns: 2, hostRuns: 2, calls: 200, plainBatches: 10, loginSamples: 3, memoryCalls: 500, logins: 200, messages: 400, loadgenTimeoutMs: 45_000 }
-  : { startupRuns: 10, hostRuns: 10, calls: 5000, plainBatches: 100, loginSamples: 30, memoryCalls: 10_000, logins: 20_000, messages: 40_000, loadgenTimeoutMs: 300_000 };
+  ? { startupRuns: 1, hostRuns: 2, idleMs: 500, calls: 200, rounds: 2, batch: 200, loginSamples: 3, memoryCalls: 500, memoryMoreCalls: 1000, memoryMostCalls: 2000, logins: 200, messages: 400, loadgenTimeoutMs: 45_000 }
+  : { startupRuns: 15, hostRuns: 10, idleMs: 3000, calls: 5000, rounds: 10, batch: 2000, loginSamples: 30, memoryCalls: 10_000, memoryMoreCalls: 40_000, memoryMostCalls: 80_000, logins: 20_000, messages: 40_000, loadgenTimeoutMs: 300_000 };
 
 const results = {
   meta: { mode: opts.smoke ? 'smoke' : 'full', date: new Date().toISOString(), params: P, chromium: 'chromium ?', go: goVersion() },
@@ -70,33 +74,42 @@ function goVersion() {
 }
 
 try {
-  // Sizes first, alone: brotli at quality 11 keeps both cores busy for seconds.
-  const [dist, floor] = await Promise.all([
-    stage('sizes of web/internal/sdkassets/dist', () => distSizes()),
-    stage('build and size wasm/floor', () => floorSizes()),
-  ]);
-  Object.assign(results.sizes, dist ?? {}, { floor });
-  results.sizes.wasmBrOverFloorBr = dist && floor ? dist.wasm.brotli / floor.brotli : undefined;
+  const dist = await stage('sizes of web/internal/sdkassets/dist', () => distSizes());
+  // Alone: brotli at quality 11 keeps a core busy for seconds.
+  const floorWasm = await stage('build and compress wasm/floor', buildFloor);
+  Object.assign(results.sizes, dist ?? {});
+  if (floorWasm) results.sizes.floor = { raw: floorWasm.raw.length, gzip: floorWasm.gzip.length, brotli: floorWasm.brotli.length };
+  if (dist && floorWasm) {
+    results.sizes.wasmBrOverFloorBr = dist.wasm.brotli / floorWasm.brotli.length;
+    results.sizes.wasmRawOverFloorRaw = dist.wasm.raw / floorWasm.raw.length;
+  }
 
   // The browser stages share one service and one site; each stage opens its own
   // browser contexts.
-  const env = await stage('start service, site and Chromium', async () => {
+  const env = floorWasm && dist && await stage('start service, floor, site and Chromium', async () => {
     const service = await startService({ args: UNLIMITED });
     cleanups.push(() => service.close());
-    const site = await startBenchSite(service);
+    // The floor gets the build's wasm_exec.js, as served: the same Go made both.
+    const wasmExec = join(DIST, dist.wasmExec.files[0]);
+    const floor = await startFloorServer({
+      wasm: floorWasm,
+      wasmExec: { raw: readFileSync(wasmExec), brotli: readFileSync(`${wasmExec}.br`) },
+    });
+    cleanups.push(() => floor.close());
+    const site = await startBenchSite(service, floor);
     cleanups.push(() => site.close());
     const browser = await launchBrowser();
     cleanups.push(() => browser.close());
     results.meta.chromium = `chromium ${browser.version()}`;
-    return { service, site, browser };
+    return { service, floor, site, browser };
   });
   if (env) {
-    const { service, site, browser } = env;
-    results.startup = await stage('start-up', () => measureStartup(browser, service, site, { runs: P.startupRuns }));
-    results.host = await stage('host page cost', () => measureHost(browser, service, site, { runs: P.hostRuns }));
-    results.calls = await stage('call latency', () => measureCalls(browser, site, { calls: P.calls, plainBatches: P.plainBatches }));
+    const { service, floor, site, browser } = env;
+    results.startup = await stage('start-up', () => measureStartup(browser, service, floor, site, { runs: P.startupRuns }));
+    results.host = await stage('host page cost', () => measureHost(browser, service, site, { runs: P.hostRuns, idleMs: P.idleMs }));
+    results.calls = await stage('call latency', () => measureCalls(browser, site, { calls: P.calls, rounds: P.rounds, batch: P.batch }));
     results.login = await stage('logIn round trip', () => measureLogIn(browser, service, site, { samples: P.loginSamples }));
-    results.memory = await stage('memory', () => measureMemory(browser, site, { calls: P.memoryCalls }));
+    results.memory = await stage('memory', () => measureMemory(browser, site, { calls: P.memoryCalls, moreCalls: P.memoryMoreCalls, mostCalls: P.memoryMostCalls }));
   }
   await cleanup(); // the loadgen gets the machine to itself
 

@@ -1,69 +1,52 @@
-// The host site of the benchmark and the probes it installs in pages.
-//
-// The markup is the same as js/test/harness.js's startSite, but this server can
-// also serve the page without the script tag (the baseline of the load-event
-// delay must be the same page from the same server) and with cross-origin
-// isolation headers (see latency.js).
-import { createServer } from 'node:http';
-import { API_KEY } from '../test/harness.js';
+// The host site of the benchmark (the test harness's site server) and the probes
+// it installs in pages.
+import { startSite } from '../test/harness.js';
 
 const HOST_BODY = `<header><h1>A host site</h1><nav><a href="#a">Products</a> <a href="#b">About</a></nav></header>
 <main>${Array.from({ length: 8 }, (_, i) => `<h2 id="s${i}">Section ${i + 1}</h2><p>${'The quick brown fox jumps over the lazy dog. '.repeat(12)}</p>`).join('')}</main>
 <footer><p>Footer text at the end of the page.</p></footer>`;
 
-export async function startBenchSite(service) {
-  const pages = new Map();
-  const server = createServer((req, res) => {
-    const p = pages.get(new URL(req.url, 'http://x').pathname);
-    if (!p) {
-      res.writeHead(404).end();
-      return;
-    }
-    res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store', ...p.headers }).end(p.html);
-  });
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const origin = `http://127.0.0.1:${server.address().port}`;
-  let n = 0;
+// COOP/COEP make the page cross-origin isolated, so that performance.now() ticks in
+// 5 µs instead of 100 µs. credentialless (not require-corp) keeps the cross-origin
+// scripts and the service's CORS responses loading unchanged.
+const ISOLATED = { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'credentialless' };
+
+export async function startBenchSite(service, floor) {
+  const site = await startSite(service);
+  const src = {
+    // The Go floor's loader (floor.js).
+    floor: floor.loaderUrl,
+    // An async script tag of the same service that loads nothing (its /v1/ping): the
+    // cost of any third-party script tag.
+    empty: `${service.url}/v1/ping`,
+  };
   return {
-    origin,
-    // page({ tag: false }) is the same page without the SDK; tag: 'floor' puts in its
-    // place an async script tag of the same service that loads nothing (its /v1/ping),
-    // the cost of any third-party script tag; isolated adds
-    // COOP/COEP so that performance.now() ticks in 5 µs instead of 100 µs.
-    // credentialless (not require-corp) keeps the cross-origin loader and the
-    // service's CORS responses loading unchanged.
+    origin: site.origin,
+    // page({ tags }) embeds, as async script tags, the SDK's loader ('core') and any
+    // of src above; none for the same page without the SDK. isolated: see ISOLATED.
     // host gives the page a body of text, as a site's article page has, so that
     // anything the tag pushed around would register as a layout shift.
-    page({ tag = true, isolated = false, host = false } = {}) {
-      const path = `/page-${++n}.html`;
-      const src = tag === 'floor' ? `${service.url}/v1/ping` : `${service.url}/sdk/kustomer-chat.js" data-api-key="${API_KEY}`;
-      const script = tag ? `<script src="${src}" async></script>` : '';
-      const headers = isolated ? { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'credentialless' } : {};
-      pages.set(path, { headers, html: `<!doctype html><html><head><meta charset="utf-8">${script}</head><body>${host ? HOST_BODY : 'site'}</body></html>` });
-      return origin + path;
+    page({ tags = ['core'], isolated = false, host = false } = {}) {
+      const head = tags.filter((t) => t !== 'core').map((t) => `<script src="${src[t]}" async></script>`).join('');
+      return site.page({ head, loader: tags.includes('core'), body: host ? HOST_BODY : undefined, headers: isolated ? ISOLATED : {} });
     },
-    close: () => new Promise((resolve) => server.close(resolve)),
+    close: site.close,
   };
 }
 
-// readyProbe runs before the page's scripts (context.addInitScript) and notes
-// performance.now() — milliseconds since the navigation started — in the
-// microtask in which KustomerChat.ready resolves: an evaluate() from Node after
-// the fact would run later than that. It watches the assignment of the global
-// through an accessor, so the loader runs unchanged.
-export function readyProbe() {
-  let kc;
-  Object.defineProperty(window, 'KustomerChat', {
-    configurable: true,
-    enumerable: true,
-    get: () => kc,
-    set(v) {
-      kc = v;
-      if (!window.__kcReady && v && v.ready && typeof v.ready.then === 'function') {
-        window.__kcReady = v.ready.then(() => performance.now());
-      }
-    },
-  });
+// readyProbe runs before the page's scripts (context.addInitScript) and, when the
+// script tag that defines window[global] (KustomerChat, KustomerChatFloor) has
+// loaded, reads its ready, which is what starts the program: both the core and the
+// floor are timed from when the page asks for them. It notes performance.now()
+// (milliseconds since the navigation started) then and in the microtask in which
+// ready resolves: an evaluate() from Node after the fact would run later than that.
+export function readyProbe(global) {
+  document.addEventListener('load', (e) => {
+    const api = window[global];
+    if (window.__ready || !(e.target instanceof HTMLScriptElement) || !api) return;
+    const askedMs = performance.now();
+    window.__ready = api.ready.then(() => ({ askedMs, readyMs: performance.now() }));
+  }, true);
 }
 
 // instanceProbe keeps the WebAssembly instance the loader creates in
@@ -81,17 +64,16 @@ export function instanceProbe() {
   WebAssembly.instantiate = function (...args) { return instantiate.apply(this, args).then(keep); };
 }
 
-// sdkResponses records the responses a page gets from the service's /sdk/.
-// take() hands over (and forgets) the responses seen so far: the URL's file
-// name, the HTTP status, the content encoding, whether the HTTP cache served
-// it, and the body bytes that crossed the network as Chromium counts them
+// responses records the responses a page gets from under base (the service's
+// /sdk/, the floor's /floor/). take() hands over (and forgets) the responses seen
+// so far: the URL's file name, the HTTP status, the content encoding, whether the
+// HTTP cache served it, and the body bytes that crossed the network as Chromium counts them
 // (encoded, i.e. brotli bytes for a br response). Playwright derives the body
 // size as encodedDataLength minus the headers, which is negative for a cache
 // hit (nothing crossed the network): that is 0 bytes here.
-export function sdkResponses(page, service) {
+export function responses(page, base) {
   let seen = [];
-  const sdk = new URL('/sdk/', service.url).href;
-  page.on('response', (r) => { if (r.url().startsWith(sdk)) seen.push(r); });
+  page.on('response', (r) => { if (r.url().startsWith(base)) seen.push(r); });
   return {
     async take() {
       const now = seen;
@@ -99,7 +81,7 @@ export function sdkResponses(page, service) {
       return Promise.all(now.map(async (r) => {
         const body = (await r.request().sizes()).responseBodySize;
         return {
-          file: r.url().slice(sdk.length).split('?')[0],
+          file: r.url().slice(base.length).split('?')[0],
           status: r.status(),
           encoding: (await r.allHeaders())['content-encoding'] || 'identity',
           fromCache: body <= 0,
