@@ -1,5 +1,5 @@
 // The Go WebAssembly floor (wasm/floor): built with the core's Go and flags, and
-// served as the service serves the core (web/sdkassets): from an origin other than
+// served as the service serves the core (web/internal/sdkassets): from an origin other than
 // the page's, with CORS; the .wasm and wasm_exec.js under content-hashed names,
 // immutable, in brotli at the strongest settings; the loader under a plain name with
 // a short lifetime.
