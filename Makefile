@@ -106,12 +106,12 @@ test-faults: build
 	KUSTOMER_CHAT_TEST_SERVER=$(CURDIR)/$(SERVER) $(GO) test -count=1 -run '^TestFaultsLoseNoAcknowledgedMessage$$' -v ./web/cmd/kustomer-chat-server
 
 # A quick pass of the benchmark harness, so that make bench keeps working.
-test-bench-smoke: build node_modules/.package-lock.json
+test-bench-smoke: build $(SCALEENV) node_modules/.package-lock.json
 	sh js/test/ensure-chromium.sh
 	node js/bench/run.js --smoke
 
 # Figures, not a test: printed as a table and written to bench-results.json.
-bench: build node_modules/.package-lock.json
+bench: build $(SCALEENV) node_modules/.package-lock.json
 	sh js/test/ensure-chromium.sh
 	node js/bench/run.js --out bench-results.json
 

@@ -1,5 +1,7 @@
 // The figures every complete run must have, the budgets, and the printed table.
 
+import { RATE } from './service.js';
+
 const KB = 1024;
 const MB = 1024 * KB;
 
@@ -27,12 +29,23 @@ const REQUIRED = [
   'login.logInMs', 'login.pingMs', 'login.ratio',
   'service.logins.perSec', 'service.logins.p50Ms', 'service.logins.p99Ms', 'service.logins.errors',
   'service.messages.perSec', 'service.messages.p50Ms', 'service.messages.p99Ms', 'service.messages.errors',
+  'service.delivery.p50Ms', 'service.delivery.p99Ms', 'service.delivery.missing',
+  'service.paced.messages.perSec', 'service.paced.delivery.p50Ms', 'service.paced.delivery.p99Ms', 'service.paced.delivery.missing',
   'memory.afterReadyBytes', 'memory.afterCallsBytes', 'memory.afterMoreCallsBytes', 'memory.afterMostCallsBytes',
 ];
+// The service's figures again for two instances on PostgreSQL + NATS, where
+// PostgreSQL can run (run.js records why not, as scaleOut.skipped).
+const SCALE_OUT = REQUIRED.filter((p) => p.startsWith('service.')).map((p) => p.replace(/^service\./, 'scaleOut.'));
+
 // missingFigures lists the figures that are absent or not finite numbers.
 export function missingFigures(results) {
-  return REQUIRED.filter((p) => !Number.isFinite(get(results, p)));
+  const required = results.scaleOut?.skipped ? REQUIRED : [...REQUIRED, ...SCALE_OUT];
+  return required.filter((p) => !Number.isFinite(get(results, p)));
 }
+
+// problems counts a service run's failed requests and missing events.
+const problems = (s) => ['logins.errors', 'messages.errors', 'delivery.missing', 'paced.logins.errors', 'paced.messages.errors', 'paced.delivery.missing']
+  .reduce((n, p) => n + (get(s, p) ?? NaN), 0);
 
 // budgets: the core's costs as ratios to the Go floor, or to a bare fetch,
 // measured in the same run (issue 11), and the widget's and the service's own.
@@ -62,12 +75,17 @@ export function budgets(results) {
     line('service messages/s >= 5,000', get(results, 'service.messages.perSec'), '>=', 5000, '/s'),
     line('service login p99 < 50 ms', get(results, 'service.logins.p99Ms'), '<', 50, 'ms'),
     line('service message p99 < 50 ms', get(results, 'service.messages.p99Ms'), '<', 50, 'ms'),
-  ];
+    line('SQLite: no failed request or missing event', problems(results.service), '<=', 0, ''),
+    line(`scale-out: paced run keeps ${int(RATE)} messages/s`, get(results, 'scaleOut.paced.messages.perSec'), '>=', RATE * 0.95, '/s'),
+    line(`scale-out: cross-instance delivery p99 at ${int(RATE)}/s < 100 ms`, get(results, 'scaleOut.paced.delivery.p99Ms'), '<', 100, 'ms'),
+    line('scale-out: no failed request or missing event', problems(results.scaleOut), '<=', 0, ''),
+  ].filter((b) => !(results.scaleOut?.skipped && b.name.startsWith('scale-out')));
 }
 
 const int = (x) => (Number.isFinite(x) ? Math.round(x).toLocaleString('en-US') : '—');
 const dec = (x, d = 1) => (Number.isFinite(x) ? x.toFixed(d) : '—');
 const ratio = (x) => (Number.isFinite(x) ? `${x.toFixed(2)}x` : '—');
+const wide = (label, a, b) => `  ${label.padEnd(46)}${String(a).padStart(16)}${String(b).padStart(16)}`;
 const row = (label, ...cols) => `  ${label.padEnd(46)}${cols.map((c) => String(c).padStart(12)).join('')}`.trimEnd();
 
 export function formatTable(results) {
@@ -126,11 +144,21 @@ export function formatTable(results) {
   out.push('');
 
   const r = service.requested;
-  out.push(row('Service throughput (loadgen, fresh service)', 'per s', 'p50 ms', 'p99 ms', 'errors'));
-  if (r) out.push(`  (${int(r.logins)} logins, then ${int(r.messages)} messages, concurrency ${r.concurrency})`);
-  for (const [label, p] of [['logins', service.logins], ['messages', service.messages]]) {
-    out.push(row(label, int(p?.perSec), dec(p?.p50Ms, 2), dec(p?.p99Ms, 2), int(p?.errors)));
-  }
+  const scale = results.scaleOut ?? {};
+  out.push(wide('Service (loadgen, fresh instances)', 'SQLite', 'PostgreSQL'));
+  out.push(wide('', '1 instance', '2 + NATS'));
+  if (r) out.push(`  (${int(r.logins)} logins, then ${int(r.messages)} messages, concurrency ${r.concurrency}; then ${int(r.pacedMessages)} at ${int(r.rate)}/s)`);
+  if (scale.skipped) out.push(`  PostgreSQL + NATS: not measured: ${scale.skipped}`);
+  const both = (label, path, fmt) => out.push(wide(label, fmt(get(service, path)), fmt(get(scale, path))));
+  both('logins per s', 'logins.perSec', int);
+  both('login p50 / p99 ms', 'logins', (p) => (p ? `${dec(p.p50Ms, 1)} / ${dec(p.p99Ms, 1)}` : '—'));
+  both('messages per s', 'messages.perSec', int);
+  both('message p50 / p99 ms', 'messages', (p) => (p ? `${dec(p.p50Ms, 1)} / ${dec(p.p99Ms, 1)}` : '—'));
+  both('delivery to a poll on the other instance,', 'delivery', (d) => (d ? `${dec(d.p50Ms, 1)} / ${dec(d.p99Ms, 1)}` : '—'));
+  out.push('    p50 / p99 ms, under the full load (SQLite: same instance)');
+  both(`the same at ${int(r?.rate)} messages/s`, 'paced.delivery', (d) => (d ? `${dec(d.p50Ms, 1)} / ${dec(d.p99Ms, 1)}` : '—'));
+  both('  messages per s kept', 'paced.messages.perSec', int);
+  out.push(wide('failed requests + missing events', int(problems(service)), int(problems(scale))));
   out.push('');
 
   out.push(row('WebAssembly linear memory of the core (bytes)'));

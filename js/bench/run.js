@@ -17,7 +17,7 @@ import { launchBrowser, startService, UNLIMITED } from '../test/harness.js';
 import { measureCalls, measureLogIn, measureMemory } from './latency.js';
 import { measureHost } from './host.js';
 import { budgets, formatTable, missingFigures } from './report.js';
-import { killChildren, measureService } from './service.js';
+import { killChildren, measureScaleOut, measureService } from './service.js';
 import { startBenchSite } from './site.js';
 import { buildFloor, startFloorServer } from './floor.js';
 import { DIST, distSizes } from './sizes.js';
@@ -28,8 +28,8 @@ const { values: opts } = parseArgs({ options: { smoke: { type: 'boolean', defaul
 // Sample counts: the minimums for a full run; the smoke run only has to
 // exercise every code path, inside make test's time.
 const P = opts.smoke
-  ? { startupRuns: 1, hostRuns: 2, idleMs: 500, calls: 200, rounds: 2, batch: 200, loginSamples: 3, memoryCalls: 500, memoryMoreCalls: 1000, memoryMostCalls: 2000, logins: 200, messages: 400, loadgenTimeoutMs: 45_000 }
-  : { startupRuns: 15, hostRuns: 10, idleMs: 3000, calls: 5000, rounds: 10, batch: 2000, loginSamples: 30, memoryCalls: 10_000, memoryMoreCalls: 40_000, memoryMostCalls: 80_000, logins: 20_000, messages: 40_000, loadgenTimeoutMs: 300_000 };
+  ? { startupRuns: 1, hostRuns: 2, idleMs: 500, calls: 200, rounds: 2, batch: 200, loginSamples: 3, memoryCalls: 500, memoryMoreCalls: 1000, memoryMostCalls: 2000, logins: 200, messages: 400, pacedMessages: 400, loadgenTimeoutMs: 45_000 }
+  : { startupRuns: 15, hostRuns: 10, idleMs: 3000, calls: 5000, rounds: 10, batch: 2000, loginSamples: 30, memoryCalls: 10_000, memoryMoreCalls: 40_000, memoryMostCalls: 80_000, logins: 20_000, messages: 40_000, pacedMessages: 20_000, loadgenTimeoutMs: 300_000 };
 
 const results = {
   meta: { mode: opts.smoke ? 'smoke' : 'full', date: new Date().toISOString(), params: P, chromium: 'chromium ?', go: goVersion() },
@@ -113,10 +113,18 @@ try {
   }
   await cleanup(); // the loadgen gets the machine to itself
 
-  results.service = await stage('service throughput', () => measureService({
-    logins: P.logins, messages: P.messages, concurrency: 32, timeoutMs: P.loadgenTimeoutMs,
-    onClose: (close) => cleanups.push(close),
-  }));
+  const counts = { logins: P.logins, messages: P.messages, pacedMessages: P.pacedMessages, concurrency: 32, timeoutMs: P.loadgenTimeoutMs };
+  results.service = await stage('service throughput, SQLite', () => measureService({ ...counts, onClose: (close) => cleanups.push(close) }));
+  await cleanup();
+  results.scaleOut = await stage('service throughput, PostgreSQL + NATS, two instances', async () => {
+    try {
+      return await measureScaleOut({ ...counts, onClose: (close) => cleanups.push(close) });
+    } catch (e) {
+      // As the tests on PostgreSQL do: skipped where it cannot run, unless CI=true.
+      if (e.unavailable && process.env.CI !== 'true') return { skipped: e.message };
+      throw e;
+    }
+  });
 } finally {
   await cleanup();
 }

@@ -1,9 +1,10 @@
-// The chat service's throughput, measured by web/tools/kustomer-chat-loadgen against
-// a fresh service (an empty database, so earlier stages' customers do not count).
+// The chat service's throughput and delivery latency, measured by
+// web/tools/kustomer-chat-loadgen: one instance on SQLite, and two on PostgreSQL +
+// NATS.
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { API_KEY, JWT_SECRET, startService, UNLIMITED } from '../test/harness.js';
+import { API_KEY, JWT_SECRET, startScaleEnv, startService, UNLIMITED } from '../test/harness.js';
 
 const root = new URL('../../', import.meta.url).pathname;
 const LOADGEN = 'web/tools/kustomer-chat-loadgen';
@@ -36,32 +37,77 @@ function runGroup(cmd, args, { timeoutMs }) {
   });
 }
 
-// onClose receives the fresh service's close function, so an interrupted run can
-// stop it too; closing twice is harmless.
-export async function measureService({ logins, messages, concurrency, timeoutMs, onClose = () => {} }) {
+// loadgen runs the loadgen against the instances at urls (request i goes to
+// instance i mod N; its followed conversations are polled on the next one) and
+// returns its report. It exits 1 when some requests failed or events went
+// missing but still reports; those are part of the figures. Without a report
+// there is nothing to show.
+async function loadgen(urls, { logins, messages, concurrency, rate = 0, timeoutMs }) {
+  const { code, stdout, stderr } = await runGroup('go', ['run', `./${LOADGEN}`,
+    '-url', urls.join(','), '-api-key', API_KEY, '-jwt-secret', JWT_SECRET,
+    '-logins', String(logins), '-messages', String(messages), '-concurrency', String(concurrency),
+    '-rate', String(rate)], { timeoutMs });
+  const line = stdout.trim().split('\n').reverse().find((l) => l.trim().startsWith('{'));
+  let report;
+  try {
+    report = JSON.parse(line);
+  } catch {
+    const tail = stderr.trim().split('\n').slice(-5).join('\n  ');
+    throw new Error(`the loadgen (exit ${code}) printed no JSON report:\n  ${tail}`);
+  }
+  return { exitCode: code, logins: phase(report.logins), messages: phase(report.messages), delivery: report.delivery ?? null };
+}
+
+// RATE is the message rate at which delivery is measured (issue 9: cross-instance
+// delivery p99 under 100 ms at 2,000 messages/s).
+export const RATE = 2000;
+
+// measure runs the loadgen twice on fresh instances (an empty database, so earlier
+// stages' customers do not count): as fast as it can, for throughput, then paced at
+// RATE, for delivery latency at that rate.
+async function measure(start, { logins, messages, pacedMessages, concurrency, timeoutMs }) {
+  const flat = await start();
+  const full = await loadgen(flat.urls, { logins, messages, concurrency, timeoutMs }).finally(flat.close);
+  const again = await start();
+  // Enough logins for the conversations the paced messages go to.
+  const paced = await loadgen(again.urls, { logins: Math.min(logins, 1000), messages: pacedMessages, concurrency, rate: RATE, timeoutMs })
+    .finally(again.close);
+  return { requested: { logins, messages, pacedMessages, concurrency, rate: RATE }, ...full, paced };
+}
+
+// measureService: one instance on a SQLite file. onClose receives each fresh
+// service's close function, so an interrupted run can stop it too; closing twice
+// is harmless.
+export function measureService({ onClose = () => {}, ...counts }) {
   if (!existsSync(join(root, LOADGEN))) {
     throw new Error(`${LOADGEN} does not exist yet: no throughput figures`);
   }
-  const service = await startService({ args: UNLIMITED });
-  onClose(() => service.close());
-  try {
-    const { code, stdout, stderr } = await runGroup('go', ['run', `./${LOADGEN}`,
-      '-url', service.url, '-api-key', API_KEY, '-jwt-secret', JWT_SECRET,
-      '-logins', String(logins), '-messages', String(messages), '-concurrency', String(concurrency)], { timeoutMs });
-    // The loadgen exits 1 when some requests failed but still reports; the errors
-    // are part of the figures. Without a report there is nothing to show.
-    const line = stdout.trim().split('\n').reverse().find((l) => l.trim().startsWith('{'));
-    let report;
+  return measure(async () => {
+    const service = await startService({ args: UNLIMITED });
+    onClose(() => service.close());
+    return { urls: [service.url], close: () => service.close() };
+  }, counts);
+}
+
+// measureScaleOut: two instances on one PostgreSQL database and one NATS
+// (web/tools/kustomer-chat-scaleenv), each request to one of them and each
+// followed conversation polled on the other.
+export function measureScaleOut({ onClose = () => {}, ...counts }) {
+  return measure(async () => {
+    const env = await startScaleEnv();
+    onClose(() => env.close());
     try {
-      report = JSON.parse(line);
-    } catch {
-      const tail = stderr.trim().split('\n').slice(-5).join('\n  ');
-      throw new Error(`the loadgen (exit ${code}) printed no JSON report:\n  ${tail}`);
+      const services = await Promise.all([0, 1].map(() => startService({ db: env.db, args: [...UNLIMITED, '-nats', env.nats] })));
+      services.forEach((s) => onClose(() => s.close()));
+      return {
+        urls: services.map((s) => s.url),
+        close: async () => { await Promise.all(services.map((s) => s.close())); await env.close(); },
+      };
+    } catch (e) {
+      await env.close();
+      throw e;
     }
-    return { requested: { logins, messages, concurrency }, exitCode: code, logins: phase(report.logins), messages: phase(report.messages) };
-  } finally {
-    await service.close();
-  }
+  }, counts);
 }
 
 const phase = (p) => (p ? {
