@@ -114,11 +114,17 @@ func (p *Postgres) read(ctx context.Context, fn func(ctx context.Context, tx pgx
 // pool's other connections are likely lost too (the server restarted), and
 // are dropped first.
 func (p *Postgres) transact(ctx context.Context, opts pgx.TxOptions, fn func(ctx context.Context, tx pgx.Tx) error, again func(error) bool) error {
+	return p.attempt(ctx, func() (bool, error) { return p.once(ctx, opts, fn) }, again)
+}
+
+// attempt runs once, which reports whether its transaction had begun, with
+// transact's retries.
+func (p *Postgres) attempt(ctx context.Context, once func() (begun bool, err error), again func(error) bool) error {
 	if p.closed.Load() {
 		return ErrClosed
 	}
 	for attempt := 1; ; attempt++ {
-		begun, err := p.once(ctx, opts, fn)
+		begun, err := once()
 		if err == nil {
 			return nil
 		}
