@@ -104,9 +104,10 @@ func (p *Postgres) write(ctx context.Context, fn func(ctx context.Context, tx pg
 // nothing, it runs again after a lost connection too, so that a database
 // restart or failover costs readers nothing.
 func (p *Postgres) read(ctx context.Context, fn func(ctx context.Context, tx pgx.Tx) error) error {
-	return p.transact(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, fn,
-		func(err error) bool { return retryable(err) || errors.Is(err, ErrUnavailable) })
+	return p.transact(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, fn, readAgain)
 }
+
+func readAgain(err error) bool { return retryable(err) || errors.Is(err, ErrUnavailable) }
 
 // transact runs fn in a transaction until it succeeds, fails in a way again
 // does not mend, or maxAttempts. A transaction that could not begin did
