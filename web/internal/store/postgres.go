@@ -104,9 +104,10 @@ func (p *Postgres) write(ctx context.Context, fn func(ctx context.Context, tx pg
 // nothing, it runs again after a lost connection too, so that a database
 // restart or failover costs readers nothing.
 func (p *Postgres) read(ctx context.Context, fn func(ctx context.Context, tx pgx.Tx) error) error {
-	return p.transact(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, fn,
-		func(err error) bool { return retryable(err) || errors.Is(err, ErrUnavailable) })
+	return p.transact(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, fn, readAgain)
 }
+
+func readAgain(err error) bool { return retryable(err) || errors.Is(err, ErrUnavailable) }
 
 // transact runs fn in a transaction until it succeeds, fails in a way again
 // does not mend, or maxAttempts. A transaction that could not begin did
@@ -114,11 +115,17 @@ func (p *Postgres) read(ctx context.Context, fn func(ctx context.Context, tx pgx
 // pool's other connections are likely lost too (the server restarted), and
 // are dropped first.
 func (p *Postgres) transact(ctx context.Context, opts pgx.TxOptions, fn func(ctx context.Context, tx pgx.Tx) error, again func(error) bool) error {
+	return p.attempt(ctx, func() (bool, error) { return p.once(ctx, opts, fn) }, again)
+}
+
+// attempt runs once, which reports whether its transaction had begun, with
+// transact's retries.
+func (p *Postgres) attempt(ctx context.Context, once func() (begun bool, err error), again func(error) bool) error {
 	if p.closed.Load() {
 		return ErrClosed
 	}
 	for attempt := 1; ; attempt++ {
-		begun, err := p.once(ctx, opts, fn)
+		begun, err := once()
 		if err == nil {
 			return nil
 		}

@@ -86,9 +86,21 @@ func pgStoredConversation(ctx context.Context, tx pgx.Tx, customerID string, m N
 }
 
 func (p *Postgres) AddMessage(ctx context.Context, sess Session, m NewMessage) (Message, bool, error) {
-	var msg Message
+	// Almost every message is new and goes to its customer's conversation:
+	// one statement, a transaction of its own, stores it. Only when it
+	// stores nothing (a taken id, a conversation not the customer's) does
+	// the full transaction below find out why.
+	msg := pgNewCustomerMessage(sess, m, millis(m.Now))
+	m.ID = msg.ID
+	err := p.writeStatement(ctx, func(row pgx.Row) error { return row.Scan(&msg.Seq) }, pgInsertMessage, pgInsertMessageArgs(sess, msg)...)
+	if err == nil {
+		return msg, true, nil
+	}
+	if !errors.Is(err, pgx.ErrNoRows) {
+		return Message{}, false, err
+	}
 	var created bool
-	err := p.write(ctx, func(ctx context.Context, tx pgx.Tx) error {
+	err = p.write(ctx, func(ctx context.Context, tx pgx.Tx) error {
 		var err error
 		msg, created, err = pgInsertCustomerMessage(ctx, tx, sess, m, millis(m.Now))
 		return err
@@ -96,29 +108,59 @@ func (p *Postgres) AddMessage(ctx context.Context, sess Session, m NewMessage) (
 	return msg, created, err
 }
 
-// pgInsertCustomerMessage inserts only into a conversation the session's
-// customer owns: the INSERT selects the conversation under that condition.
-// It also locks the conversation's row, which the touch below would lock
-// anyway: a login adopting the customer's conversations (or another message
-// to this one) holds it until its commit, after which the condition is
-// checked again on the row as it is then. Without the lock, a message
-// could be stored for the anonymous customer in a conversation just moved
-// to the identified one, where neither would see it.
+// pgInsertMessage inserts a customer's message only into a conversation the
+// session's customer owns: the INSERT selects the conversation under that
+// condition. It also locks the conversation's row, which the touch below
+// would lock anyway: a login adopting the customer's conversations (or
+// another message to this one) holds it until its commit, after which the
+// condition is checked again on the row as it is then. Without the lock, a
+// message could be stored for the anonymous customer in a conversation just
+// moved to the identified one, where neither would see it.
 //
-// A taken id makes the INSERT do nothing; the row holding it is then read in
-// a new statement, which sees the racing duplicate that stored it (its
-// insert waited for that one's commit), so exactly one stores the message.
-func pgInsertCustomerMessage(ctx context.Context, tx pgx.Tx, sess Session, m NewMessage, at int64) (Message, bool, error) {
-	if m.ID == "" {
-		m.ID = newID()
-	}
-	msg := Message{ID: m.ID, ConversationID: m.ConversationID, CustomerID: sess.CustomerID, Author: AuthorCustomer,
-		Body: m.Body, CreatedAt: fromMillis(at)}
-	err := tx.QueryRow(ctx, `INSERT INTO messages (id, conversation_id, customer_id, author, session_id, body, created_at)
+// The touch, in the same statement, updates the row as the lock left it
+// (READ COMMITTED re-reads a row a concurrent commit changed). Seqs do not
+// commit in order, so a message with a lower seq may touch the conversation
+// after this one: the last message's fields follow the highest seq, the
+// counters every message. A taken id makes the INSERT, and so the touch, do
+// nothing, and the statement returns no row.
+const pgInsertMessage = `WITH ins AS (
+		INSERT INTO messages (id, conversation_id, customer_id, author, session_id, body, created_at)
 		SELECT $1, c.id, c.customer_id, 'customer', $2, $3, $4 FROM conversations c WHERE c.id = $5 AND c.customer_id = $6
 		FOR NO KEY UPDATE OF c
 		ON CONFLICT (id) DO NOTHING
-		RETURNING seq`, msg.ID, sess.ID, m.Body, at, m.ConversationID, sess.CustomerID).Scan(&msg.Seq)
+		RETURNING seq, conversation_id
+	), touch AS (
+		UPDATE conversations c SET
+			last_message_at = CASE WHEN ins.seq > c.last_seq THEN $4 ELSE c.last_message_at END,
+			preview = CASE WHEN ins.seq > c.last_seq THEN $7 ELSE c.preview END,
+			last_seq = GREATEST(c.last_seq, ins.seq),
+			agent_unread = c.agent_unread + 1, status = 'open'
+		FROM ins WHERE c.id = ins.conversation_id
+	)
+	SELECT seq FROM ins`
+
+// pgNewCustomerMessage is the message pgInsertMessage stores for m, without
+// its seq; m.ID is given one if it has none.
+func pgNewCustomerMessage(sess Session, m NewMessage, at int64) Message {
+	if m.ID == "" {
+		m.ID = newID()
+	}
+	return Message{ID: m.ID, ConversationID: m.ConversationID, CustomerID: sess.CustomerID, Author: AuthorCustomer,
+		Body: m.Body, CreatedAt: fromMillis(at)}
+}
+
+func pgInsertMessageArgs(sess Session, msg Message) []any {
+	return []any{msg.ID, sess.ID, msg.Body, millis(msg.CreatedAt), msg.ConversationID, sess.CustomerID, preview(msg.Body)}
+}
+
+// pgInsertCustomerMessage runs pgInsertMessage in tx. When it stores nothing
+// the row holding m.ID is read in a new statement, which sees the racing
+// duplicate that stored it (its insert waited for that one's commit), so
+// exactly one stores the message.
+func pgInsertCustomerMessage(ctx context.Context, tx pgx.Tx, sess Session, m NewMessage, at int64) (Message, bool, error) {
+	msg := pgNewCustomerMessage(sess, m, at)
+	m.ID = msg.ID
+	err := tx.QueryRow(ctx, pgInsertMessage, pgInsertMessageArgs(sess, msg)...).Scan(&msg.Seq)
 	if errors.Is(err, pgx.ErrNoRows) {
 		msg, err = pgStoredMessage(ctx, tx, sess.CustomerID, m)
 		return msg, false, err
@@ -126,16 +168,7 @@ func pgInsertCustomerMessage(ctx context.Context, tx pgx.Tx, sess Session, m New
 	if err != nil {
 		return Message{}, false, err
 	}
-	// Seqs do not commit in order, so a message with a lower seq may touch
-	// the conversation after this one: the last message's fields follow the
-	// highest seq, the counters every message.
-	_, err = tx.Exec(ctx, `UPDATE conversations SET
-			last_message_at = CASE WHEN $2 > last_seq THEN $1 ELSE last_message_at END,
-			preview = CASE WHEN $2 > last_seq THEN $3 ELSE preview END,
-			last_seq = GREATEST(last_seq, $2),
-			agent_unread = agent_unread + 1, status = 'open'
-		WHERE id = $4`, at, msg.Seq, preview(m.Body), m.ConversationID)
-	return msg, true, err
+	return msg, true, nil
 }
 
 // pgStoredMessage returns message m.ID if it is stored in the customer's

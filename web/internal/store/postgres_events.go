@@ -83,9 +83,33 @@ func latestFinalSeq(ctx context.Context, tx pgx.Tx, customerID string) (int64, e
 	return seq, err
 }
 
+// pgFinalEvents is the events read of a poll that has something to answer:
+// the final messages after the cursor, each with the unread total, in one
+// statement (one snapshot, as untilFinal's transaction), the horizon and the
+// total computed once. No row: nothing final to answer, which untilFinal's
+// read tells apart from held-back messages.
+const pgFinalEvents = `SELECT m.*, (SELECT COALESCE(SUM(unread), 0) FROM conversations WHERE customer_id = $1)
+	FROM (SELECT ` + horizonSQL + ` AS v) h, LATERAL (SELECT ` + messageColumns + ` FROM messages
+		WHERE customer_id = $1 AND seq > $2 AND seq < h.v AND (session_id IS NULL OR session_id <> $3)
+		ORDER BY seq LIMIT $4) m
+	ORDER BY m.seq`
+
 func (p *Postgres) Events(ctx context.Context, sess Session, after int64, limit int) (Events, error) {
 	var ev Events
-	err := p.untilFinal(ctx, func(ctx context.Context, tx pgx.Tx, horizon int64) (bool, error) {
+	err := p.readStatement(ctx, func(rows pgx.Rows, err error) error {
+		ev.Messages, err = collectRows(rows, err, func(sc scanner) (Message, error) {
+			return scanMessage(withColumns{sc, []any{&ev.Unread}})
+		})
+		return err
+	}, pgFinalEvents, sess.CustomerID, after, sess.ID, limit)
+	if err != nil {
+		return Events{}, err
+	}
+	if n := len(ev.Messages); n > 0 {
+		ev.Cursor = ev.Messages[n-1].Seq
+		return ev, nil
+	}
+	err = p.untilFinal(ctx, func(ctx context.Context, tx pgx.Tx, horizon int64) (bool, error) {
 		rows, err := tx.Query(ctx, `SELECT `+messageColumns+` FROM messages
 			WHERE customer_id = $1 AND seq > $2 AND seq < $3 AND (session_id IS NULL OR session_id <> $4)
 			ORDER BY seq LIMIT $5`, sess.CustomerID, after, horizon, sess.ID, limit)
