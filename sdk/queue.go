@@ -168,7 +168,38 @@ func (c *Client) worker() {
 		c.busy = true
 		c.mu.Unlock()
 		j.runAndSettle()
+		c.runDeferred()
 		c.ranOne()
+	}
+}
+
+// later defers f, part of the running queued call, until the call's caller has had
+// its answer (see Config.AfterAnswer); without AfterAnswer f runs at once.
+func (c *Client) later(f func()) {
+	if c.afterAnswer == nil {
+		f()
+		return
+	}
+	c.deferred = append(c.deferred, f)
+}
+
+// runDeferred runs, once AfterAnswer says so, what the call that just settled left
+// for later. The call is still the running one: the next waits. A panic in that work
+// ends it without stopping the worker.
+func (c *Client) runDeferred() {
+	work := c.deferred
+	if len(work) == 0 {
+		return
+	}
+	c.deferred = nil
+	answered := make(chan struct{})
+	c.afterAnswer(func() { close(answered) })
+	<-answered
+	for _, f := range work {
+		func() {
+			defer func() { _ = recover() }()
+			f()
+		}()
 	}
 }
 
