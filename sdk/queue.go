@@ -55,8 +55,8 @@ func (j job) runProtected() *Error {
 	return e
 }
 
-// newJob wraps fn as a job setting the returned call's value; the caller gives the
-// call its Done channel.
+// newJob wraps fn as a job setting the returned call's value; enqueue or runLocal
+// gives the call its Done channel.
 func newJob[T any](fn func() (T, *Error)) (*Call[T], job) {
 	call := &Call[T]{}
 	return call, job{&call.settled, func() *Error {
@@ -72,12 +72,12 @@ func newJob[T any](fn func() (T, *Error)) (*Call[T], job) {
 // in fn settles its call with INTERNAL and the worker goes on.
 func submit[T any](c *Client, fn func() (T, *Error)) *Call[T] {
 	call, j := newJob(fn)
-	call.done = make(chan struct{})
 	c.enqueue(j)
 	return call
 }
 
 func (c *Client) enqueue(j job) {
+	j.call.done = make(chan struct{})
 	c.mu.Lock()
 	if c.closed {
 		c.mu.Unlock()
@@ -96,18 +96,25 @@ func (c *Client) enqueue(j job) {
 // no channel of its own and wakes no goroutine: in the browser each allocation and
 // each goroutine switch is a measurable part of a call that answers in microseconds.
 func submitLocal[T any](c *Client, fn func() (T, *Error)) *Call[T] {
-	if !c.claimIdle() {
-		return submit(c, fn)
-	}
 	call, j := newJob(fn)
-	call.done = settledDone
+	c.runLocal(j)
+	return call
+}
+
+// runLocal is submitLocal's part that is the same for every type of call: the
+// WebAssembly build gets one copy of it, not one per type.
+func (c *Client) runLocal(j job) {
+	if !c.claimIdle() {
+		c.enqueue(j)
+		return
+	}
+	j.call.done = settledDone
 	if e := j.runProtected(); e != nil {
-		call.err = e
+		j.call.err = e
 	}
 	if c.ranOne() {
 		c.signal() // a call queued meanwhile waits for the worker
 	}
-	return call
 }
 
 // settledDone is the Done channel of every call settled before it was returned.
@@ -117,12 +124,10 @@ var settledDone = func() chan struct{} { ch := make(chan struct{}); close(ch); r
 // call to run inline; false when it must take its place in the queue.
 func (c *Client) claimIdle() bool {
 	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.closed || c.busy || len(c.queue) > 0 {
-		return false
-	}
-	c.busy = true
-	return true
+	idle := !c.closed && !c.busy && len(c.queue) == 0
+	c.busy = c.busy || idle
+	c.mu.Unlock()
+	return idle
 }
 
 // Fail queues a call that settles, in its turn, with err (an *Error, else INTERNAL):

@@ -74,6 +74,10 @@ var (
 	resolvedUndefined = newResolved(safejs.Undefined())
 )
 
+// newResolved is not inlined: each inlined copy of a call into JavaScript costs
+// hundreds of bytes of WebAssembly.
+//
+//go:noinline
 func newResolved(value any) any {
 	promise, _ := promiseClass.Call("resolve", value)
 	return promise

@@ -9,18 +9,26 @@ import "github.com/hack-pad/safejs"
 // are microtasks of the current task, run first. next must not block: it only lets
 // the worker go on.
 func nextTask(next func()) {
-	var fn safejs.Func
-	fn, err := safejs.FuncOf(func(safejs.Value, []safejs.Value) any {
-		fn.Release()
-		next()
-		return nil
-	})
-	if err != nil {
-		next()
-		return
-	}
-	if _, err := safejs.Global().Call("setTimeout", fn, 0); err != nil {
-		fn.Release()
+	taskNext = next
+	if _, err := setTimeout.Invoke(runTaskNext, 0); err != nil {
+		taskNext = nil
 		next()
 	}
 }
+
+// The worker defers one call's work at a time, so one function, made once, serves
+// every nextTask.
+var (
+	setTimeout  = safejs.MustGetGlobal("setTimeout")
+	taskNext    func()
+	runTaskNext = func() safejs.Func {
+		fn, _ := safejs.FuncOf(func(safejs.Value, []safejs.Value) any {
+			if next := taskNext; next != nil {
+				taskNext = nil
+				next()
+			}
+			return nil
+		})
+		return fn
+	}()
+)
