@@ -26,6 +26,14 @@ type Config struct {
 	// service (see SetTokenProvider); it is called on the worker, which waits for it up
 	// to 10 s.
 	TokenProvider TokenProvider
+	// AfterAnswer, when set, calls next, which must not block, once the caller of the
+	// call that just settled has had its answer. What need not delay that answer
+	// (persisting a login, starting its event poller) waits for it, and still runs
+	// before the next call. Under js the bridge calls next from a JavaScript task of
+	// its own: Go runs every ready goroutine before it returns to JavaScript, so work
+	// done on the worker right after a call settles would delay the call's Promise.
+	// nil: that work runs before the call settles.
+	AfterAnswer func(next func())
 }
 
 const (
@@ -87,6 +95,9 @@ type Client struct {
 	sendRetries            []time.Duration // waits before a send's in-call retries
 	providerTimeout        time.Duration
 	onSettle               func() // called after each call settles, on the goroutine that ran it
+
+	afterAnswer func(next func()) // Config.AfterAnswer
+	deferred    []func()          // the running call's work for after its answer (see later)
 }
 
 // New returns a started Client. It fails with INVALID_ARGUMENT for an empty APIKey, a
@@ -139,6 +150,7 @@ func newClient(cfg Config, tweak func(*Client)) (*Client, *Error) {
 		connected:       true,
 		provider:        cfg.TokenProvider,
 		providerTimeout: tokenProviderTimeout,
+		afterAnswer:     cfg.AfterAnswer,
 	}
 	if cfg.Clock != nil {
 		// A func, not a default Clock value: a type of ours held as a Clock would link

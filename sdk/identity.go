@@ -57,8 +57,10 @@ func (c *Client) logIn(jwt string) (*Identity, *Error) {
 		c.dropOutbox() // an anonymous visitor's messages go on: the service moved its conversations
 	}
 	c.st = next
-	c.persist(next)
-	c.startPoller(next.session, from)
+	c.later(func() {
+		c.persist(next)
+		c.startPoller(next.session, from)
+	})
 	if prev.identity.Verified && prev.session != "" && prev.session != next.session {
 		c.revokeInBackground(prev.session)
 	}

@@ -43,18 +43,22 @@ type job struct {
 }
 
 // runAndSettle runs the job and settles its call. A panic settles it with INTERNAL.
-func (j job) runAndSettle() {
+func (j job) runAndSettle() { j.call.settle(j.runProtected()) }
+
+// runProtected runs the job; a panic in it is an INTERNAL error.
+func (j job) runProtected() *Error {
 	e := newError(CodeInternal, "internal error in the chat SDK; later calls still work")
 	func() {
 		defer func() { _ = recover() }()
 		e = j.run()
 	}()
-	j.call.settle(e)
+	return e
 }
 
-// newJob wraps fn as a job settling the returned call.
+// newJob wraps fn as a job setting the returned call's value; enqueue or runLocal
+// gives the call its Done channel.
 func newJob[T any](fn func() (T, *Error)) (*Call[T], job) {
-	call := &Call[T]{settled: settled{done: make(chan struct{})}}
+	call := &Call[T]{}
 	return call, job{&call.settled, func() *Error {
 		v, e := fn()
 		if e == nil {
@@ -73,6 +77,7 @@ func submit[T any](c *Client, fn func() (T, *Error)) *Call[T] {
 }
 
 func (c *Client) enqueue(j job) {
+	j.call.done = make(chan struct{})
 	c.mu.Lock()
 	if c.closed {
 		c.mu.Unlock()
@@ -87,25 +92,42 @@ func (c *Client) enqueue(j job) {
 // submitLocal is submit for a call answered from the device's state alone. When no
 // call is queued or running, it runs at once on the caller's goroutine: call order
 // holds all the same, and the bridge resolves it without waiting for the worker,
-// which is most of an isLoggedIn's cost in the browser.
+// which is most of an isLoggedIn's cost in the browser. Run inline, the call needs
+// no channel of its own and wakes no goroutine: in the browser each allocation and
+// each goroutine switch is a measurable part of a call that answers in microseconds.
 func submitLocal[T any](c *Client, fn func() (T, *Error)) *Call[T] {
 	call, j := newJob(fn)
 	c.runLocal(j)
 	return call
 }
 
+// runLocal is submitLocal's part that is the same for every type of call: the
+// WebAssembly build gets one copy of it, not one per type.
 func (c *Client) runLocal(j job) {
-	c.mu.Lock()
-	if c.closed || c.busy || len(c.queue) > 0 {
-		c.mu.Unlock()
+	if !c.claimIdle() {
 		c.enqueue(j)
 		return
 	}
-	c.busy = true
+	j.call.done = settledDone
+	if e := j.runProtected(); e != nil {
+		j.call.err = e
+	}
+	if c.ranOne() {
+		c.signal() // a call queued meanwhile waits for the worker
+	}
+}
+
+// settledDone is the Done channel of every call settled before it was returned.
+var settledDone = func() chan struct{} { ch := make(chan struct{}); close(ch); return ch }()
+
+// claimIdle marks the client busy when no call is queued or running, for a local
+// call to run inline; false when it must take its place in the queue.
+func (c *Client) claimIdle() bool {
+	c.mu.Lock()
+	idle := !c.closed && !c.busy && len(c.queue) == 0
+	c.busy = c.busy || idle
 	c.mu.Unlock()
-	j.runAndSettle()
-	c.ranOne()
-	c.signal() // a call queued meanwhile waits for the worker
+	return idle
 }
 
 // Fail queues a call that settles, in its turn, with err (an *Error, else INTERNAL):
@@ -151,16 +173,50 @@ func (c *Client) worker() {
 		c.busy = true
 		c.mu.Unlock()
 		j.runAndSettle()
+		c.runDeferred()
 		c.ranOne()
 	}
 }
 
-// ranOne ends the run of a call, on the worker or inline: the next may start.
-func (c *Client) ranOne() {
+// later defers f, part of the running queued call, until the call's caller has had
+// its answer (see Config.AfterAnswer); without AfterAnswer f runs at once.
+func (c *Client) later(f func()) {
+	if c.afterAnswer == nil {
+		f()
+		return
+	}
+	c.deferred = append(c.deferred, f)
+}
+
+// runDeferred runs, once AfterAnswer says so, what the call that just settled left
+// for later. The call is still the running one: the next waits. A panic in that work
+// ends it without stopping the worker.
+func (c *Client) runDeferred() {
+	work := c.deferred
+	if len(work) == 0 {
+		return
+	}
+	c.deferred = nil
+	answered := make(chan struct{})
+	c.afterAnswer(func() { close(answered) })
+	<-answered
+	for _, f := range work {
+		func() {
+			defer func() { _ = recover() }()
+			f()
+		}()
+	}
+}
+
+// ranOne ends the run of a call, on the worker or inline: the next may start. It
+// reports whether a call is queued.
+func (c *Client) ranOne() (queued bool) {
 	c.mu.Lock()
 	c.busy = false
+	queued = len(c.queue) > 0
 	c.mu.Unlock()
 	if c.onSettle != nil {
 		c.onSettle()
 	}
+	return queued
 }

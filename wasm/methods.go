@@ -150,6 +150,7 @@ func (b *bridge) start(args []safejs.Value) any {
 		Events:        pageEvents(emit),
 		Warn:          warn,
 		TokenProvider: provider,
+		AfterAnswer:   nextTask,
 	})
 	if err != nil {
 		return rejected(err)

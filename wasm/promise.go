@@ -52,9 +52,42 @@ func rejected(err error) any {
 	return promise
 }
 
+// resolved returns a Promise already resolved with value. The answers a call most
+// often gives at once (isLoggedIn's true or false, nothing) share one Promise each,
+// made at start: a fresh one would cost a call into JavaScript and a js.Value whose
+// finalizer the garbage collector must run, a measurable part of an isLoggedIn. A
+// settled Promise is immutable, so sharing it changes nothing its callers can rely on.
 func resolved(value any) any {
+	switch v := value.(type) {
+	case bool:
+		return resolvedBool[b2i(v)]
+	case safejs.Value:
+		if v.IsUndefined() {
+			return resolvedUndefined
+		}
+	}
+	return newResolved(value)
+}
+
+var (
+	resolvedBool      = [2]any{newResolved(false), newResolved(true)}
+	resolvedUndefined = newResolved(safejs.Undefined())
+)
+
+// newResolved is not inlined: each inlined copy of a call into JavaScript costs
+// hundreds of bytes of WebAssembly.
+//
+//go:noinline
+func newResolved(value any) any {
 	promise, _ := promiseClass.Call("resolve", value)
 	return promise
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // newPromise makes a pending Promise with its resolve and reject functions. The
