@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -237,4 +238,25 @@ func pgCustomerGone(err error) error {
 		return ErrSessionInvalid
 	}
 	return err
+}
+
+// pgParams rewrites a query written for SQLite for PostgreSQL, whose
+// placeholders are $n: ?n becomes $n, and each bare ? the next number. The
+// queries it takes hold no ? but their placeholders.
+func pgParams(query string) string {
+	var b strings.Builder
+	n := 0
+	for i := 0; i < len(query); i++ {
+		if query[i] != '?' {
+			b.WriteByte(query[i])
+			continue
+		}
+		b.WriteByte('$')
+		if i+1 < len(query) && '0' <= query[i+1] && query[i+1] <= '9' {
+			continue
+		}
+		n++
+		b.WriteString(strconv.Itoa(n))
+	}
+	return b.String()
 }

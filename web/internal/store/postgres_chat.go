@@ -7,7 +7,15 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-const pgOwnedConv = `SELECT 1 FROM conversations WHERE id = $1 AND customer_id = $2`
+var (
+	pgOwnedConv        = pgParams(ownedConvQuery)
+	pgConversations    = pgParams(conversationsQuery)
+	pgConversationByID = pgParams(conversationByIDQuery)
+	pgFirstMessage     = pgParams(firstMessageQuery)
+	pgMessageByID      = pgParams(messageByIDQuery)
+	pgMessages         = pgParams(messagesQuery)
+	pgMarkRead         = pgParams(markReadQuery)
+)
 
 func (p *Postgres) Conversations(ctx context.Context, customerID string, page Page) ([]Conversation, string, error) {
 	keys, err := decodeCursor(page.Cursor, conversationCursor, conversationKeys...)
@@ -17,9 +25,7 @@ func (p *Postgres) Conversations(ctx context.Context, customerID string, page Pa
 	size := page.size()
 	var convs []Conversation
 	err = p.read(ctx, func(ctx context.Context, tx pgx.Tx) error {
-		rows, err := tx.Query(ctx, `SELECT `+conversationColumns+` FROM conversations
-			WHERE customer_id = $1 AND (last_message_at, last_seq) < ($2, $3)
-			ORDER BY last_message_at DESC, last_seq DESC LIMIT $4`, customerID, keys[0], keys[1], size+1)
+		rows, err := tx.Query(ctx, pgConversations, customerID, keys[0], keys[1], size+1)
 		convs, err = collectRows(rows, err, scanConversation)
 		return err
 	})
@@ -69,7 +75,7 @@ func (p *Postgres) CreateConversation(ctx context.Context, sess Session, m NewMe
 // pgStoredConversation answers a repeated CreateConversation from what is
 // stored, if the conversation is the customer's and m.ID, when given, is its.
 func pgStoredConversation(ctx context.Context, tx pgx.Tx, customerID string, m NewMessage) (Conversation, Message, error) {
-	conv, err := scanConversation(tx.QueryRow(ctx, `SELECT `+conversationColumns+` FROM conversations WHERE id = $1`, m.ConversationID))
+	conv, err := scanConversation(tx.QueryRow(ctx, pgConversationByID, m.ConversationID))
 	if err != nil {
 		return Conversation{}, Message{}, err
 	}
@@ -78,7 +84,7 @@ func pgStoredConversation(ctx context.Context, tx pgx.Tx, customerID string, m N
 	}
 	var msg Message
 	if m.ID == "" {
-		msg, err = scanMessage(tx.QueryRow(ctx, `SELECT `+messageColumns+` FROM messages WHERE conversation_id = $1 ORDER BY seq LIMIT 1`, m.ConversationID))
+		msg, err = scanMessage(tx.QueryRow(ctx, pgFirstMessage, m.ConversationID))
 	} else {
 		msg, err = pgStoredMessage(ctx, tx, customerID, m)
 	}
@@ -177,7 +183,7 @@ func pgInsertCustomerMessage(ctx context.Context, tx pgx.Tx, sess Session, m New
 // never tells another customer's conversation from a missing one; else
 // ErrConflict.
 func pgStoredMessage(ctx context.Context, tx pgx.Tx, customerID string, m NewMessage) (Message, error) {
-	msg, err := scanMessage(tx.QueryRow(ctx, `SELECT `+messageColumns+` FROM messages WHERE id = $1`, m.ID))
+	msg, err := scanMessage(tx.QueryRow(ctx, pgMessageByID, m.ID))
 	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
 		return Message{}, err
 	}
@@ -201,8 +207,7 @@ func (p *Postgres) Messages(ctx context.Context, customerID, conversationID stri
 		if err := pgExists(tx.QueryRow(ctx, pgOwnedConv, conversationID, customerID)); err != nil {
 			return err
 		}
-		rows, err := tx.Query(ctx, `SELECT `+messageColumns+` FROM messages
-			WHERE conversation_id = $1 AND customer_id = $2 AND seq > $3 ORDER BY seq LIMIT $4`, conversationID, customerID, keys[0], size+1)
+		rows, err := tx.Query(ctx, pgMessages, conversationID, customerID, keys[0], size+1)
 		out, err = collectRows(rows, err, scanMessage)
 		return err
 	})
@@ -215,7 +220,7 @@ func (p *Postgres) Messages(ctx context.Context, customerID, conversationID stri
 
 func (p *Postgres) MarkRead(ctx context.Context, customerID, conversationID string) error {
 	return p.write(ctx, func(ctx context.Context, tx pgx.Tx) error {
-		tag, err := tx.Exec(ctx, `UPDATE conversations SET unread = 0 WHERE id = $1 AND customer_id = $2`, conversationID, customerID)
+		tag, err := tx.Exec(ctx, pgMarkRead, conversationID, customerID)
 		if err == nil && tag.RowsAffected() == 0 {
 			return ErrNotFound
 		}

@@ -33,7 +33,7 @@ func TestPostgresLastMessageFollowsTheHighestSeq(t *testing.T) {
 	if err != nil || len(msgs) != 3 || msgs[2].Body != "later seq, committed first" {
 		t.Fatalf("messages = %+v, %v", msgs, err)
 	}
-	c, err := scanConversation(s.pool.QueryRow(ctx, `SELECT `+conversationColumns+` FROM conversations WHERE id = $1`, conv.ID))
+	c, err := scanConversation(s.pool.QueryRow(ctx, pgConversationByID, conv.ID))
 	if err != nil {
 		t.Fatal(err)
 	}

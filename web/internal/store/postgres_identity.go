@@ -18,13 +18,17 @@ import (
 // session's touch), so that such writes wait for each other instead of
 // deadlocking.
 
-const (
-	pgInsertIdentity = `INSERT INTO tracking_identities (id, customer_id, tracking_id, created_at, updated_at) VALUES ($1, $2, $3, $4, $4)
-		ON CONFLICT (customer_id, tracking_id) DO UPDATE SET updated_at = excluded.updated_at
-		RETURNING id, created_at, updated_at`
-	pgInsertSession        = `INSERT INTO sessions (token_hash, customer_id, identity_id, created_at, last_used_at) VALUES ($1, $2, $3, $4, $4)`
-	pgCustomerByEmail      = `SELECT id, email, external_id FROM customers WHERE email = $1`
-	pgCustomerByExternalID = `SELECT id, email, external_id FROM customers WHERE external_id = $1`
+var (
+	pgInsertIdentity       = pgParams(upsertIdentityQuery)
+	pgInsertSession        = pgParams(insertSessionQuery)
+	pgCustomerByEmail      = pgParams(customerByEmailQuery)
+	pgCustomerByExternalID = pgParams(customerByExternalIDQuery)
+	pgRevokeDevice         = pgParams(revokeDeviceQuery)
+	pgRevokeOldSessions    = pgParams(revokeOldSessionsQuery)
+	pgSession              = pgParams(sessionQuery)
+	pgTouchCustomer        = pgParams(touchCustomerQuery)
+	pgTouchSession         = pgParams(touchSessionQuery)
+	pgRevokeSession        = pgParams(revokeSessionQuery)
 )
 
 func (p *Postgres) CreateAnonymous(ctx context.Context, trackingID string, now time.Time) (Identity, string, error) {
@@ -80,7 +84,7 @@ func (p *Postgres) Login(ctx context.Context, lp LoginParams) (LoginResult, erro
 		}
 		id.CreatedAt, id.UpdatedAt = fromMillis(idCreated), fromMillis(idUpdated)
 		res.Identity = id
-		if _, err := tx.Exec(ctx, `UPDATE sessions SET revoked_at = $1 WHERE identity_id = $2 AND revoked_at IS NULL`, at, id.ID); err != nil {
+		if _, err := tx.Exec(ctx, pgRevokeDevice, at, id.ID); err != nil {
 			return err
 		}
 		if _, err := tx.Exec(ctx, pgInsertSession, hashToken(token), c.id, id.ID, at); err != nil {
@@ -90,8 +94,7 @@ func (p *Postgres) Login(ctx context.Context, lp LoginParams) (LoginResult, erro
 		// update), so logins of one customer on any instance count and
 		// revoke its sessions one at a time.
 		if lp.MaxSessions > 0 {
-			if _, err := tx.Exec(ctx, `UPDATE sessions SET revoked_at = $1 WHERE customer_id = $2 AND revoked_at IS NULL
-				AND id <= (SELECT id FROM sessions WHERE customer_id = $2 AND revoked_at IS NULL ORDER BY id DESC LIMIT 1 OFFSET $3)`,
+			if _, err := tx.Exec(ctx, pgRevokeOldSessions,
 				at, c.id, lp.MaxSessions); err != nil {
 				return err
 			}
@@ -292,9 +295,7 @@ func (p *Postgres) Session(ctx context.Context, token string, now time.Time) (Se
 	var verified bool
 	var created, lastUsed int64
 	// One statement, outside a transaction: every request asks this.
-	err := p.pool.QueryRow(ctx, `SELECT s.id, s.customer_id, s.identity_id, c.verified, s.created_at, s.last_used_at
-		FROM sessions s JOIN customers c ON c.id = s.customer_id
-		WHERE s.token_hash = $1 AND s.revoked_at IS NULL`, hashToken(token)).
+	err := p.pool.QueryRow(ctx, pgSession, hashToken(token)).
 		Scan(&sess.ID, &sess.CustomerID, &sess.IdentityID, &verified, &created, &lastUsed)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return Session{}, ErrSessionInvalid
@@ -311,11 +312,11 @@ func (p *Postgres) Session(ctx context.Context, token string, now time.Time) (Se
 	if at-lastUsed >= TouchEvery.Milliseconds() {
 		err = p.write(ctx, func(ctx context.Context, tx pgx.Tx) error {
 			// The customer's row before the session's: the lock order above.
-			if _, err := tx.Exec(ctx, `UPDATE customers SET last_seen_at = $1 WHERE id = $2 AND (last_seen_at IS NULL OR last_seen_at < $1)`,
+			if _, err := tx.Exec(ctx, pgTouchCustomer,
 				at, sess.CustomerID); err != nil {
 				return err
 			}
-			_, err := tx.Exec(ctx, `UPDATE sessions SET last_used_at = $1 WHERE id = $2 AND last_used_at < $1`, at, sess.ID)
+			_, err := tx.Exec(ctx, pgTouchSession, at, sess.ID)
 			return err
 		})
 	}
@@ -324,7 +325,7 @@ func (p *Postgres) Session(ctx context.Context, token string, now time.Time) (Se
 
 func (p *Postgres) RevokeSession(ctx context.Context, token string, now time.Time) error {
 	return p.write(ctx, func(ctx context.Context, tx pgx.Tx) error {
-		_, err := tx.Exec(ctx, `UPDATE sessions SET revoked_at = $1 WHERE token_hash = $2 AND revoked_at IS NULL`, millis(now), hashToken(token))
+		_, err := tx.Exec(ctx, pgRevokeSession, millis(now), hashToken(token))
 		return err
 	})
 }

@@ -3,8 +3,6 @@ package store
 import (
 	"context"
 	"errors"
-	"strconv"
-	"strings"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -21,27 +19,6 @@ var (
 		NewestFirst: pgParams(agentMessagesQueries[NewestFirst]),
 	}
 )
-
-// pgParams rewrites a query written for SQLite for PostgreSQL, whose
-// placeholders are $n: ?n becomes $n, and each bare ? the next number. The
-// queries it takes hold no ? but their placeholders.
-func pgParams(query string) string {
-	var b strings.Builder
-	n := 0
-	for i := 0; i < len(query); i++ {
-		if query[i] != '?' {
-			b.WriteByte(query[i])
-			continue
-		}
-		b.WriteByte('$')
-		if i+1 < len(query) && '0' <= query[i+1] && query[i+1] <= '9' {
-			continue
-		}
-		n++
-		b.WriteString(strconv.Itoa(n))
-	}
-	return b.String()
-}
 
 func (p *Postgres) AgentConversations(ctx context.Context, filter StatusFilter, page Page) ([]AgentConversation, string, error) {
 	return agentConversationsPage(filter, page, func(fn func(statusLister) error) error {
@@ -146,7 +123,7 @@ func (p *Postgres) AgentReply(ctx context.Context, r AgentReply) (Message, bool,
 
 // storedAgentMessage is SQLite's storedAgentMessage.
 func (p *Postgres) storedAgentMessage(ctx context.Context, tx pgx.Tx, r AgentReply) (Message, error) {
-	msg, err := scanMessage(tx.QueryRow(ctx, `SELECT `+messageColumns+` FROM messages WHERE id = $1`, r.ID))
+	msg, err := scanMessage(tx.QueryRow(ctx, pgMessageByID, r.ID))
 	if err == nil && msg.ConversationID == r.ConversationID && msg.Author == AuthorAgent {
 		return msg, nil
 	}

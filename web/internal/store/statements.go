@@ -23,6 +23,34 @@ const conversationsQuery = `SELECT ` + conversationColumns + ` FROM conversation
 	WHERE customer_id = ?1 AND (last_message_at, last_seq) < (?2, ?3)
 	ORDER BY last_message_at DESC, last_seq DESC LIMIT ?4`
 
+// Statements both stores run: SQLite's as they are, PostgreSQL's through
+// pgParams, which numbers the placeholders its way.
+const (
+	conversationByIDQuery = `SELECT ` + conversationColumns + ` FROM conversations WHERE id = ?`
+	messageByIDQuery      = `SELECT ` + messageColumns + ` FROM messages WHERE id = ?`
+	firstMessageQuery     = `SELECT ` + messageColumns + ` FROM messages WHERE conversation_id = ? ORDER BY seq LIMIT 1`
+	insertSessionQuery    = `INSERT INTO sessions (token_hash, customer_id, identity_id, created_at, last_used_at) VALUES (?1, ?2, ?3, ?4, ?4)`
+	upsertIdentityQuery   = `INSERT INTO tracking_identities (id, customer_id, tracking_id, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?4)
+		ON CONFLICT (customer_id, tracking_id) DO UPDATE SET updated_at = excluded.updated_at
+		RETURNING id, created_at, updated_at`
+	markReadQuery      = `UPDATE conversations SET unread = 0 WHERE id = ? AND customer_id = ?`
+	revokeSessionQuery = `UPDATE sessions SET revoked_at = ? WHERE token_hash = ? AND revoked_at IS NULL`
+	touchSessionQuery  = `UPDATE sessions SET last_used_at = ?1 WHERE id = ?2 AND last_used_at < ?1`
+	touchCustomerQuery = `UPDATE customers SET last_seen_at = ?1 WHERE id = ?2 AND (last_seen_at IS NULL OR last_seen_at < ?1)`
+	revokeDeviceQuery  = `UPDATE sessions SET revoked_at = ? WHERE identity_id = ? AND revoked_at IS NULL`
+	// Revokes the customer's live sessions but the ?3 newest; the partial
+	// index sessions_live_by_customer holds them in id order.
+	revokeOldSessionsQuery = `UPDATE sessions SET revoked_at = ?1 WHERE customer_id = ?2 AND revoked_at IS NULL
+		AND id <= (SELECT id FROM sessions WHERE customer_id = ?2 AND revoked_at IS NULL ORDER BY id DESC LIMIT 1 OFFSET ?3)`
+	customerByEmailQuery      = `SELECT id, email, external_id FROM customers WHERE email = ?`
+	customerByExternalIDQuery = `SELECT id, email, external_id FROM customers WHERE external_id = ?`
+	sessionQuery              = `SELECT s.id, s.customer_id, s.identity_id, c.verified, s.created_at, s.last_used_at
+		FROM sessions s JOIN customers c ON c.id = s.customer_id
+		WHERE s.token_hash = ? AND s.revoked_at IS NULL`
+	messagesQuery = `SELECT ` + messageColumns + ` FROM messages
+		WHERE conversation_id = ?1 AND customer_id = ?2 AND seq > ?3 ORDER BY seq LIMIT ?4`
+)
+
 type writeStmts struct {
 	insertMessage      *sql.Stmt // into an owned conversation; nothing inserted: not the customer's, or the id is taken
 	insertAgentMessage *sql.Stmt // into any conversation; nothing inserted: no such conversation, or the id is taken
@@ -71,25 +99,20 @@ func (w *writeStmts) prepare(ctx context.Context, db *sql.DB) error {
 			WHERE id = ?4`,
 		&w.insertConversation: `INSERT INTO conversations (id, customer_id, created_at, last_message_at) VALUES (?, ?, ?, ?)
 			ON CONFLICT (id) DO NOTHING`,
-		&w.conversationByID: `SELECT ` + conversationColumns + ` FROM conversations WHERE id = ?`,
-		&w.messageByID:      `SELECT ` + messageColumns + ` FROM messages WHERE id = ?`,
-		&w.firstMessage:     `SELECT ` + messageColumns + ` FROM messages WHERE conversation_id = ? ORDER BY seq LIMIT 1`,
-		&w.ownedConv:        ownedConvQuery,
-		&w.insertSession:    `INSERT INTO sessions (token_hash, customer_id, identity_id, created_at, last_used_at) VALUES (?1, ?2, ?3, ?4, ?4)`,
-		&w.upsertIdentity: `INSERT INTO tracking_identities (id, customer_id, tracking_id, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?4)
-			ON CONFLICT (customer_id, tracking_id) DO UPDATE SET updated_at = excluded.updated_at
-			RETURNING id, created_at, updated_at`,
-		&w.markRead:      `UPDATE conversations SET unread = 0 WHERE id = ? AND customer_id = ?`,
-		&w.revokeSession: `UPDATE sessions SET revoked_at = ? WHERE token_hash = ? AND revoked_at IS NULL`,
-		&w.touchSession:  `UPDATE sessions SET last_used_at = ?1 WHERE id = ?2 AND last_used_at < ?1`,
-		&w.touchCustomer: `UPDATE customers SET last_seen_at = ?1 WHERE id = ?2 AND (last_seen_at IS NULL OR last_seen_at < ?1)`,
-		&w.revokeDevice:  `UPDATE sessions SET revoked_at = ? WHERE identity_id = ? AND revoked_at IS NULL`,
-		// Revokes the customer's live sessions but the ?3 newest; the partial
-		// index sessions_live_by_customer holds them in id order.
-		&w.revokeOldSessions: `UPDATE sessions SET revoked_at = ?1 WHERE customer_id = ?2 AND revoked_at IS NULL
-			AND id <= (SELECT id FROM sessions WHERE customer_id = ?2 AND revoked_at IS NULL ORDER BY id DESC LIMIT 1 OFFSET ?3)`,
-		&w.customerByEmail:      `SELECT id, email, external_id FROM customers WHERE email = ?`,
-		&w.customerByExternalID: `SELECT id, email, external_id FROM customers WHERE external_id = ?`,
+		&w.conversationByID:     conversationByIDQuery,
+		&w.messageByID:          messageByIDQuery,
+		&w.firstMessage:         firstMessageQuery,
+		&w.ownedConv:            ownedConvQuery,
+		&w.insertSession:        insertSessionQuery,
+		&w.upsertIdentity:       upsertIdentityQuery,
+		&w.markRead:             markReadQuery,
+		&w.revokeSession:        revokeSessionQuery,
+		&w.touchSession:         touchSessionQuery,
+		&w.touchCustomer:        touchCustomerQuery,
+		&w.revokeDevice:         revokeDeviceQuery,
+		&w.revokeOldSessions:    revokeOldSessionsQuery,
+		&w.customerByEmail:      customerByEmailQuery,
+		&w.customerByExternalID: customerByExternalIDQuery,
 		&w.insertCustomer: `INSERT INTO customers (id, email, external_id, verified, verified_at, created_at, updated_at, last_seen_at)
 			VALUES (?1, ?2, ?3, 1, ?4, ?4, ?4, ?4)`,
 		&w.updateCustomer: `UPDATE customers
@@ -123,13 +146,10 @@ type readStmts struct {
 
 func (r *readStmts) prepare(ctx context.Context, db *sql.DB) error {
 	return prepareAll(ctx, db, map[**sql.Stmt]string{
-		&r.session: `SELECT s.id, s.customer_id, s.identity_id, c.verified, s.created_at, s.last_used_at
-			FROM sessions s JOIN customers c ON c.id = s.customer_id
-			WHERE s.token_hash = ? AND s.revoked_at IS NULL`,
+		&r.session:       sessionQuery,
 		&r.conversations: conversationsQuery,
 		&r.ownedConv:     ownedConvQuery,
-		&r.messages: `SELECT ` + messageColumns + ` FROM messages
-			WHERE conversation_id = ?1 AND customer_id = ?2 AND seq > ?3 ORDER BY seq LIMIT ?4`,
+		&r.messages:      messagesQuery,
 		&r.events: `SELECT ` + messageColumns + ` FROM messages
 			WHERE customer_id = ?1 AND seq > ?2 AND (session_id IS NULL OR session_id <> ?3)
 			ORDER BY seq LIMIT ?4`,
