@@ -11,10 +11,19 @@ var (
 	pgOwnedConv        = pgParams(ownedConvQuery)
 	pgConversations    = pgParams(conversationsQuery)
 	pgConversationByID = pgParams(conversationByIDQuery)
-	pgFirstMessage     = pgParams(firstMessageQuery)
-	pgMessageByID      = pgParams(messageByIDQuery)
-	pgMessages         = pgParams(messagesQuery)
 	pgMarkRead         = pgParams(markReadQuery)
+)
+
+// pgCustomerMessageColumns are messageColumns as the customer's side reads
+// them: a message's seq there is its customer_seq, the order of the
+// customer's own feed (see postgres_events.go).
+const pgCustomerMessageColumns = `customer_seq, ` + messageFields
+
+const (
+	pgMessageByID  = `SELECT ` + pgCustomerMessageColumns + ` FROM messages WHERE id = $1`
+	pgFirstMessage = `SELECT ` + pgCustomerMessageColumns + ` FROM messages WHERE conversation_id = $1 ORDER BY customer_seq LIMIT 1`
+	pgMessages     = `SELECT ` + pgCustomerMessageColumns + ` FROM messages
+		WHERE conversation_id = $1 AND customer_id = $2 AND customer_seq > $3 ORDER BY customer_seq LIMIT $4`
 )
 
 func (p *Postgres) Conversations(ctx context.Context, customerID string, page Page) ([]Conversation, string, error) {
@@ -62,8 +71,7 @@ func (p *Postgres) CreateConversation(ctx context.Context, sess Session, m NewMe
 			LastMessageAt: fromMillis(at), Preview: preview(m.Body)}
 		// A new conversation holds no message yet, so a taken m.ID can only
 		// be a conflict, which rolls the conversation back with it.
-		msg, created, err = pgInsertCustomerMessage(ctx, tx, sess, m, at)
-		conv.LastSeq = msg.Seq
+		msg, conv.LastSeq, created, err = pgInsertCustomerMessage(ctx, tx, sess, m, at)
 		return err
 	})
 	if err != nil {
@@ -98,7 +106,7 @@ func (p *Postgres) AddMessage(ctx context.Context, sess Session, m NewMessage) (
 	// the full transaction below find out why.
 	msg := pgNewCustomerMessage(sess, m, millis(m.Now))
 	m.ID = msg.ID
-	err := p.writeStatement(ctx, func(row pgx.Row) error { return row.Scan(&msg.Seq) }, pgInsertMessage, pgInsertMessageArgs(sess, msg)...)
+	err := p.writeStatement(ctx, func(row pgx.Row) error { return row.Scan(&msg.Seq, new(int64)) }, pgInsertMessage, pgInsertMessageArgs(sess, msg)...)
 	if err == nil {
 		return msg, true, nil
 	}
@@ -108,7 +116,7 @@ func (p *Postgres) AddMessage(ctx context.Context, sess Session, m NewMessage) (
 	var created bool
 	err = p.write(ctx, func(ctx context.Context, tx pgx.Tx) error {
 		var err error
-		msg, created, err = pgInsertCustomerMessage(ctx, tx, sess, m, millis(m.Now))
+		msg, _, created, err = pgInsertCustomerMessage(ctx, tx, sess, m, millis(m.Now))
 		return err
 	})
 	return msg, created, err
@@ -116,34 +124,45 @@ func (p *Postgres) AddMessage(ctx context.Context, sess Session, m NewMessage) (
 
 // pgInsertMessage inserts a customer's message only into a conversation the
 // session's customer owns: the INSERT selects the conversation under that
-// condition. It also locks the conversation's row, which the touch below
-// would lock anyway: a login adopting the customer's conversations (or
-// another message to this one) holds it until its commit, after which the
-// condition is checked again on the row as it is then. Without the lock, a
-// message could be stored for the anonymous customer in a conversation just
-// moved to the identified one, where neither would see it.
+// condition.
+//
+// It first takes the message's customer_seq from the customer's counter,
+// whose row the UPDATE locks until commit: a customer's messages take turns
+// from there, and so commit in customer_seq order. The INSERT's row depends
+// on the counter's, so the customer's row is always locked before the
+// conversation's, the order every write of a customer's conversations
+// follows (an adoption locks both customers before their conversations). A
+// taken id or a conversation not the customer's leaves a gap in the counter,
+// which the feed allows.
+//
+// The INSERT locks the conversation's row too, which the touch below would
+// lock anyway: a login adopting the customer's conversations holds it until
+// its commit, after which the condition is checked again on the row as it
+// is then. Without the lock, a message could be stored for the anonymous
+// customer in a conversation just moved to the identified one, where
+// neither would see it.
 //
 // The touch, in the same statement, updates the row as the lock left it
-// (READ COMMITTED re-reads a row a concurrent commit changed). Seqs do not
-// commit in order, so a message with a lower seq may touch the conversation
-// after this one: the last message's fields follow the highest seq, the
-// counters every message. A taken id makes the INSERT, and so the touch, do
-// nothing, and the statement returns no row.
-const pgInsertMessage = `WITH ins AS (
-		INSERT INTO messages (id, conversation_id, customer_id, author, session_id, body, created_at)
-		SELECT $1, c.id, c.customer_id, 'customer', $2, $3, $4 FROM conversations c WHERE c.id = $5 AND c.customer_id = $6
+// (READ COMMITTED re-reads a row a concurrent commit changed); touches of a
+// conversation come in its customer's commit order, so the last to touch it
+// is its last message. last_seq is that message's seq: unique, it makes the
+// agents' conversation lists' order total. A taken id makes the INSERT, and
+// so the touch, do nothing, and the statement returns no row. It returns the
+// message's customer_seq and seq.
+const pgInsertMessage = `WITH n AS (
+		UPDATE customers SET last_seq = last_seq + 1 WHERE id = $6 RETURNING last_seq
+	), ins AS (
+		INSERT INTO messages (id, conversation_id, customer_id, customer_seq, author, session_id, body, created_at)
+		SELECT $1, c.id, c.customer_id, n.last_seq, 'customer', $2, $3, $4 FROM n, conversations c WHERE c.id = $5 AND c.customer_id = $6
 		FOR NO KEY UPDATE OF c
 		ON CONFLICT (id) DO NOTHING
-		RETURNING seq, conversation_id
+		RETURNING customer_seq, seq, conversation_id
 	), touch AS (
-		UPDATE conversations c SET
-			last_message_at = CASE WHEN ins.seq > c.last_seq THEN $4 ELSE c.last_message_at END,
-			preview = CASE WHEN ins.seq > c.last_seq THEN $7 ELSE c.preview END,
-			last_seq = GREATEST(c.last_seq, ins.seq),
+		UPDATE conversations c SET last_message_at = $4, last_seq = ins.seq, preview = $7,
 			agent_unread = c.agent_unread + 1, status = 'open'
 		FROM ins WHERE c.id = ins.conversation_id
 	)
-	SELECT seq FROM ins`
+	SELECT customer_seq, seq FROM ins`
 
 // pgNewCustomerMessage is the message pgInsertMessage stores for m, without
 // its seq; m.ID is given one if it has none.
@@ -159,22 +178,23 @@ func pgInsertMessageArgs(sess Session, msg Message) []any {
 	return []any{msg.ID, sess.ID, msg.Body, millis(msg.CreatedAt), msg.ConversationID, sess.CustomerID, preview(msg.Body)}
 }
 
-// pgInsertCustomerMessage runs pgInsertMessage in tx. When it stores nothing
-// the row holding m.ID is read in a new statement, which sees the racing
-// duplicate that stored it (its insert waited for that one's commit), so
-// exactly one stores the message.
-func pgInsertCustomerMessage(ctx context.Context, tx pgx.Tx, sess Session, m NewMessage, at int64) (Message, bool, error) {
+// pgInsertCustomerMessage runs pgInsertMessage in tx and returns the message
+// and its seq. When it stores nothing the row holding m.ID is read in a new
+// statement, which sees the racing duplicate that stored it (its insert
+// waited for that one's commit), so exactly one stores the message.
+func pgInsertCustomerMessage(ctx context.Context, tx pgx.Tx, sess Session, m NewMessage, at int64) (Message, int64, bool, error) {
 	msg := pgNewCustomerMessage(sess, m, at)
 	m.ID = msg.ID
-	err := tx.QueryRow(ctx, pgInsertMessage, pgInsertMessageArgs(sess, msg)...).Scan(&msg.Seq)
+	var seq int64
+	err := tx.QueryRow(ctx, pgInsertMessage, pgInsertMessageArgs(sess, msg)...).Scan(&msg.Seq, &seq)
 	if errors.Is(err, pgx.ErrNoRows) {
 		msg, err = pgStoredMessage(ctx, tx, sess.CustomerID, m)
-		return msg, false, err
+		return msg, 0, false, err
 	}
 	if err != nil {
-		return Message{}, false, err
+		return Message{}, 0, false, err
 	}
-	return msg, true, nil
+	return msg, seq, true, nil
 }
 
 // pgStoredMessage returns message m.ID if it is stored in the customer's

@@ -2,24 +2,36 @@ package store
 
 import (
 	"context"
+	"math"
 	"time"
 
 	"github.com/jackc/pgx/v5"
 )
 
-// With many writers, message seqs do not commit in order: a poll could read
-// seq 11 committed before seq 10 commits, move its cursor past 10 and never
-// see it. A message's seq is the id of the transaction that stored it; the
-// snapshot names the transactions still in progress, and one that has
-// ended, or began after the snapshot, can never commit a message below what
-// the snapshot shows. So the messages below the oldest transaction in
-// progress, the horizon, are final: no message with a lower seq can commit
-// after them. The events feeds return only those, and their cursors never
-// pass the horizon. Taking no lock, they cost writers nothing.
+// With many writers, seqs handed out from one sequence do not commit in
+// order: a poll could read seq 11 committed before seq 10 commits, move its
+// cursor past 10 and never see it.
+//
+// A customer's own feed (Events) follows customer_seq: each message takes
+// the next value of its customer's counter under the customer's row lock,
+// held to its commit (pgInsertMessage, pgInsertAgentMessage), so that the
+// customer's messages commit in customer_seq order, and a poll that sees
+// one sees every one before it. A poll waits for its own customer's writes
+// only, and writers wait only for writes of the same customer.
+//
+// The agents' feed (AgentEvents) is every customer's, where one lock would
+// make every write take turns. There a message's seq is the id of the
+// transaction that stored it; the snapshot names the transactions still in
+// progress, and one that has ended, or began after the snapshot, can never
+// commit a message below what the snapshot shows. So the messages below the
+// oldest transaction in progress, the horizon, are final: no message with a
+// lower seq can commit after them. The agents' feed returns only those, and
+// its cursor never passes the horizon. Taking no lock, it costs writers
+// nothing.
 //
 // Transaction ids are the whole server's, so a transaction open in another
 // database on it (another application's batch job, a prepared transaction)
-// would hold every poll back; one that pg_stat_activity or
+// would hold the agents' feed back; one that pg_stat_activity or
 // pg_prepared_xacts shows to be another database's is left out of the
 // horizon. Transaction ids are never reused, so this holds however late the
 // view is read. pg_stat_activity shows the transaction ids of the service's
@@ -73,81 +85,50 @@ func (p *Postgres) untilFinal(ctx context.Context, read func(ctx context.Context
 	}
 }
 
-// latestFinalSeq is the customer's cursor when no message is returned: its
-// last final message's seq. Inside a write transaction too it never passes
-// the horizon, so a login's cursor skips nothing still to commit.
-func latestFinalSeq(ctx context.Context, tx pgx.Tx, customerID string) (int64, error) {
-	var seq int64
-	err := tx.QueryRow(ctx, `SELECT COALESCE(MAX(seq), 0) FROM messages
-		WHERE customer_id = $1 AND seq < `+horizonSQL, customerID).Scan(&seq)
-	return seq, err
-}
-
-// pgFinalEvents is the events read of a poll that has something to answer:
-// the final messages after the cursor, each with the unread total, in one
-// statement (one snapshot, as untilFinal's transaction), the horizon and the
-// total computed once. No row: nothing final to answer, which untilFinal's
-// read tells apart from held-back messages.
-const pgFinalEvents = `SELECT m.*, (SELECT COALESCE(SUM(unread), 0) FROM conversations WHERE customer_id = $1)
-	FROM (SELECT ` + horizonSQL + ` AS v) h, LATERAL (SELECT ` + messageColumns + ` FROM messages
-		WHERE customer_id = $1 AND seq > $2 AND seq < h.v AND (session_id IS NULL OR session_id <> $3)
-		ORDER BY seq LIMIT $4) m
-	ORDER BY m.seq`
+// pgEvents is a poll's read in one statement, so one snapshot: up to $4 of
+// the customer's messages after the cursor $2 but those of the session $3,
+// each row with the customer's counter and unread total; with no message,
+// one row of those two, whose message columns are empty (id ''). No row: no
+// such customer.
+const pgEvents = `SELECT COALESCE(m.customer_seq, 0), COALESCE(m.id, ''), COALESCE(m.conversation_id, ''), COALESCE(m.customer_id, ''),
+		COALESCE(m.author, ''), m.author_name, COALESCE(m.body, ''), COALESCE(m.created_at, 0), t.last_seq, t.unread
+	FROM (SELECT last_seq, (SELECT COALESCE(SUM(unread), 0) FROM conversations WHERE customer_id = $1) AS unread
+		FROM customers WHERE id = $1) t
+	LEFT JOIN LATERAL (SELECT customer_seq, ` + messageFields + ` FROM messages
+		WHERE customer_id = $1 AND customer_seq > $2 AND (session_id IS NULL OR session_id <> $3)
+		ORDER BY customer_seq LIMIT $4) m ON true
+	ORDER BY m.customer_seq`
 
 func (p *Postgres) Events(ctx context.Context, sess Session, after int64, limit int) (Events, error) {
-	var ev Events
-	err := p.readStatement(ctx, func(rows pgx.Rows, err error) error {
-		ev.Messages, err = collectRows(rows, err, func(sc scanner) (Message, error) {
-			return scanMessage(withColumns{sc, []any{&ev.Unread}})
-		})
-		return err
-	}, pgFinalEvents, sess.CustomerID, after, sess.ID, limit)
-	if err != nil {
-		return Events{}, err
-	}
-	if n := len(ev.Messages); n > 0 {
-		ev.Cursor = ev.Messages[n-1].Seq
-		return ev, nil
-	}
-	err = p.untilFinal(ctx, func(ctx context.Context, tx pgx.Tx, horizon int64) (bool, error) {
-		rows, err := tx.Query(ctx, `SELECT `+messageColumns+` FROM messages
-			WHERE customer_id = $1 AND seq > $2 AND seq < $3 AND (session_id IS NULL OR session_id <> $4)
-			ORDER BY seq LIMIT $5`, sess.CustomerID, after, horizon, sess.ID, limit)
-		if ev.Messages, err = collectRows(rows, err, scanMessage); err != nil {
-			return false, err
-		}
-		heldBack := false
-		if len(ev.Messages) == 0 {
-			if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM messages
-				WHERE customer_id = $1 AND seq >= $2 AND seq > $3 AND (session_id IS NULL OR session_id <> $4))`,
-				sess.CustomerID, horizon, after, sess.ID).Scan(&heldBack); err != nil {
-				return false, err
-			}
-		}
-		return heldBack, p.fillCursor(ctx, tx, sess.CustomerID, &ev)
-	})
-	return ev, err
+	return p.events(ctx, sess.CustomerID, sess.ID, after, limit)
 }
 
 func (p *Postgres) LatestEvents(ctx context.Context, customerID string) (Events, error) {
-	ev := Events{Messages: []Message{}}
-	err := p.read(ctx, func(ctx context.Context, tx pgx.Tx) error { return p.fillCursor(ctx, tx, customerID, &ev) })
-	return ev, err
+	return p.events(ctx, customerID, 0, math.MaxInt64, 1)
 }
 
-// fillCursor sets the cursor (the last message returned, else the customer's
-// latest final seq) and the unread total, from the same snapshot as the
-// messages.
-func (p *Postgres) fillCursor(ctx context.Context, tx pgx.Tx, customerID string, ev *Events) error {
+// events answers pgEvents: the cursor is the last message's customer_seq,
+// else the customer's counter, which a message still to commit will pass.
+func (p *Postgres) events(ctx context.Context, customerID string, sessionID, after int64, limit int) (Events, error) {
+	ev := Events{Messages: []Message{}}
+	var latest int64
+	err := p.readStatement(ctx, func(rows pgx.Rows, err error) error {
+		ev.Messages, err = collectRows(rows, err, func(sc scanner) (Message, error) {
+			return scanMessage(withColumns{sc, []any{&latest, &ev.Unread}})
+		})
+		return err
+	}, pgEvents, customerID, after, sessionID, limit)
+	if err != nil {
+		return Events{}, err
+	}
+	if n := len(ev.Messages); n > 0 && ev.Messages[0].ID == "" {
+		ev.Messages = ev.Messages[:0]
+	}
+	ev.Cursor = latest
 	if n := len(ev.Messages); n > 0 {
 		ev.Cursor = ev.Messages[n-1].Seq
-	} else {
-		var err error
-		if ev.Cursor, err = latestFinalSeq(ctx, tx, customerID); err != nil {
-			return err
-		}
 	}
-	return tx.QueryRow(ctx, `SELECT COALESCE(SUM(unread), 0) FROM conversations WHERE customer_id = $1`, customerID).Scan(&ev.Unread)
+	return ev, nil
 }
 
 func (p *Postgres) AgentEvents(ctx context.Context, after int64, limit int) (AgentEvents, error) {

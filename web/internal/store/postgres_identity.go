@@ -102,10 +102,10 @@ func (p *Postgres) Login(ctx context.Context, lp LoginParams) (LoginResult, erro
 		if isNew && res.MergedFrom == "" {
 			return nil // created just now, nothing moved in: no message yet
 		}
-		// In the login's transaction, below the horizon: the device's first
-		// poll starts from it and misses nothing still to commit.
-		res.Cursor, err = latestFinalSeq(ctx, tx, c.id)
-		return err
+		// The customer's counter, locked by this login since loginCustomer:
+		// the device's first poll starts from it and misses nothing still
+		// to commit.
+		return tx.QueryRow(ctx, `SELECT last_seq FROM customers WHERE id = $1`, c.id).Scan(&res.Cursor)
 	})
 	if err != nil {
 		return LoginResult{}, err
@@ -271,20 +271,35 @@ func (p *Postgres) adoptAnonymous(ctx context.Context, tx pgx.Tx, trackingToken,
 	if !p.sessions.live(false, created, lastUsed, at) {
 		return "", nil
 	}
+	return anon, pgMoveCustomer(ctx, tx, anon, customerID, at)
+}
+
+// pgMoveCustomer moves everything of the customer from to the customer to
+// and revokes from's sessions; the caller holds both customers' rows.
+func pgMoveCustomer(ctx context.Context, tx pgx.Tx, from, to string, at int64) error {
 	for _, move := range []struct {
 		query string
 		args  []any
 	}{
-		{`UPDATE conversations SET customer_id = $1 WHERE customer_id = $2`, []any{customerID, anon}},
-		{`UPDATE messages SET customer_id = $1 WHERE customer_id = $2`, []any{customerID, anon}},
-		{`UPDATE sessions SET revoked_at = $1 WHERE customer_id = $2 AND revoked_at IS NULL`, []any{at, anon}},
-		{`UPDATE customers SET merged_into = $1 WHERE id = $2`, []any{customerID, anon}},
+		{`UPDATE conversations SET customer_id = $1 WHERE customer_id = $2`, []any{to, from}},
+		// The moved messages come after the customer's own in its feed, in
+		// their order: a device of the customer polling meanwhile receives
+		// them, and the counter stays above every customer_seq.
+		{`WITH moved AS (
+				UPDATE messages m SET customer_id = $1,
+					customer_seq = (SELECT last_seq FROM customers WHERE id = $1) + r.n
+				FROM (SELECT seq, row_number() OVER (ORDER BY customer_seq) AS n FROM messages WHERE customer_id = $2) r
+				WHERE m.seq = r.seq
+				RETURNING 1)
+			UPDATE customers SET last_seq = last_seq + (SELECT COUNT(*) FROM moved) WHERE id = $1`, []any{to, from}},
+		{`UPDATE sessions SET revoked_at = $1 WHERE customer_id = $2 AND revoked_at IS NULL`, []any{at, from}},
+		{`UPDATE customers SET merged_into = $1 WHERE id = $2`, []any{to, from}},
 	} {
 		if _, err := tx.Exec(ctx, move.query, move.args...); err != nil {
-			return "", err
+			return err
 		}
 	}
-	return anon, nil
+	return nil
 }
 
 func (p *Postgres) Session(ctx context.Context, token string, now time.Time) (Session, error) {

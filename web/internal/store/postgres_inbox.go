@@ -14,6 +14,8 @@ var (
 	pgCustomerConversationsQuery = pgParams(customerConversationsQuery)
 	pgAgentConversationQuery     = pgParams(agentConversationQuery)
 	pgConversationQuery          = pgParams(conversationQuery)
+	pgAgentMessageByID           = pgParams(messageByIDQuery)
+	pgTouchByAgent               = pgParams(touchByAgentQuery)
 	pgAgentMessagesQueries       = map[Order]string{
 		OldestFirst: pgParams(agentMessagesQueries[OldestFirst]),
 		NewestFirst: pgParams(agentMessagesQueries[NewestFirst]),
@@ -68,27 +70,36 @@ func (p *Postgres) AgentMessages(ctx context.Context, conversationID string, ord
 	})
 }
 
-// pgTouchByAgent is touchByAgent for concurrent writers: messages of one
-// conversation may reach it in any seq order, so only the highest seq's
-// message sets the last message; the counters always apply. ($1 at, $2 seq,
-// $3 preview, $4 conversation.)
-const pgTouchByAgent = `UPDATE conversations SET
-		last_message_at = CASE WHEN $2 > last_seq THEN $1 ELSE last_message_at END,
-		preview = CASE WHEN $2 > last_seq THEN $3 ELSE preview END,
-		last_seq = GREATEST(last_seq, $2),
-		unread = unread + 1, agent_unread = 0
-	WHERE id = $4`
-
-// AgentReply stores one message in its own transaction (seq is the
-// transaction's id). A taken id or a missing conversation makes the INSERT
-// do nothing; ON CONFLICT waits for a concurrent insert of the same id, and a
-// new statement then sees which it was.
+// pgInsertAgentMessage stores an agent's reply in its own transaction, so
+// that its seq (the agents' order) is the transaction's id. As a customer's
+// message does (see pgInsertMessage), it takes its customer_seq from the
+// conversation's customer's counter, locking the customer's row before the
+// conversation's. A taken id or a missing conversation makes the INSERT do
+// nothing; ON CONFLICT waits for a concurrent insert of the same id.
 //
-// The INSERT locks the conversation's row, which the touch below would lock
-// anyway, so as to read its customer_id as committed: a login moving the
-// conversation to the customer who adopted it holds the row until it has
-// moved the messages too. Read without the lock, the reply would be stored
-// for the anonymous customer, after the move, where no one would see it.
+// The conversation's row is locked too, so as to check its customer_id as
+// committed: a login moving the conversation to the customer who adopted it
+// holds both customers until it has moved the messages too. When that move
+// commits while the reply waits, the counter taken is the old customer's and
+// the locked row no longer matches it: nothing is inserted, and the reply
+// runs again for the new customer (errConversationMoved).
+const pgInsertAgentMessage = `WITH n AS (
+		UPDATE customers u SET last_seq = u.last_seq + 1 FROM conversations c WHERE c.id = $6 AND u.id = c.customer_id
+		RETURNING u.id, u.last_seq
+	)
+	INSERT INTO messages (id, conversation_id, customer_id, customer_seq, author, author_name, agent_id, body, created_at)
+	SELECT $1, c.id, c.customer_id, n.last_seq, 'agent', $2, $3, $4, $5 FROM n, conversations c WHERE c.id = $6 AND c.customer_id = n.id
+	FOR NO KEY UPDATE OF c
+	ON CONFLICT (id) DO NOTHING
+	RETURNING ` + messageColumns
+
+// errConversationMoved is a reply that lost a race with an adoption moving
+// its conversation; it is stored again from the start.
+var errConversationMoved = errors.New("store: the conversation moved to another customer meanwhile")
+
+// AgentReply stores r; a taken id answers the message stored with it, if it
+// is this conversation's agent reply, else ErrConflict; a new statement sees
+// which it was.
 func (p *Postgres) AgentReply(ctx context.Context, r AgentReply) (Message, bool, error) {
 	at := millis(r.Now)
 	if r.ID == "" {
@@ -96,13 +107,9 @@ func (p *Postgres) AgentReply(ctx context.Context, r AgentReply) (Message, bool,
 	}
 	var msg Message
 	var created bool
-	err := p.write(ctx, func(ctx context.Context, tx pgx.Tx) error {
+	store := func(ctx context.Context, tx pgx.Tx) error {
 		var err error
-		msg, err = scanMessage(tx.QueryRow(ctx, `INSERT INTO messages (id, conversation_id, customer_id, author, author_name, agent_id, body, created_at)
-			SELECT $1, c.id, c.customer_id, 'agent', $2, $3, $4, $5 FROM conversations c WHERE c.id = $6
-			FOR NO KEY UPDATE OF c
-			ON CONFLICT (id) DO NOTHING
-			RETURNING `+messageColumns, r.ID, nullString(r.AuthorName), nullString(r.AgentID), r.Body, at, r.ConversationID))
+		msg, err = scanMessage(tx.QueryRow(ctx, pgInsertAgentMessage, r.ID, nullString(r.AuthorName), nullString(r.AgentID), r.Body, at, r.ConversationID))
 		if errors.Is(err, pgx.ErrNoRows) {
 			created = false
 			msg, err = p.storedAgentMessage(ctx, tx, r)
@@ -114,24 +121,35 @@ func (p *Postgres) AgentReply(ctx context.Context, r AgentReply) (Message, bool,
 		created = true
 		_, err = tx.Exec(ctx, pgTouchByAgent, at, msg.Seq, preview(r.Body), r.ConversationID)
 		return err
-	})
+	}
+	err := p.write(ctx, store)
+	// An adoption moves a conversation once; a reply is raced by one at most.
+	for moves := 0; errors.Is(err, errConversationMoved) && moves < 3; moves++ {
+		err = p.write(ctx, store)
+	}
 	if err != nil {
 		return Message{}, false, err
 	}
 	return msg, created, nil
 }
 
-// storedAgentMessage is SQLite's storedAgentMessage.
+// storedAgentMessage is SQLite's storedAgentMessage, but for a reply that
+// stored nothing with an id not taken in a conversation that exists: its
+// conversation moved (see pgInsertAgentMessage).
 func (p *Postgres) storedAgentMessage(ctx context.Context, tx pgx.Tx, r AgentReply) (Message, error) {
-	msg, err := scanMessage(tx.QueryRow(ctx, pgMessageByID, r.ID))
+	msg, err := scanMessage(tx.QueryRow(ctx, pgAgentMessageByID, r.ID))
 	if err == nil && msg.ConversationID == r.ConversationID && msg.Author == AuthorAgent {
 		return msg, nil
 	}
+	taken := err == nil
 	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
 		return Message{}, err
 	}
 	if err := pgExists(tx.QueryRow(ctx, pgConversationQuery, r.ConversationID)); err != nil {
 		return Message{}, err
+	}
+	if !taken {
+		return Message{}, errConversationMoved
 	}
 	return Message{}, ErrConflict
 }

@@ -6,13 +6,14 @@ import (
 	"time"
 )
 
-// Seqs do not commit in order: a reply whose transaction began first (lower
-// seq) may touch the conversation after a later one committed. The later
-// message stays the conversation's last; the counters take both.
-func TestPostgresAgentReplyOutOfSeqOrderKeepsTheLastMessage(t *testing.T) {
+// An agent's reply whose transaction took its id (the lower seq) first but
+// stores the reply last: the conversation's last message is the one
+// committed last, and the customer's feed has it last.
+func TestPostgresAgentReplyCommittedLastIsTheLastMessage(t *testing.T) {
 	ctx := context.Background()
 	s := openPostgres(t, SessionPolicy{})
-	c := startConversation(t, s, session(t, s, "d"), "hello", t0)
+	sess := session(t, s, "d")
+	c := startConversation(t, s, sess, "hello", t0)
 
 	early, err := s.pool.Begin(ctx)
 	if err != nil {
@@ -22,33 +23,37 @@ func TestPostgresAgentReplyOutOfSeqOrderKeepsTheLastMessage(t *testing.T) {
 	if _, err := early.Exec(ctx, `SELECT pg_current_xact_id()`); err != nil { // takes its xid, the lower seq
 		t.Fatal(err)
 	}
-	late, _, err := s.AgentReply(ctx, AgentReply{ConversationID: c.ID, Body: "late", Now: t0.Add(2 * time.Second)})
+	second, _, err := s.AgentReply(ctx, AgentReply{ConversationID: c.ID, Body: "second", Now: t0.Add(2 * time.Second)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	var seq int64
-	if err := early.QueryRow(ctx, `INSERT INTO messages (id, conversation_id, customer_id, author, body, created_at)
-		VALUES ($1, $2, $3, 'agent', 'early', $4) RETURNING seq`, newID(), c.ID, c.CustomerID, millis(t0.Add(time.Second))).Scan(&seq); err != nil {
+	third, err := scanMessage(early.QueryRow(ctx, pgInsertAgentMessage, newID(), nil, nil, "third", millis(t0.Add(time.Second)), c.ID))
+	if err != nil {
 		t.Fatal(err)
 	}
-	if seq >= late.Seq {
-		t.Fatalf("seq %d of the earlier transaction, not below %d", seq, late.Seq)
+	if third.Seq >= second.Seq {
+		t.Fatalf("seq %d of the earlier transaction, not below %d: the test tests nothing", third.Seq, second.Seq)
 	}
-	if _, err := early.Exec(ctx, pgTouchByAgent, millis(t0.Add(time.Second)), seq, "early", c.ID); err != nil {
+	if _, err := early.Exec(ctx, pgTouchByAgent, millis(third.CreatedAt), third.Seq, "third", c.ID); err != nil {
 		t.Fatal(err)
 	}
 	if err := early.Commit(ctx); err != nil {
 		t.Fatal(err)
 	}
 	got := agentConv(t, s, c.ID)
-	if got.LastSeq != late.Seq || got.Preview != "late" || !got.LastMessageAt.Equal(late.CreatedAt) || got.Unread != 2 {
-		t.Fatalf("conversation %+v, want the last message seq %d \"late\" and 2 unread", got, late.Seq)
+	if got.LastSeq != third.Seq || got.Preview != "third" || !got.LastMessageAt.Equal(third.CreatedAt) || got.Unread != 2 {
+		t.Fatalf("conversation %+v, want the last message seq %d \"third\" and 2 unread", got, third.Seq)
+	}
+	ev, err := s.Events(ctx, Session{CustomerID: c.CustomerID}, 0, 10)
+	if err != nil || len(ev.Messages) != 3 || ev.Messages[1].ID != second.ID || ev.Messages[2].ID != third.ID {
+		t.Fatalf("the customer's events = %+v, %v", ev, err)
 	}
 }
 
 // A login moving an anonymous customer's conversation to the identified one
-// while an agent replies in it: the reply ends up with the identified
-// customer, whichever commits first.
+// while an agent replies in it: the reply, which read the conversation as
+// the anonymous customer's and waited for its row, is stored again for the
+// identified customer, after the moved history in its feed.
 func TestPostgresAgentReplyDuringAnAdoption(t *testing.T) {
 	ctx := context.Background()
 	s := openPostgres(t, SessionPolicy{})
@@ -60,13 +65,16 @@ func TestPostgresAgentReplyDuringAnAdoption(t *testing.T) {
 	}
 	to := ann.Identity.CustomerID
 
-	// The adoption's moves, as adoptAnonymous makes them, held open.
+	// The adoption, as Login makes it, held open.
 	move, err := s.pool.Begin(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer move.Rollback(ctx)
-	if _, err := move.Exec(ctx, `UPDATE conversations SET customer_id = $1 WHERE customer_id = $2`, to, anon.CustomerID); err != nil {
+	if _, err := move.Exec(ctx, `SELECT 1 FROM customers WHERE id = $1 FOR UPDATE`, to); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := move.Exec(ctx, `SELECT 1 FROM customers WHERE id = $1 FOR NO KEY UPDATE`, anon.CustomerID); err != nil {
 		t.Fatal(err)
 	}
 	type result struct {
@@ -79,7 +87,7 @@ func TestPostgresAgentReplyDuringAnAdoption(t *testing.T) {
 		replied <- result{m, err}
 	}()
 	waitForALockWait(t, s)
-	if _, err := move.Exec(ctx, `UPDATE messages SET customer_id = $1 WHERE customer_id = $2`, to, anon.CustomerID); err != nil {
+	if err := pgMoveCustomer(ctx, move, anon.CustomerID, to, millis(t0)); err != nil {
 		t.Fatal(err)
 	}
 	if err := move.Commit(ctx); err != nil {
@@ -95,6 +103,10 @@ func TestPostgresAgentReplyDuringAnAdoption(t *testing.T) {
 	}
 	if owner != to || r.m.CustomerID != to {
 		t.Fatalf("the reply is stored for %s (answered %s), want the adopting customer %s", owner, r.m.CustomerID, to)
+	}
+	ev, err := s.Events(ctx, Session{CustomerID: to}, 0, 10)
+	if err != nil || len(ev.Messages) != 2 || ev.Messages[0].Body != "hello" || ev.Messages[1].ID != r.m.ID {
+		t.Fatalf("the identified customer's events = %+v, %v", ev, err)
 	}
 }
 
@@ -127,8 +139,8 @@ func TestPostgresEraseWaitsForAMessageBeingStored(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer storing.Rollback(ctx)
-	if _, err := storing.Exec(ctx, `INSERT INTO messages (id, conversation_id, customer_id, author, body, created_at)
-		VALUES ($1, $2, $3, 'customer', 'more', $4)`, newID(), c.ID, c.CustomerID, millis(t0)); err != nil {
+	more := pgNewCustomerMessage(Session{CustomerID: c.CustomerID}, NewMessage{ConversationID: c.ID, Body: "more", Now: t0}, millis(t0))
+	if _, err := storing.Exec(ctx, pgInsertMessage, pgInsertMessageArgs(Session{CustomerID: c.CustomerID}, more)...); err != nil {
 		t.Fatal(err)
 	}
 	erased := make(chan error, 1)

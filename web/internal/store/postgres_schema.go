@@ -122,6 +122,24 @@ CREATE UNIQUE INDEX customers_by_row_id ON customers(row_id);
 CREATE TABLE erased_seq (max_seq BIGINT NOT NULL);
 INSERT INTO erased_seq VALUES (0);
 `,
+	// A customer's own feed follows customer_seq, a counter per customer
+	// (customers.last_seq) that each message takes under its customer's row
+	// lock, so that a customer's messages commit in customer_seq order and a
+	// poll waits only for its own customer's writes: see postgres_events.go.
+	// seq stays the agents' all-customer order. The messages stored before
+	// keep their seq as their customer_seq and each customer's counter starts
+	// at its highest: every cursor a device already holds stays valid.
+	3: `
+ALTER TABLE customers ADD COLUMN last_seq BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE messages ADD COLUMN customer_seq BIGINT;
+UPDATE messages SET customer_seq = seq;
+UPDATE customers c SET last_seq = m.last FROM (SELECT customer_id, MAX(seq) AS last FROM messages GROUP BY customer_id) m
+	WHERE c.id = m.customer_id;
+ALTER TABLE messages ALTER COLUMN customer_seq SET NOT NULL;
+CREATE UNIQUE INDEX messages_by_customer_seq ON messages(customer_id, customer_seq);
+CREATE INDEX messages_by_conversation_customer_seq ON messages(conversation_id, customer_seq);
+DROP INDEX messages_by_customer;
+`,
 }
 
 // migrationLock is the advisory lock key under which an instance migrates:

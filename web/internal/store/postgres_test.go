@@ -173,7 +173,7 @@ func waitForLockWaiters(t *testing.T, s *Postgres, n int64) {
 }
 
 // A transaction left open in another database on the same server (another
-// application's) holds no customer's events back.
+// application's) holds back neither a customer's events nor the agents'.
 func TestPostgresAnotherDatabasesTransactionHoldsNothingBack(t *testing.T) {
 	s := openPostgres(t, DefaultSessionPolicy)
 	ctx := context.Background()
@@ -201,7 +201,12 @@ func TestPostgresAnotherDatabasesTransactionHoldsNothingBack(t *testing.T) {
 	if err != nil || len(ev.Messages) != 1 || ev.Messages[0].ID != reply.ID || time.Since(start) > maxHeldBack/2 {
 		t.Fatalf("events after %v: %+v, %v; want the reply at once", time.Since(start), ev, err)
 	}
-	if latest, err := s.LatestEvents(ctx, sess.CustomerID); err != nil || latest.Cursor != reply.Seq {
-		t.Fatalf("latest cursor %d, %v; want %d", latest.Cursor, err, reply.Seq)
+	if latest, err := s.LatestEvents(ctx, sess.CustomerID); err != nil || latest.Cursor != ev.Cursor {
+		t.Fatalf("latest cursor %d, %v; want %d", latest.Cursor, err, ev.Cursor)
+	}
+	start = time.Now()
+	agents, err := s.AgentEvents(ctx, 0, 10)
+	if err != nil || len(agents.Messages) != 2 || agents.Cursor != reply.Seq || time.Since(start) > maxHeldBack/2 {
+		t.Fatalf("agent events after %v: %+v, %v; want both messages at once", time.Since(start), agents, err)
 	}
 }

@@ -10,7 +10,11 @@ import (
 // them on each reader connection as it first uses them, and transactions on
 // the single writer connection reuse the writer's.
 
-const messageColumns = `seq, id, conversation_id, customer_id, author, author_name, body, created_at`
+// messageFields are a message's columns after its seq: PostgreSQL's
+// customer-facing reads put customer_seq before them instead.
+const messageFields = `id, conversation_id, customer_id, author, author_name, body, created_at`
+
+const messageColumns = `seq, ` + messageFields
 
 const conversationColumns = `id, customer_id, created_at, last_message_at, last_seq, preview, unread`
 
@@ -33,6 +37,10 @@ const (
 	upsertIdentityQuery   = `INSERT INTO tracking_identities (id, customer_id, tracking_id, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?4)
 		ON CONFLICT (customer_id, tracking_id) DO UPDATE SET updated_at = excluded.updated_at
 		RETURNING id, created_at, updated_at`
+	// An agent who answers has read what came before.
+	touchByAgentQuery = `UPDATE conversations
+		SET last_message_at = ?1, last_seq = ?2, preview = ?3, unread = unread + 1, agent_unread = 0
+		WHERE id = ?4`
 	markReadQuery      = `UPDATE conversations SET unread = 0 WHERE id = ? AND customer_id = ?`
 	revokeSessionQuery = `UPDATE sessions SET revoked_at = ? WHERE token_hash = ? AND revoked_at IS NULL`
 	touchSessionQuery  = `UPDATE sessions SET last_used_at = ?1 WHERE id = ?2 AND last_used_at < ?1`
@@ -93,10 +101,7 @@ func (w *writeStmts) prepare(ctx context.Context, db *sql.DB) error {
 		&w.touchConversation: `UPDATE conversations
 			SET last_message_at = ?1, last_seq = ?2, preview = ?3, agent_unread = agent_unread + 1, status = 'open'
 			WHERE id = ?4`,
-		// An agent who answers has read what came before.
-		&w.touchByAgent: `UPDATE conversations
-			SET last_message_at = ?1, last_seq = ?2, preview = ?3, unread = unread + 1, agent_unread = 0
-			WHERE id = ?4`,
+		&w.touchByAgent: touchByAgentQuery,
 		&w.insertConversation: `INSERT INTO conversations (id, customer_id, created_at, last_message_at) VALUES (?, ?, ?, ?)
 			ON CONFLICT (id) DO NOTHING`,
 		&w.conversationByID:     conversationByIDQuery,

@@ -236,15 +236,23 @@ type Conversation struct {
 	CustomerID    string
 	CreatedAt     time.Time
 	LastMessageAt time.Time
-	// LastSeq is the Seq of its last message: it orders conversations whose
-	// last messages share a millisecond, so a page cursor names one place.
+	// LastSeq is the agents' Seq of its last message, unique: it orders
+	// conversations whose last messages share a millisecond, so a page
+	// cursor names one place.
 	LastSeq int64
 	Preview string
 	Unread  int
 }
 
-// Message is one message. Seq is service-wide and increasing in commit order,
-// which is what makes it usable as the events cursor.
+// Message is one message. Seq is its place in the feed of whoever reads it,
+// increasing in commit order, which is what makes it usable as that feed's
+// cursor: the methods of a customer's side (the chat, Events, LoginResult's
+// Cursor) give its place in the customer's feed, the agents' methods
+// (AgentMessages, AgentReply, AgentEvents) its place in the all-customer
+// feed. A store may give one message one Seq for both (SQLite's single
+// writer) or two (PostgreSQL's, whose writers each customer's messages take
+// turns for only; see postgres_events.go). A message an adoption moves may
+// take a new place in its new customer's feed, after the customer's own.
 type Message struct {
 	Seq            int64
 	ID             string
