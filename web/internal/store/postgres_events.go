@@ -88,7 +88,7 @@ func (p *Postgres) untilFinal(ctx context.Context, read func(ctx context.Context
 // pgEvents is a poll's read in one statement, so one snapshot: up to $4 of
 // the customer's messages after the cursor $2 but those of the session $3,
 // each row with the customer's counter and unread total; with no message,
-// one row of those two, whose message columns are empty (id ”). No row: no
+// one row of those two, whose message columns are empty (an empty id). No row: no
 // such customer.
 const pgEvents = `SELECT COALESCE(m.customer_seq, 0), COALESCE(m.id, ''), COALESCE(m.conversation_id, ''), COALESCE(m.customer_id, ''),
 		COALESCE(m.author, ''), m.author_name, COALESCE(m.body, ''), COALESCE(m.created_at, 0), t.last_seq, t.unread
