@@ -71,7 +71,6 @@ type Client struct {
 	provider  TokenProvider
 	poll      *poller
 	announced map[string]bool // messages this tab has announced with onMessageSent
-	ownSeq    int64           // the highest seq of those: a renewed session's poller starts past it
 	// deliveryFailed: the last delivery of the outbox failed, so what waits in it is
 	// "failed" until the next one.
 	deliveryFailed bool

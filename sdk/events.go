@@ -52,7 +52,7 @@ const noCursor = -1
 // announces every message after the seq from: for a customer the device has just
 // created, 0; after a logIn, the service's latest seq when it loaded the customer's
 // history. A message stored before the poller's first answer then still arrives, and
-// none the device has seen arrives again (the service leaves out the session's own).
+// none the device has seen arrives again (the service leaves out the device's own).
 func (c *Client) startPoller(session string, from int64) {
 	c.stopPoller()
 	c.runPollerFrom(session, &poller{unread: -1, cursor: from, haveCursor: from >= 0})
@@ -60,14 +60,14 @@ func (c *Client) startPoller(session string, from int64) {
 
 // resumePoller replaces the running poller with one for session that goes on where
 // the old one was: the same customer's new session, whose login answered at seq
-// login. The service leaves out only the new session's own messages, so it starts
-// past the old session's too.
+// login. The service leaves out what this device sent on any of its sessions, so
+// nothing of the old session's comes again.
 func (c *Client) resumePoller(session string, login int64) {
 	old := c.poll
 	c.stopPoller()
 	from := &poller{unread: -1, cursor: login, haveCursor: login >= 0}
 	if old != nil && old.haveCursor {
-		from = &poller{unread: old.unread, cursor: max(old.cursor, c.ownSeq), haveCursor: true}
+		from = &poller{unread: old.unread, cursor: old.cursor, haveCursor: true}
 	}
 	c.runPollerFrom(session, from)
 }

@@ -529,6 +529,13 @@ func (s *fakeService) addMessage(conv *fConv, id, agentName, body, session strin
 	return m.Message
 }
 
+// sentFrom tells whether m was sent from the device of sess, on any of its
+// sessions, which the service leaves out of that device's events. s.mu held.
+func (s *fakeService) sentFrom(m *fMsg, sess *fSession) bool {
+	by := s.sessions[m.session]
+	return by != nil && by.customerID == sess.customerID && by.trackingID == sess.trackingID
+}
+
 // notify wakes the long polls. s.mu held.
 func (s *fakeService) notify() {
 	close(s.changed)
@@ -589,7 +596,7 @@ func (s *fakeService) events(cancel <-chan struct{}, sess *fSession, q url.Value
 				continue
 			}
 			latest = m.Seq
-			if hasAfter && m.Seq > after && m.session != sess.token {
+			if hasAfter && m.Seq > after && !s.sentFrom(m, sess) {
 				out = append(out, msgJSON(m.Message))
 				cursor = m.Seq
 			}

@@ -303,3 +303,46 @@ func TestAnotherTabsRenewalIsTakenNotRepeated(t *testing.T) {
 		t.Fatalf("the reply came %d times; warnings %q", n, tab2Rec.warns())
 	}
 }
+
+// A renewed session's poller goes on from the old one's cursor: another device's
+// message stored before this device's own last one, but not yet received when the
+// session ended, still arrives, and this device's own do not.
+func TestRenewedPollerMissesNothingStoredBeforeTheDevicesOwn(t *testing.T) {
+	e := newEnv(t)
+	// The polls fail from the start, so that everything below waits for the renewal.
+	e.svc.setHook(func(r Request) (Response, error, bool) {
+		if !strings.Contains(r.URL, "/v1/events") {
+			return Response{}, nil, false
+		}
+		return Response{Status: 503, Body: []byte(`{"error":{"code":"SERVER_ERROR","message":"x"}}`)}, nil, true
+	})
+	e, asked := withProvider(e, func(e *env) (string, error) { return e.emailToken("ann@example.com"), nil })
+	conv := must(t, e.c.CreateConversation("hello"))
+	e.svc.mu.Lock()
+	laptop := e.svc.newSession(e.svc.convs[conv.ID].customerID, "laptop", false)
+	e.svc.addMessage(e.svc.convs[conv.ID], "", "", "from the laptop", laptop)
+	e.svc.mu.Unlock()
+	mine := must(t, e.c.SendMessage(conv.ID, "mine"))
+	e.svc.expire()
+	e.svc.setHook(nil)
+
+	e.rec.waitFor(t, func(r recorded) bool { return r.name == EventMessageReceived })
+	must(t, e.c.SendMessage(conv.ID, "on the new session"))
+	e.svc.agentReply(t, conv.ID, "agent")
+	e.rec.waitFor(t, func(r recorded) bool {
+		m, ok := r.payload.(*Message)
+		return r.name == EventMessageReceived && ok && m.Body == "agent"
+	})
+	var received []string
+	for _, r := range e.rec.all() {
+		if m, ok := r.payload.(*Message); r.name == EventMessageReceived && ok {
+			received = append(received, m.Body)
+			if m.ID == mine.ID {
+				t.Fatalf("this device's own message came back: %+v", m)
+			}
+		}
+	}
+	if strings.Join(received, "|") != "from the laptop|agent" || asked.Load() != 1 {
+		t.Fatalf("received %q after %d renewals, want the laptop's message and the agent's after one", received, asked.Load())
+	}
+}

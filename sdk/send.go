@@ -191,7 +191,6 @@ func (c *Client) announce(en entry, s sent) {
 		c.announced = map[string]bool{}
 	}
 	c.announced[en.id] = true
-	c.ownSeq = max(c.ownSeq, s.msg.Seq)
 	if s.conv != nil {
 		conv := *s.conv // the listener's own copy: the call returns s.conv
 		c.emit(EventConversationCreate, func(ev Events) { ev.ConversationCreate(&conv) })

@@ -167,7 +167,7 @@ func (s *SQLite) MarkRead(ctx context.Context, customerID, conversationID string
 func (s *SQLite) Events(ctx context.Context, sess Session, after int64, limit int) (Events, error) {
 	var ev Events
 	err := s.read(ctx, func(tx *sql.Tx) error {
-		rows, err := tx.StmtContext(ctx, s.rs.events).QueryContext(ctx, sess.CustomerID, after, sess.ID, limit)
+		rows, err := tx.StmtContext(ctx, s.rs.events).QueryContext(ctx, sess.CustomerID, after, sess.IdentityID, limit)
 		if ev.Messages, err = collect(rows, err, scanMessage); err != nil {
 			return err
 		}

@@ -170,3 +170,58 @@ func testCreateConversationAfterEraseIsSessionInvalid(t *testing.T, open engine)
 		t.Fatalf("a conversation for the erased customer: %v, want ErrSessionInvalid", err)
 	}
 }
+
+// A device's events leave out what it sent itself on any of its sessions (a
+// session its next login or a renewal replaced, as well as the current one),
+// and carry what the customer's other devices sent and the agents' replies.
+func testEventsLeaveOutWhatTheDeviceSentOnAnySession(t *testing.T, open engine) {
+	ctx := context.Background()
+	s := open(t, SessionPolicy{})
+	login := func(device string) Session {
+		t.Helper()
+		res, err := s.Login(ctx, LoginParams{Email: "ann@example.com", TrackingID: device, Now: t0})
+		if err != nil {
+			t.Fatal(err)
+		}
+		sess, err := s.Session(ctx, res.SessionToken, t0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return sess
+	}
+	phone, laptop := login("phone"), login("laptop")
+	conv := startConversation(t, s, phone, "phone, first session", t0)
+	phoneAgain := login("phone")
+	if phoneAgain.ID == phone.ID || phoneAgain.IdentityID != phone.IdentityID {
+		t.Fatalf("the phone's second login %+v after %+v: want a new session of the same device", phoneAgain, phone)
+	}
+	for _, m := range []struct {
+		sess Session
+		body string
+	}{{phoneAgain, "phone, second session"}, {laptop, "laptop"}} {
+		if _, _, err := s.AddMessage(ctx, m.sess, NewMessage{ConversationID: conv.ID, Body: m.body, Now: t0}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, _, err := s.AgentReply(ctx, AgentReply{ConversationID: conv.ID, Body: "agent", Now: t0}); err != nil {
+		t.Fatal(err)
+	}
+	bodies := func(sess Session) []string {
+		t.Helper()
+		ev, err := s.Events(ctx, sess, 0, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, m := range ev.Messages {
+			out = append(out, m.Body)
+		}
+		return out
+	}
+	if got := bodies(phoneAgain); strings.Join(got, "|") != "laptop|agent" {
+		t.Fatalf("the phone's events = %q, want the laptop's message and the agent's", got)
+	}
+	if got := bodies(laptop); strings.Join(got, "|") != "phone, first session|phone, second session|agent" {
+		t.Fatalf("the laptop's events = %q, want both of the phone's and the agent's", got)
+	}
+}

@@ -86,30 +86,30 @@ func (p *Postgres) untilFinal(ctx context.Context, read func(ctx context.Context
 }
 
 // pgEvents is a poll's read in one statement, so one snapshot: up to $4 of
-// the customer's messages after the cursor $2 but those of the session $3,
+// the customer's messages after the cursor $2 but those of the device $3,
 // each row with the customer's counter and unread total; with no message,
 // one row of those two, whose message columns are empty (an empty id). No row: no
 // such customer.
-const pgEvents = `SELECT COALESCE(m.customer_seq, 0), COALESCE(m.id, ''), COALESCE(m.conversation_id, ''), COALESCE(m.customer_id, ''),
+var pgEvents = `SELECT COALESCE(m.customer_seq, 0), COALESCE(m.id, ''), COALESCE(m.conversation_id, ''), COALESCE(m.customer_id, ''),
 		COALESCE(m.author, ''), m.author_name, COALESCE(m.body, ''), COALESCE(m.created_at, 0), t.last_seq, t.unread
 	FROM (SELECT last_seq, (SELECT COALESCE(SUM(unread), 0) FROM conversations WHERE customer_id = $1) AS unread
 		FROM customers WHERE id = $1) t
 	LEFT JOIN LATERAL (SELECT customer_seq, ` + messageFields + ` FROM messages
-		WHERE customer_id = $1 AND customer_seq > $2 AND (session_id IS NULL OR session_id <> $3)
+		WHERE customer_id = $1 AND customer_seq > $2 AND ` + pgParams(notFromTheDevice) + `
 		ORDER BY customer_seq LIMIT $4) m ON true
 	ORDER BY m.customer_seq`
 
 func (p *Postgres) Events(ctx context.Context, sess Session, after int64, limit int) (Events, error) {
-	return p.events(ctx, sess.CustomerID, sess.ID, after, limit)
+	return p.events(ctx, sess.CustomerID, sess.IdentityID, after, limit)
 }
 
 func (p *Postgres) LatestEvents(ctx context.Context, customerID string) (Events, error) {
-	return p.events(ctx, customerID, 0, math.MaxInt64, 1)
+	return p.events(ctx, customerID, "", math.MaxInt64, 1)
 }
 
 // events answers pgEvents: the cursor is the last message's customer_seq,
 // else the customer's counter, which a message still to commit will pass.
-func (p *Postgres) events(ctx context.Context, customerID string, sessionID, after int64, limit int) (Events, error) {
+func (p *Postgres) events(ctx context.Context, customerID, identityID string, after int64, limit int) (Events, error) {
 	ev := Events{Messages: []Message{}}
 	var latest int64
 	err := p.readStatement(ctx, func(rows pgx.Rows, err error) error {
@@ -117,7 +117,7 @@ func (p *Postgres) events(ctx context.Context, customerID string, sessionID, aft
 			return scanMessage(withColumns{sc, []any{&latest, &ev.Unread}})
 		})
 		return err
-	}, pgEvents, customerID, after, sessionID, limit)
+	}, pgEvents, customerID, after, identityID, limit)
 	if err != nil {
 		return Events{}, err
 	}

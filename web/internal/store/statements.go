@@ -59,6 +59,12 @@ const (
 		WHERE conversation_id = ?1 AND customer_id = ?2 AND seq > ?3 ORDER BY seq LIMIT ?4`
 )
 
+// notFromTheDevice leaves out of a customer's events the messages its device
+// (tracking identity ?3) sent, on any of its sessions: every tab of a device
+// shares its session, and one renewed by the token provider is the device's
+// next, whose poller goes on from the old one's cursor.
+const notFromTheDevice = `(session_id IS NULL OR session_id NOT IN (SELECT id FROM sessions WHERE identity_id = ?3))`
+
 type writeStmts struct {
 	insertMessage      *sql.Stmt // into an owned conversation; nothing inserted: not the customer's, or the id is taken
 	insertAgentMessage *sql.Stmt // into any conversation; nothing inserted: no such conversation, or the id is taken
@@ -156,7 +162,7 @@ func (r *readStmts) prepare(ctx context.Context, db *sql.DB) error {
 		&r.ownedConv:     ownedConvQuery,
 		&r.messages:      messagesQuery,
 		&r.events: `SELECT ` + messageColumns + ` FROM messages
-			WHERE customer_id = ?1 AND seq > ?2 AND (session_id IS NULL OR session_id <> ?3)
+			WHERE customer_id = ?1 AND seq > ?2 AND ` + notFromTheDevice + `
 			ORDER BY seq LIMIT ?4`,
 		&r.latestSeq:   `SELECT COALESCE(MAX(seq), 0) FROM messages WHERE customer_id = ?`,
 		&r.unreadTotal: `SELECT COALESCE(SUM(unread), 0) FROM conversations WHERE customer_id = ?`,

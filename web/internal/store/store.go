@@ -64,7 +64,8 @@ type Store interface {
 	AddMessage(ctx context.Context, s Session, m NewMessage) (msg Message, created bool, err error)
 	MarkRead(ctx context.Context, customerID, conversationID string) error
 	// Events returns up to limit messages of the session's customer after seq
-	// that the session did not send itself, the cursor and the unread total.
+	// that the session's device (its tracking identity) did not send, on any
+	// of its sessions, the cursor and the unread total.
 	Events(ctx context.Context, s Session, after int64, limit int) (Events, error)
 	// LatestEvents answers like Events with no messages: the customer's cursor
 	// and unread total.

@@ -49,6 +49,7 @@ var storeSuite = []suiteCase{
 	{"ClientIDsOfOthersConflict", testClientIDsOfOthersConflict},
 	{"AgentAuthorName", testAgentAuthorName},
 	{"CreateConversationAfterEraseIsSessionInvalid", testCreateConversationAfterEraseIsSessionInvalid},
+	{"EventsLeaveOutWhatTheDeviceSentOnAnySession", testEventsLeaveOutWhatTheDeviceSentOnAnySession},
 	// email_test.go
 	{"LoginUsesTheCanonicalEmail", testLoginUsesTheCanonicalEmail},
 	// sessions_test.go
