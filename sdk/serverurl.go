@@ -11,12 +11,11 @@ import "strings"
 // normalizeServerURL accepts http(s)://host[:port] with an optional trailing slash
 // and returns it without the slash.
 func normalizeServerURL(s string) (string, bool) {
-	lower := strings.ToLower(s)
 	var scheme string
 	switch {
-	case strings.HasPrefix(lower, "https://"):
+	case hasPrefixFold(s, "https://"):
 		scheme = "https://"
-	case strings.HasPrefix(lower, "http://"):
+	case hasPrefixFold(s, "http://"):
 		scheme = "http://"
 	default:
 		return "", false
@@ -63,6 +62,17 @@ func normalizeServerURL(s string) (string, bool) {
 		}
 	}
 	return scheme + hostport, true
+}
+
+// hasPrefixFold reports whether s begins with prefix, an ASCII string, in any ASCII
+// case. strings.ToLower(s), which it replaces, linked Unicode's case-mapping tables
+// into the WebAssembly build: 10.9 KB raw, 1.7 KB brotli (the mean over 8 builds
+// whose line numbers differ, which alone move brotli by up to 2 KB; measured
+// December 2026). EqualFold is linked anyway, by fastjson. Equal byte lengths keep
+// the comparison ASCII-only: a non-ASCII rune (ſ folds to s) takes two bytes or
+// more, so s[:len(prefix)] then has fewer runes than prefix.
+func hasPrefixFold(s, prefix string) bool {
+	return len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix)
 }
 
 func isHexDigit(b byte) bool {
