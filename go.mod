@@ -40,3 +40,7 @@ require (
 	modernc.org/mathutil v1.7.1 // indirect
 	modernc.org/memory v1.12.1 // indirect
 )
+
+replace github.com/hack-pad/safejs => ./wasm/third_party/safejs
+
+replace github.com/valyala/fastjson => ./sdk/third_party/fastjson
