@@ -104,7 +104,7 @@ export function formatTable(results) {
   out.push(row(`call, mean of ${int(calls.batchCalls)} in batches, µs`, dec(calls.isLoggedIn?.batchMeanUs, 2), dec(calls.floor?.batchMeanUs, 2), ratio(calls.ratio)));
   out.push(row(`call, median of ${int(calls.calls)}, µs`, dec(calls.isLoggedIn?.medianUs), dec(calls.floor?.medianUs), ratio(calls.medianRatio)));
   out.push(row(`call, p99 of ${int(calls.calls)}, µs`, dec(calls.isLoggedIn?.p99Us), dec(calls.floor?.p99Us)));
-  out.push(`  (core: the SDK's core and KustomerChat.isLoggedIn; floor: wasm/floor and its one js.FuncOf;`);
+  out.push(`  (core: the SDK's core and KustomerChat.isLoggedIn; floor: wasm/floor and its one js.FuncOf, same two arguments;`);
   out.push(`   timer resolution ${dec(calls.timerResolutionUs)} µs, cross-origin isolated: ${calls.crossOriginIsolated ?? '?'})`);
   out.push(row(`logIn(fresh customer) / fetch GET /v1/ping, median of ${login.samples ?? '?'}, ms`, dec(login.logInMs, 2), dec(login.pingMs, 2), ratio(login.ratio)));
   out.push(row('ready cold / warm, from navigation start, ms', dec(cold?.core.fromNavigationMs), dec(warm?.core.fromNavigationMs)));
