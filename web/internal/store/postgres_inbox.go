@@ -16,10 +16,6 @@ var (
 	pgConversationQuery          = pgParams(conversationQuery)
 	pgAgentMessageByID           = pgParams(messageByIDQuery)
 	pgTouchByAgent               = pgParams(touchByAgentQuery)
-	pgAgentMessagesQueries       = map[Order]string{
-		OldestFirst: pgParams(agentMessagesQueries[OldestFirst]),
-		NewestFirst: pgParams(agentMessagesQueries[NewestFirst]),
-	}
 )
 
 func (p *Postgres) AgentConversations(ctx context.Context, filter StatusFilter, page Page) ([]AgentConversation, string, error) {
@@ -51,23 +47,44 @@ func agentConversationIn(ctx context.Context, tx pgx.Tx, conversationID string) 
 	return c, err
 }
 
-// AgentMessages pages by seq, which here is not commit order: a message whose
-// transaction was still open when a page was read may later sort behind that
-// page's cursor. The inbox learns of new messages from AgentEvents, which
-// waits for them, not from these pages.
+// pgAgentMessagesQueries are agentMessagesQueries in the order of
+// customer_seq, the conversation's commit order (all of a conversation's
+// messages are its customer's), on messages_by_conversation_customer_seq;
+// each row has the agents' seq after the message.
+var pgAgentMessagesQueries = map[Order]string{
+	OldestFirst: `SELECT ` + pgCustomerMessageColumns + `, seq FROM messages
+		WHERE conversation_id = $1 AND customer_seq > $2 ORDER BY customer_seq LIMIT $3`,
+	NewestFirst: `SELECT ` + pgCustomerMessageColumns + `, seq FROM messages
+		WHERE conversation_id = $1 AND customer_seq < $2 ORDER BY customer_seq DESC LIMIT $3`,
+}
+
+// AgentMessages pages by customer_seq, so that a message committed late
+// never sorts behind a page already read, as it could by seq, the
+// transaction's id; the messages answered carry the agents' seq, as the
+// agents' feed does.
 func (p *Postgres) AgentMessages(ctx context.Context, conversationID string, order Order, page Page) ([]Message, string, error) {
-	return agentMessagesPage(order, page, func(after int64, limit int) ([]Message, error) {
+	agentSeq := map[string]int64{}
+	out, next, err := agentMessagesPage(order, page, func(after int64, limit int) ([]Message, error) {
 		var out []Message
 		err := p.read(ctx, func(ctx context.Context, tx pgx.Tx) error {
 			if err := pgExists(tx.QueryRow(ctx, pgConversationQuery, conversationID)); err != nil {
 				return err
 			}
 			rows, err := tx.Query(ctx, pgAgentMessagesQueries[order], conversationID, after, limit)
-			out, err = collectRows(rows, err, scanMessage)
+			out, err = collectRows(rows, err, func(sc scanner) (Message, error) {
+				var seq int64
+				m, err := scanMessage(withColumns{sc, []any{&seq}})
+				agentSeq[m.ID] = seq
+				return m, err
+			})
 			return err
 		})
 		return out, err
 	})
+	for i := range out {
+		out[i].Seq = agentSeq[out[i].ID]
+	}
+	return out, next, err
 }
 
 // pgInsertAgentMessage stores an agent's reply in its own transaction, so

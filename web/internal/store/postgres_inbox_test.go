@@ -48,6 +48,31 @@ func TestPostgresAgentReplyCommittedLastIsTheLastMessage(t *testing.T) {
 	if err != nil || len(ev.Messages) != 3 || ev.Messages[1].ID != second.ID || ev.Messages[2].ID != third.ID {
 		t.Fatalf("the customer's events = %+v, %v", ev, err)
 	}
+	// The agents' history pages follow the commit order too, one message a
+	// page, and answer the agents' seqs.
+	for order, want := range map[Order][]Message{OldestFirst: {second, third}, NewestFirst: {third, second}} {
+		var got []Message
+		page := Page{Limit: 1}
+		for {
+			msgs, next, err := s.AgentMessages(ctx, c.ID, order, page)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got = append(got, msgs...)
+			if next == "" {
+				break
+			}
+			page.Cursor = next
+		}
+		if order == OldestFirst {
+			got = got[1:] // "hello"
+		} else {
+			got = got[:2]
+		}
+		if len(got) != 2 || got[0].ID != want[0].ID || got[0].Seq != want[0].Seq || got[1].ID != want[1].ID || got[1].Seq != want[1].Seq {
+			t.Fatalf("%s history %+v, want %+v", order, got, want)
+		}
+	}
 }
 
 // A login moving an anonymous customer's conversation to the identified one

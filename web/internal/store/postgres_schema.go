@@ -140,6 +140,12 @@ CREATE UNIQUE INDEX messages_by_customer_seq ON messages(customer_id, customer_s
 CREATE INDEX messages_by_conversation_customer_seq ON messages(conversation_id, customer_seq);
 DROP INDEX messages_by_customer;
 `,
+	// The agents' history pages follow customer_seq too (AgentMessages), and
+	// nothing reads a conversation's messages by seq any more: one index
+	// fewer for every message to update.
+	4: `
+DROP INDEX messages_by_conversation;
+`,
 }
 
 // migrationLock is the advisory lock key under which an instance migrates:
