@@ -88,8 +88,8 @@ func (p *Postgres) untilFinal(ctx context.Context, read func(ctx context.Context
 // pgEvents is a poll's read in one statement, so one snapshot: up to $4 of
 // the customer's messages after the cursor $2 but those of the device $3,
 // each row with the customer's counter and unread total; with no message,
-// one row of those two, whose message columns are empty (an empty id). No row: no
-// such customer.
+// one row of those two, whose message columns are empty (an empty id). No
+// row: no such customer.
 var pgEvents = `SELECT COALESCE(m.customer_seq, 0), COALESCE(m.id, ''), COALESCE(m.conversation_id, ''), COALESCE(m.customer_id, ''),
 		COALESCE(m.author, ''), m.author_name, COALESCE(m.body, ''), COALESCE(m.created_at, 0), t.last_seq, t.unread
 	FROM (SELECT last_seq, (SELECT COALESCE(SUM(unread), 0) FROM conversations WHERE customer_id = $1) AS unread
@@ -110,7 +110,7 @@ func (p *Postgres) LatestEvents(ctx context.Context, customerID string) (Events,
 // events answers pgEvents: the cursor is the last message's customer_seq,
 // else the customer's counter, which a message still to commit will pass.
 func (p *Postgres) events(ctx context.Context, customerID, identityID string, after int64, limit int) (Events, error) {
-	ev := Events{Messages: []Message{}}
+	var ev Events
 	var latest int64
 	err := p.readStatement(ctx, func(rows pgx.Rows, err error) error {
 		ev.Messages, err = collectRows(rows, err, func(sc scanner) (Message, error) {
@@ -121,7 +121,7 @@ func (p *Postgres) events(ctx context.Context, customerID, identityID string, af
 	if err != nil {
 		return Events{}, err
 	}
-	if n := len(ev.Messages); n > 0 && ev.Messages[0].ID == "" {
+	if len(ev.Messages) > 0 && ev.Messages[0].ID == "" {
 		ev.Messages = ev.Messages[:0]
 	}
 	ev.Cursor = latest

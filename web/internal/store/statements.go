@@ -32,7 +32,6 @@ const conversationsQuery = `SELECT ` + conversationColumns + ` FROM conversation
 const (
 	conversationByIDQuery = `SELECT ` + conversationColumns + ` FROM conversations WHERE id = ?`
 	messageByIDQuery      = `SELECT ` + messageColumns + ` FROM messages WHERE id = ?`
-	firstMessageQuery     = `SELECT ` + messageColumns + ` FROM messages WHERE conversation_id = ? ORDER BY seq LIMIT 1`
 	insertSessionQuery    = `INSERT INTO sessions (token_hash, customer_id, identity_id, created_at, last_used_at) VALUES (?1, ?2, ?3, ?4, ?4)`
 	upsertIdentityQuery   = `INSERT INTO tracking_identities (id, customer_id, tracking_id, created_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?4)
 		ON CONFLICT (customer_id, tracking_id) DO UPDATE SET updated_at = excluded.updated_at
@@ -55,8 +54,6 @@ const (
 	sessionQuery              = `SELECT s.id, s.customer_id, s.identity_id, c.verified, s.created_at, s.last_used_at
 		FROM sessions s JOIN customers c ON c.id = s.customer_id
 		WHERE s.token_hash = ? AND s.revoked_at IS NULL`
-	messagesQuery = `SELECT ` + messageColumns + ` FROM messages
-		WHERE conversation_id = ?1 AND customer_id = ?2 AND seq > ?3 ORDER BY seq LIMIT ?4`
 )
 
 // notFromTheDevice leaves out of a customer's events the messages its device
@@ -112,7 +109,7 @@ func (w *writeStmts) prepare(ctx context.Context, db *sql.DB) error {
 			ON CONFLICT (id) DO NOTHING`,
 		&w.conversationByID:     conversationByIDQuery,
 		&w.messageByID:          messageByIDQuery,
-		&w.firstMessage:         firstMessageQuery,
+		&w.firstMessage:         `SELECT ` + messageColumns + ` FROM messages WHERE conversation_id = ? ORDER BY seq LIMIT 1`,
 		&w.ownedConv:            ownedConvQuery,
 		&w.insertSession:        insertSessionQuery,
 		&w.upsertIdentity:       upsertIdentityQuery,
@@ -160,7 +157,8 @@ func (r *readStmts) prepare(ctx context.Context, db *sql.DB) error {
 		&r.session:       sessionQuery,
 		&r.conversations: conversationsQuery,
 		&r.ownedConv:     ownedConvQuery,
-		&r.messages:      messagesQuery,
+		&r.messages: `SELECT ` + messageColumns + ` FROM messages
+			WHERE conversation_id = ?1 AND customer_id = ?2 AND seq > ?3 ORDER BY seq LIMIT ?4`,
 		&r.events: `SELECT ` + messageColumns + ` FROM messages
 			WHERE customer_id = ?1 AND seq > ?2 AND ` + notFromTheDevice + `
 			ORDER BY seq LIMIT ?4`,
