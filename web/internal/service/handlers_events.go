@@ -84,6 +84,10 @@ func count(s string, limit int64) (int64, bool) {
 // a message stored between that read and the wait still wakes it; every wake
 // re-reads the store, so a wake for a message this session sent itself, or a
 // markRead that leaves the total the client knows, just goes back to waiting.
+// Each read also checks, in its snapshot, that the session is still live: a
+// logout committed before a message was stored is then seen, so nothing
+// stored after a logout reaches a poll opened before it, however long it
+// waited, and a wake that is a logout or an erase ends the poll now.
 func (s *server) events(w http.ResponseWriter, r *http.Request, sess store.Session) {
 	q, err := parseEventsQuery(r.URL.Query())
 	if err != nil {
@@ -117,27 +121,20 @@ func (s *server) events(w http.ResponseWriter, r *http.Request, sess store.Sessi
 		wake, timeout = ch, timer.C
 	}
 	for {
-		ev, err := s.store.Events(ctx, sess, after, eventsLimit)
+		ev, err := s.store.Events(ctx, sess, after, eventsLimit, s.now())
 		if err != nil {
 			s.storeError(w, r, err)
 			return
 		}
 		if len(ev.Messages) > 0 || wait == 0 || (unread >= 0 && ev.Unread != unread) {
-			s.answerIfLive(w, r, ev)
+			writeJSON(w, http.StatusOK, eventsOf(ev))
 			return
 		}
 		select {
 		case <-wake:
-			// A wake that brings nothing may be this session ending (a
-			// logout, an erase of its customer): such a poll ends now, not
-			// at its timeout.
-			if _, err := s.store.Session(ctx, bearer(r), s.now()); err != nil {
-				s.storeError(w, r, err)
-				return
-			}
 		case <-timeout:
-			s.answerIfLive(w, r, ev)
-			return
+			// One last read answers, whatever it finds.
+			wait = 0
 		case <-s.stopping:
 			// Nothing is lost: the client polls again from the same cursor,
 			// on this service's successor.
@@ -149,16 +146,4 @@ func (s *server) events(w http.ResponseWriter, r *http.Request, sess store.Sessi
 			return
 		}
 	}
-}
-
-// answerIfLive answers a poll with ev only while its session is still live.
-// The session is read after ev: a logout committed before a message was
-// stored is then seen, so nothing stored after a logout reaches a poll that
-// was opened before it, however long it waited.
-func (s *server) answerIfLive(w http.ResponseWriter, r *http.Request, ev store.Events) {
-	if _, err := s.store.Session(r.Context(), bearer(r), s.now()); err != nil {
-		s.storeError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, eventsOf(ev))
 }

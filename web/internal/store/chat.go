@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"time"
 )
 
 func (s *SQLite) Conversations(ctx context.Context, customerID string, page Page) ([]Conversation, string, error) {
@@ -164,9 +165,18 @@ func (s *SQLite) MarkRead(ctx context.Context, customerID, conversationID string
 	})
 }
 
-func (s *SQLite) Events(ctx context.Context, sess Session, after int64, limit int) (Events, error) {
+func (s *SQLite) Events(ctx context.Context, sess Session, after int64, limit int, now time.Time) (Events, error) {
 	var ev Events
 	err := s.read(ctx, func(tx *sql.Tx) error {
+		var verified bool
+		var created, lastUsed int64
+		err := tx.StmtContext(ctx, s.rs.liveSession).QueryRowContext(ctx, sess.ID, sess.CustomerID).Scan(&verified, &created, &lastUsed)
+		if errors.Is(err, sql.ErrNoRows) || err == nil && !s.sessions.live(verified, created, lastUsed, millis(now)) {
+			return ErrSessionInvalid
+		}
+		if err != nil {
+			return err
+		}
 		rows, err := tx.StmtContext(ctx, s.rs.events).QueryContext(ctx, sess.CustomerID, after, sess.IdentityID, limit)
 		if ev.Messages, err = collect(rows, err, scanMessage); err != nil {
 			return err

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 )
 
 func session(t *testing.T, s Store, trackingID string) Session {
@@ -15,6 +16,21 @@ func session(t *testing.T, s Store, trackingID string) Session {
 		t.Fatal(err)
 	}
 	sess, err := s.Session(ctx, tok, t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sess
+}
+
+// annOn logs ann@example.com in on device at t0.
+func annOn(t *testing.T, s Store, device string) Session {
+	t.Helper()
+	ctx := context.Background()
+	res, err := s.Login(ctx, LoginParams{Email: "ann@example.com", TrackingID: device, Now: t0})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sess, err := s.Session(ctx, res.SessionToken, t0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -171,27 +187,70 @@ func testCreateConversationAfterEraseIsSessionInvalid(t *testing.T, open engine)
 	}
 }
 
+// Events answer only while the session is live: each read checks it, so a
+// long poll needs no other read to end when its session does.
+func testEventsAnswerOnlyALiveSession(t *testing.T, open engine) {
+	ctx := context.Background()
+	s := open(t, SessionPolicy{AnonymousIdle: time.Hour})
+	events := func(sess Session, now time.Time) error {
+		t.Helper()
+		ev, err := s.Events(ctx, sess, 0, 10, now)
+		if err == nil && len(ev.Messages) != 1 {
+			t.Fatalf("events %+v, want the agent's reply", ev)
+		}
+		return err
+	}
+	live := func(name string, sess Session, now time.Time) {
+		t.Helper()
+		if err := events(sess, now); err != nil {
+			t.Fatalf("%s: %v, want the events", name, err)
+		}
+	}
+	ended := func(name string, sess Session, now time.Time) {
+		t.Helper()
+		if err := events(sess, now); !errors.Is(err, ErrSessionInvalid) {
+			t.Fatalf("%s: %v, want ErrSessionInvalid", name, err)
+		}
+	}
+	tok := anonymous(t, s, "phone", t0)
+	sess, err := s.Session(ctx, tok, t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	conv := startConversation(t, s, sess, "hello", t0)
+	if _, _, err := s.AgentReply(ctx, AgentReply{ConversationID: conv.ID, Body: "hi", Now: t0}); err != nil {
+		t.Fatal(err)
+	}
+	live("a live session", sess, t0.Add(59*time.Minute))
+	ended("an idle one", sess, t0.Add(61*time.Minute))
+	other := session(t, s, "laptop")
+	ended("another customer's session", Session{ID: other.ID, CustomerID: sess.CustomerID, IdentityID: sess.IdentityID}, t0)
+	if err := s.RevokeSession(ctx, tok, t0); err != nil {
+		t.Fatal(err)
+	}
+	ended("a revoked one", sess, t0)
+
+	kept := session(t, s, "tablet")
+	conv = startConversation(t, s, kept, "hello", t0)
+	if _, _, err := s.AgentReply(ctx, AgentReply{ConversationID: conv.ID, Body: "hi", Now: t0}); err != nil {
+		t.Fatal(err)
+	}
+	live("before the erase", kept, t0)
+	if err := s.EraseCustomer(ctx, kept.CustomerID); err != nil {
+		t.Fatal(err)
+	}
+	ended("an erased customer's", kept, t0)
+}
+
 // A device's events leave out what it sent itself on any of its sessions (a
 // session its next login or a renewal replaced, as well as the current one),
 // and carry what the customer's other devices sent and the agents' replies.
 func testEventsLeaveOutWhatTheDeviceSentOnAnySession(t *testing.T, open engine) {
 	ctx := context.Background()
 	s := open(t, SessionPolicy{})
-	login := func(device string) Session {
-		t.Helper()
-		res, err := s.Login(ctx, LoginParams{Email: "ann@example.com", TrackingID: device, Now: t0})
-		if err != nil {
-			t.Fatal(err)
-		}
-		sess, err := s.Session(ctx, res.SessionToken, t0)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return sess
-	}
-	phone, laptop := login("phone"), login("laptop")
+	phone, laptop := annOn(t, s, "phone"), annOn(t, s, "laptop")
 	conv := startConversation(t, s, phone, "phone, first session", t0)
-	phoneAgain := login("phone")
+	phoneAgain := annOn(t, s, "phone")
 	if phoneAgain.ID == phone.ID || phoneAgain.IdentityID != phone.IdentityID {
 		t.Fatalf("the phone's second login %+v after %+v: want a new session of the same device", phoneAgain, phone)
 	}
@@ -208,7 +267,7 @@ func testEventsLeaveOutWhatTheDeviceSentOnAnySession(t *testing.T, open engine) 
 	}
 	bodies := func(sess Session) []string {
 		t.Helper()
-		ev, err := s.Events(ctx, sess, 0, 10)
+		ev, err := s.Events(ctx, sess, 0, 10, t0)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -35,7 +35,7 @@ func testConcurrentWrites(t *testing.T, open engine) {
 				if _, _, err := s.AddMessage(ctx, sess, NewMessage{ConversationID: conv.ID, Body: "m", Now: t0}); err != nil {
 					errs <- err
 				}
-				if _, err := s.Events(ctx, sess, 0, 10); err != nil {
+				if _, err := s.Events(ctx, sess, 0, 10, t0); err != nil {
 					errs <- err
 				}
 			}
@@ -342,7 +342,7 @@ func testEventsCursorNeverSkips(t *testing.T, open engine) {
 	var readers sync.WaitGroup
 	readers.Go(func() {
 		customerSeen = poll("Events", reader.Cursor, func(after int64) ([]Message, int64, error) {
-			ev, err := s.Events(ctx, rsess, after, 16)
+			ev, err := s.Events(ctx, rsess, after, 16, t0)
 			return ev.Messages, ev.Cursor, err
 		})
 	})

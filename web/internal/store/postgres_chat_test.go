@@ -11,11 +11,11 @@ import (
 // A transaction that took its id (the lower seq) first but stores its
 // message last: the customer's order is the commit order, and the
 // conversation's last message is the one committed last, while the
-// counters count every message.
+// counters count every message, as the customer's other device reads them.
 func TestPostgresCustomersOrderIsCommitOrder(t *testing.T) {
 	ctx := context.Background()
 	s := openPostgres(t, SessionPolicy{})
-	sess := session(t, s, "a")
+	sess, laptop := annOn(t, s, "phone"), annOn(t, s, "laptop")
 	conv := startConversation(t, s, sess, "first", t0)
 	var last Message
 	err := pgx.BeginFunc(ctx, s.pool, func(early pgx.Tx) error {
@@ -40,7 +40,7 @@ func TestPostgresCustomersOrderIsCommitOrder(t *testing.T) {
 	if err != nil || len(msgs) != 3 || msgs[1].Body != "second" || msgs[2].ID != last.ID || msgs[1].Seq >= msgs[2].Seq {
 		t.Fatalf("messages = %+v, %v", msgs, err)
 	}
-	ev, err := s.Events(ctx, Session{CustomerID: sess.CustomerID}, msgs[0].Seq, 10)
+	ev, err := s.Events(ctx, laptop, msgs[0].Seq, 10, t0)
 	if err != nil || len(ev.Messages) != 2 || ev.Messages[1].ID != last.ID || ev.Cursor != last.Seq {
 		t.Fatalf("events = %+v, %v", ev, err)
 	}

@@ -87,40 +87,53 @@ func (p *Postgres) untilFinal(ctx context.Context, read func(ctx context.Context
 
 // pgEvents is a poll's read in one statement, so one snapshot: up to $4 of
 // the customer's messages after the cursor $2 but those of the device $3,
-// each row with the customer's counter and unread total; with no message,
-// one row of those two, whose message columns are empty (an empty id). No
-// row: no such customer.
+// each row with the customer's counter and unread total, and what tells
+// whether the customer's session $5 is live (null when it is not there or
+// revoked); with no message, one row of those, whose message columns are
+// empty (an empty id). No row: no such customer.
 var pgEvents = `SELECT COALESCE(m.customer_seq, 0), COALESCE(m.id, ''), COALESCE(m.conversation_id, ''), COALESCE(m.customer_id, ''),
-		COALESCE(m.author, ''), m.author_name, COALESCE(m.body, ''), COALESCE(m.created_at, 0), t.last_seq, t.unread
-	FROM (SELECT last_seq, (SELECT COALESCE(SUM(unread), 0) FROM conversations WHERE customer_id = $1) AS unread
-		FROM customers WHERE id = $1) t
+		COALESCE(m.author, ''), m.author_name, COALESCE(m.body, ''), COALESCE(m.created_at, 0),
+		t.last_seq, t.unread, t.verified, t.created_at, t.last_used_at
+	FROM (SELECT c.last_seq, c.verified, s.created_at, s.last_used_at,
+			(SELECT COALESCE(SUM(unread), 0) FROM conversations WHERE customer_id = $1) AS unread
+		FROM customers c LEFT JOIN sessions s ON s.id = $5 AND s.customer_id = c.id AND s.revoked_at IS NULL
+		WHERE c.id = $1) t
 	LEFT JOIN LATERAL (SELECT customer_seq, ` + messageFields + ` FROM messages
 		WHERE customer_id = $1 AND customer_seq > $2 AND ` + pgParams(notFromTheDevice) + `
 		ORDER BY customer_seq LIMIT $4) m ON true
 	ORDER BY m.customer_seq`
 
-func (p *Postgres) Events(ctx context.Context, sess Session, after int64, limit int) (Events, error) {
-	return p.events(ctx, sess.CustomerID, sess.IdentityID, after, limit)
+func (p *Postgres) Events(ctx context.Context, sess Session, after int64, limit int, now time.Time) (Events, error) {
+	ev, live, err := p.events(ctx, sess.CustomerID, sess.IdentityID, sess.ID, after, limit, millis(now))
+	if err == nil && !live {
+		return Events{}, ErrSessionInvalid
+	}
+	return ev, err
 }
 
+// LatestEvents reads no session: id 0 is none.
 func (p *Postgres) LatestEvents(ctx context.Context, customerID string) (Events, error) {
-	return p.events(ctx, customerID, "", math.MaxInt64, 1)
+	ev, _, err := p.events(ctx, customerID, "", 0, math.MaxInt64, 1, 0)
+	return ev, err
 }
 
 // events answers pgEvents: the cursor is the last message's customer_seq,
-// else the customer's counter, which a message still to commit will pass.
-func (p *Postgres) events(ctx context.Context, customerID, identityID string, after int64, limit int) (Events, error) {
-	var ev Events
+// else the customer's counter, which a message still to commit will pass;
+// live tells whether the session was live at now in the same snapshot.
+func (p *Postgres) events(ctx context.Context, customerID, identityID string, sessionID, after int64, limit int, now int64) (ev Events, live bool, err error) {
 	var latest int64
-	err := p.readStatement(ctx, func(rows pgx.Rows, err error) error {
+	var verified bool
+	var created, lastUsed *int64
+	err = p.readStatement(ctx, func(rows pgx.Rows, err error) error {
 		ev.Messages, err = collectRows(rows, err, func(sc scanner) (Message, error) {
-			return scanMessage(withColumns{sc, []any{&latest, &ev.Unread}})
+			return scanMessage(withColumns{sc, []any{&latest, &ev.Unread, &verified, &created, &lastUsed}})
 		})
 		return err
-	}, pgEvents, customerID, after, identityID, limit)
+	}, pgEvents, customerID, after, identityID, limit, sessionID)
 	if err != nil {
-		return Events{}, err
+		return Events{}, false, err
 	}
+	live = created != nil && lastUsed != nil && p.sessions.live(verified, *created, *lastUsed, now)
 	if len(ev.Messages) > 0 && ev.Messages[0].ID == "" {
 		ev.Messages = ev.Messages[:0]
 	}
@@ -128,7 +141,7 @@ func (p *Postgres) events(ctx context.Context, customerID, identityID string, af
 	if n := len(ev.Messages); n > 0 {
 		ev.Cursor = ev.Messages[n-1].Seq
 	}
-	return ev, nil
+	return ev, live, nil
 }
 
 func (p *Postgres) AgentEvents(ctx context.Context, after int64, limit int) (AgentEvents, error) {

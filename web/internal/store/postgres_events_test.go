@@ -39,7 +39,7 @@ func TestPostgresAnotherCustomersOpenWriteHoldsNoPollBack(t *testing.T) {
 		t.Fatal(err)
 	}
 	start := time.Now()
-	ev, err := s.Events(ctx, b, cursor.Cursor, 10)
+	ev, err := s.Events(ctx, b, cursor.Cursor, 10, t0)
 	if err != nil || len(ev.Messages) != 1 || ev.Messages[0].ID != reply.ID || ev.Cursor != ev.Messages[0].Seq || ev.Unread != 1 {
 		t.Fatalf("b's events after %v: %+v, %v; want the reply", time.Since(start), ev, err)
 	}
@@ -109,7 +109,7 @@ func TestPostgresAdoptedHistoryComesAfterTheCustomersOwn(t *testing.T) {
 	if _, _, err := s.AgentReply(ctx, AgentReply{ConversationID: own.ID, Body: "reply on the phone", Now: t0}); err != nil {
 		t.Fatal(err)
 	}
-	polled, err := s.Events(ctx, phoneSess, 0, 10)
+	polled, err := s.Events(ctx, phoneSess, 0, 10, t0)
 	if err != nil || len(polled.Messages) != 1 {
 		t.Fatalf("the phone's events = %+v, %v", polled, err)
 	}
@@ -133,7 +133,7 @@ func TestPostgresAdoptedHistoryComesAfterTheCustomersOwn(t *testing.T) {
 		t.Fatalf("merged from %q, want %q", laptop.MergedFrom, anon.CustomerID)
 	}
 
-	ev, err := s.Events(ctx, phoneSess, polled.Cursor, 10)
+	ev, err := s.Events(ctx, phoneSess, polled.Cursor, 10, t0)
 	var bodies []string
 	for _, m := range ev.Messages {
 		bodies = append(bodies, m.Body)
@@ -172,7 +172,9 @@ func TestPostgresMigrationKeepsEveryCursor(t *testing.T) {
 		INSERT INTO conversations (id, customer_id, created_at, last_message_at) VALUES ('ca', 'ann', 0, 0), ('cb', 'bob', 0, 0);
 		INSERT INTO messages (seq, id, conversation_id, customer_id, author, body, created_at) VALUES
 			(700, 'm1', 'ca', 'ann', 'customer', 'a1', 0), (705, 'm2', 'cb', 'bob', 'customer', 'b1', 0),
-			(710, 'm3', 'ca', 'ann', 'agent', 'a2', 0)`); err != nil {
+			(710, 'm3', 'ca', 'ann', 'agent', 'a2', 0);
+		INSERT INTO tracking_identities (id, customer_id, tracking_id, created_at, updated_at) VALUES ('ann-phone', 'ann', 'phone', 0, 0);
+		INSERT INTO sessions (token_hash, customer_id, identity_id, created_at, last_used_at) VALUES ('\x01', 'ann', 'ann-phone', 0, 0)`); err != nil {
 		t.Fatal(err)
 	}
 	s, err := OpenPostgres(ctx, dsn, PostgresOptions{})
@@ -185,7 +187,8 @@ func TestPostgresMigrationKeepsEveryCursor(t *testing.T) {
 			t.Fatalf("%s's cursor %d, %v; want %d", customer, latest.Cursor, err, want)
 		}
 	}
-	ev, err := s.Events(ctx, Session{CustomerID: "ann"}, 700, 10)
+	annSess := Session{ID: 1, CustomerID: "ann", IdentityID: "ann-phone"}
+	ev, err := s.Events(ctx, annSess, 700, 10, t0)
 	if err != nil || len(ev.Messages) != 1 || ev.Messages[0].ID != "m3" || ev.Messages[0].Seq != 710 {
 		t.Fatalf("ann's events after 700 = %+v, %v", ev, err)
 	}
@@ -193,7 +196,7 @@ func TestPostgresMigrationKeepsEveryCursor(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if ev, err = s.Events(ctx, Session{CustomerID: "ann"}, 710, 10); err != nil || len(ev.Messages) != 1 || ev.Messages[0].ID != reply.ID || ev.Cursor != 711 {
+	if ev, err = s.Events(ctx, annSess, 710, 10, t0); err != nil || len(ev.Messages) != 1 || ev.Messages[0].ID != reply.ID || ev.Cursor != 711 {
 		t.Fatalf("ann's events after 710 = %+v, %v; want the new reply at 711", ev, err)
 	}
 }

@@ -44,8 +44,8 @@ func TestPostgresAgentReplyCommittedLastIsTheLastMessage(t *testing.T) {
 	if got.LastSeq != third.Seq || got.Preview != "third" || !got.LastMessageAt.Equal(third.CreatedAt) || got.Unread != 2 {
 		t.Fatalf("conversation %+v, want the last message seq %d \"third\" and 2 unread", got, third.Seq)
 	}
-	ev, err := s.Events(ctx, Session{CustomerID: c.CustomerID}, 0, 10)
-	if err != nil || len(ev.Messages) != 3 || ev.Messages[1].ID != second.ID || ev.Messages[2].ID != third.ID {
+	ev, err := s.Events(ctx, sess, 0, 10, t0)
+	if err != nil || len(ev.Messages) != 2 || ev.Messages[0].ID != second.ID || ev.Messages[1].ID != third.ID {
 		t.Fatalf("the customer's events = %+v, %v", ev, err)
 	}
 	// The agents' history pages follow the commit order too, one message a
@@ -129,7 +129,11 @@ func TestPostgresAgentReplyDuringAnAdoption(t *testing.T) {
 	if owner != to || r.m.CustomerID != to {
 		t.Fatalf("the reply is stored for %s (answered %s), want the adopting customer %s", owner, r.m.CustomerID, to)
 	}
-	ev, err := s.Events(ctx, Session{CustomerID: to}, 0, 10)
+	annSess, err := s.Session(ctx, ann.SessionToken, t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev, err := s.Events(ctx, annSess, 0, 10, t0)
 	if err != nil || len(ev.Messages) != 2 || ev.Messages[0].Body != "hello" || ev.Messages[1].ID != r.m.ID {
 		t.Fatalf("the identified customer's events = %+v, %v", ev, err)
 	}

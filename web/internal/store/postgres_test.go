@@ -197,7 +197,7 @@ func TestPostgresAnotherDatabasesTransactionHoldsNothingBack(t *testing.T) {
 		t.Fatal(err)
 	}
 	start := time.Now()
-	ev, err := s.Events(ctx, sess, 0, 10)
+	ev, err := s.Events(ctx, sess, 0, 10, t0)
 	if err != nil || len(ev.Messages) != 1 || ev.Messages[0].ID != reply.ID || time.Since(start) > maxHeldBack/2 {
 		t.Fatalf("events after %v: %+v, %v; want the reply at once", time.Since(start), ev, err)
 	}

@@ -144,6 +144,7 @@ func (w *writeStmts) close() {
 
 type readStmts struct {
 	session       *sql.Stmt
+	liveSession   *sql.Stmt
 	conversations *sql.Stmt
 	ownedConv     *sql.Stmt
 	messages      *sql.Stmt
@@ -154,7 +155,10 @@ type readStmts struct {
 
 func (r *readStmts) prepare(ctx context.Context, db *sql.DB) error {
 	return prepareAll(ctx, db, map[**sql.Stmt]string{
-		&r.session:       sessionQuery,
+		&r.session: sessionQuery,
+		&r.liveSession: `SELECT c.verified, s.created_at, s.last_used_at
+			FROM sessions s JOIN customers c ON c.id = s.customer_id
+			WHERE s.id = ? AND s.customer_id = ? AND s.revoked_at IS NULL`,
 		&r.conversations: conversationsQuery,
 		&r.ownedConv:     ownedConvQuery,
 		&r.messages: `SELECT ` + messageColumns + ` FROM messages
@@ -168,7 +172,7 @@ func (r *readStmts) prepare(ctx context.Context, db *sql.DB) error {
 }
 
 func (r *readStmts) close() {
-	closeAll(r.session, r.conversations, r.ownedConv, r.messages, r.events, r.latestSeq, r.unreadTotal)
+	closeAll(r.session, r.liveSession, r.conversations, r.ownedConv, r.messages, r.events, r.latestSeq, r.unreadTotal)
 }
 
 func prepareAll(ctx context.Context, db *sql.DB, stmts map[**sql.Stmt]string) error {

@@ -65,8 +65,11 @@ type Store interface {
 	MarkRead(ctx context.Context, customerID, conversationID string) error
 	// Events returns up to limit messages of the session's customer after seq
 	// that the session's device (its tracking identity) did not send, on any
-	// of its sessions, the cursor and the unread total.
-	Events(ctx context.Context, s Session, after int64, limit int) (Events, error)
+	// of its sessions, the cursor and the unread total. ErrSessionInvalid: the
+	// session is no longer live at now (revoked, expired, its customer
+	// erased), read in the same snapshot as the messages, so that nothing
+	// stored after a logout reaches a poll that was opened before it.
+	Events(ctx context.Context, s Session, after int64, limit int, now time.Time) (Events, error)
 	// LatestEvents answers like Events with no messages: the customer's cursor
 	// and unread total.
 	LatestEvents(ctx context.Context, customerID string) (Events, error)

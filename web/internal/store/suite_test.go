@@ -50,6 +50,7 @@ var storeSuite = []suiteCase{
 	{"AgentAuthorName", testAgentAuthorName},
 	{"CreateConversationAfterEraseIsSessionInvalid", testCreateConversationAfterEraseIsSessionInvalid},
 	{"EventsLeaveOutWhatTheDeviceSentOnAnySession", testEventsLeaveOutWhatTheDeviceSentOnAnySession},
+	{"EventsAnswerOnlyALiveSession", testEventsAnswerOnlyALiveSession},
 	// email_test.go
 	{"LoginUsesTheCanonicalEmail", testLoginUsesTheCanonicalEmail},
 	// sessions_test.go
