@@ -208,15 +208,18 @@ func (s *SQLite) Session(ctx context.Context, token string, now time.Time) (Sess
 	}
 	// A write per request would double the writer's load for nothing: the
 	// idle timeout is days, so a minute's precision is plenty.
-	if at-lastUsed >= TouchEvery.Milliseconds() {
-		err = s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
-			if _, err := tx.StmtContext(ctx, s.ws.touchSession).ExecContext(ctx, at, sess.ID); err != nil {
-				return err
-			}
-			_, err := tx.StmtContext(ctx, s.ws.touchCustomer).ExecContext(ctx, at, sess.CustomerID)
-			return err
-		})
+	if at-lastUsed < TouchEvery.Milliseconds() {
+		sess.LiveUntil = s.sessions.liveUntil(verified, created, lastUsed)
+		return sess, nil
 	}
+	sess.LiveUntil = s.sessions.liveUntil(verified, created, at)
+	err = s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		if _, err := tx.StmtContext(ctx, s.ws.touchSession).ExecContext(ctx, at, sess.ID); err != nil {
+			return err
+		}
+		_, err := tx.StmtContext(ctx, s.ws.touchCustomer).ExecContext(ctx, at, sess.CustomerID)
+		return err
+	})
 	return sess, err
 }
 

@@ -324,17 +324,20 @@ func (p *Postgres) Session(ctx context.Context, token string, now time.Time) (Se
 	}
 	// At most once per TouchEvery, as in the SQLite store: the idle timeout
 	// is days, so a minute's precision is plenty.
-	if at-lastUsed >= TouchEvery.Milliseconds() {
-		err = p.write(ctx, func(ctx context.Context, tx pgx.Tx) error {
-			// The customer's row before the session's: the lock order above.
-			if _, err := tx.Exec(ctx, pgTouchCustomer,
-				at, sess.CustomerID); err != nil {
-				return err
-			}
-			_, err := tx.Exec(ctx, pgTouchSession, at, sess.ID)
-			return err
-		})
+	if at-lastUsed < TouchEvery.Milliseconds() {
+		sess.LiveUntil = p.sessions.liveUntil(verified, created, lastUsed)
+		return sess, nil
 	}
+	sess.LiveUntil = p.sessions.liveUntil(verified, created, at)
+	err = p.write(ctx, func(ctx context.Context, tx pgx.Tx) error {
+		// The customer's row before the session's: the lock order above.
+		if _, err := tx.Exec(ctx, pgTouchCustomer,
+			at, sess.CustomerID); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, pgTouchSession, at, sess.ID)
+		return err
+	})
 	return sess, err
 }
 

@@ -94,6 +94,33 @@ func testSessionZeroPolicyNeverExpires(t *testing.T, open engine) {
 	wantSession(t, s, tok, t0.Add(10*365*24*time.Hour), true)
 }
 
+// A session read tells when the session ends unless it is used again: the
+// idle timeout from its recorded use, bounded by its lifetime; the zero
+// policy, never.
+func testSessionTellsWhenItEnds(t *testing.T, open engine) {
+	ctx := context.Background()
+	s := open(t, SessionPolicy{VerifiedIdle: time.Hour, VerifiedLifetime: 3 * time.Hour})
+	tok := login(t, s, "sam@example.com", "dev-1", t0)
+	for _, c := range []struct {
+		at, want time.Duration
+	}{
+		{0, time.Hour},
+		{30 * time.Minute, 90 * time.Minute},                // used, so recorded
+		{30*time.Minute + 30*time.Second, 90 * time.Minute}, // within TouchEvery: not recorded again
+		{80 * time.Minute, 140 * time.Minute},
+		{130 * time.Minute, 3 * time.Hour}, // the lifetime comes first
+	} {
+		sess, err := s.Session(ctx, tok, t0.Add(c.at))
+		if err != nil || !sess.LiveUntil.Equal(t0.Add(c.want)) {
+			t.Fatalf("at %s: live until %s, %v; want %s", c.at, sess.LiveUntil.Sub(t0), err, c.want)
+		}
+	}
+	forever := open(t, SessionPolicy{})
+	if sess, err := forever.Session(ctx, login(t, forever, "sam@example.com", "dev-1", t0), t0); err != nil || !sess.LiveUntil.IsZero() {
+		t.Fatalf("under the zero policy: live until %s, %v; want never", sess.LiveUntil, err)
+	}
+}
+
 // Recording a session's use costs a write at most once per TouchEvery.
 func testSessionUseRecordedAtMostOncePerMinute(t *testing.T, open engine) {
 	s := open(t, SessionPolicy{VerifiedIdle: time.Hour})

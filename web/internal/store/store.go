@@ -13,6 +13,7 @@ package store
 
 import (
 	"context"
+	"math"
 	"time"
 )
 
@@ -208,11 +209,34 @@ func alive(idle, lifetime time.Duration, created, lastUsed, now int64) bool {
 	return (idle <= 0 || now-lastUsed < idle.Milliseconds()) && (lifetime <= 0 || now-created < lifetime.Milliseconds())
 }
 
+// liveUntil is when a session made at created and last used at lastUsed
+// ends unless it is used again; the zero time: never.
+func (p SessionPolicy) liveUntil(verified bool, created, lastUsed int64) time.Time {
+	idle, lifetime := p.AnonymousIdle, p.AnonymousLifetime
+	if verified {
+		idle, lifetime = p.VerifiedIdle, p.VerifiedLifetime
+	}
+	var until int64 = math.MaxInt64
+	if idle > 0 {
+		until = lastUsed + idle.Milliseconds()
+	}
+	if lifetime > 0 {
+		until = min(until, created+lifetime.Milliseconds())
+	}
+	if until == math.MaxInt64 {
+		return time.Time{}
+	}
+	return fromMillis(until)
+}
+
 // Session is a live bearer session.
 type Session struct {
 	ID         int64
 	CustomerID string
 	IdentityID string
+	// LiveUntil is when the session ends unless it is used again (the zero
+	// time: never), as of the read that answered it.
+	LiveUntil time.Time
 }
 
 // MaxPage bounds every list the store returns, so that no answer grows with

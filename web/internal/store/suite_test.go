@@ -58,6 +58,7 @@ var storeSuite = []suiteCase{
 	{"SessionIdleTimeoutPerKind", testSessionIdleTimeoutPerKind},
 	{"SessionLifetimeEndsABusySession", testSessionLifetimeEndsABusySession},
 	{"SessionZeroPolicyNeverExpires", testSessionZeroPolicyNeverExpires},
+	{"SessionTellsWhenItEnds", testSessionTellsWhenItEnds},
 	{"SessionUseRecordedAtMostOncePerMinute", testSessionUseRecordedAtMostOncePerMinute},
 	{"ExpiredTrackingTokenMovesNothing", testExpiredTrackingTokenMovesNothing},
 	// purge_test.go
