@@ -107,6 +107,12 @@ func (s *server) login(w http.ResponseWriter, r *http.Request) {
 		s.serverError(w, r, err)
 		return
 	}
+	// It revoked the device's earlier sessions, the customer's oldest beyond
+	// the bound, and the adopted anonymous customer's.
+	s.sessionsEnded(res.Identity.CustomerID)
+	if res.MergedFrom != "" {
+		s.sessionsEnded(res.MergedFrom)
+	}
 	writeJSON(w, http.StatusOK, loginJSON{
 		Identity:     identityOf(res.Identity),
 		SessionToken: res.SessionToken,
@@ -126,6 +132,7 @@ func (s *server) logout(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err == nil {
+		s.sessionsEnded(sess.CustomerID)
 		// The session's waiting polls (other tabs) wake and answer 401 now.
 		s.wakeCustomer(sess.CustomerID)
 	}

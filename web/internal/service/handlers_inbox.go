@@ -418,6 +418,7 @@ func (s *server) eraseCustomer(w http.ResponseWriter, r *http.Request, _ agentAc
 	// The customer's waiting polls wake to find their session gone and
 	// answer 401; a customer's wake-up wakes the agents' polls too, which
 	// drop the customer's conversations.
+	s.sessionsEnded(id)
 	s.wakeCustomer(id)
 	w.WriteHeader(http.StatusNoContent)
 }

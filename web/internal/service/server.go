@@ -63,6 +63,7 @@ type server struct {
 	log      *slog.Logger
 	notifier *notifier
 	wakeups  Wakeups
+	sessions *sessionCache
 	stopping <-chan struct{}
 
 	proxyHeader                           string
@@ -98,6 +99,7 @@ func newServer(opts Options) (*server, http.Handler, error) {
 		log:      opts.Logger,
 		notifier: newNotifier(),
 		wakeups:  opts.Wakeups,
+		sessions: newSessionCache(),
 		stopping: opts.Stopping,
 
 		proxyHeader: http.CanonicalHeaderKey(opts.Limits.TrustedProxyHeader),
@@ -182,7 +184,7 @@ func newServer(opts Options) (*server, http.Handler, error) {
 	}
 
 	// Last, so that a failed New leaves nothing listening.
-	if err := s.wakeups.Listen(s.notifier); err != nil {
+	if err := s.wakeups.Listen(local{s.notifier, s.sessions}); err != nil {
 		return nil, nil, err
 	}
 	return s, newCORS(opts.AllowedOrigins).wrap(agentArea(s.recoverPanics(mux))), nil
@@ -246,11 +248,18 @@ func (s *server) withSession(next sessionHandler) http.HandlerFunc {
 			writeError(w, http.StatusUnauthorized, codeSessionInvalid, "session missing, unknown or revoked")
 			return
 		}
-		sess, err := s.store.Session(r.Context(), token, s.now())
+		key, now := tokenKey(token), s.now()
+		if sess, ok := s.sessions.get(key, now); ok {
+			next(w, r, sess)
+			return
+		}
+		epoch := s.sessions.reading()
+		sess, err := s.store.Session(r.Context(), token, now)
 		if err != nil {
 			s.storeError(w, r, err)
 			return
 		}
+		s.sessions.put(key, sess, epoch, now)
 		next(w, r, sess)
 	})
 }

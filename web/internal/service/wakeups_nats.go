@@ -17,8 +17,9 @@ import (
 // after each subscription in which the NATS server does not know of it yet
 // and a wake-up is lost.
 const (
-	natsCustomerSubject = "kustomer-chat.wake.customer"
-	natsAgentsSubject   = "kustomer-chat.wake.agents"
+	natsCustomerSubject      = "kustomer-chat.wake.customer"
+	natsAgentsSubject        = "kustomer-chat.wake.agents"
+	natsSessionsEndedSubject = "kustomer-chat.sessions.ended"
 )
 
 // NATSWakeups carries wake-ups between instances through NATS core
@@ -47,11 +48,6 @@ func ConnectNATS(servers string, log *slog.Logger) (*NATSWakeups, error) {
 		// The service keeps serving without NATS (each instance still wakes
 		// its own polls), so it never gives up reconnecting.
 		nats.MaxReconnects(-1),
-		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) {
-			if err != nil {
-				log.Warn("NATS connection lost; other instances' wake-ups wait for the reconnect", "err", err)
-			}
-		}),
 		nats.ClosedHandler(func(*nats.Conn) { close(w.closed) }),
 	)
 	if err != nil {
@@ -61,18 +57,37 @@ func ConnectNATS(servers string, log *slog.Logger) (*NATSWakeups, error) {
 	return w, nil
 }
 
-// Listen subscribes to the wake-ups; at a reconnect it wakes every poll,
-// for those published while disconnected are lost.
-func (w *NATSWakeups) Listen(local Polls) error {
+// Listen subscribes; at a reconnect it resyncs local, for what was
+// published while disconnected is lost, and so when the server dropped
+// messages for this connection (a slow consumer).
+func (w *NATSWakeups) Listen(local Local) error {
+	w.conn.SetDisconnectErrHandler(func(_ *nats.Conn, err error) {
+		local.Disconnected()
+		if err != nil {
+			w.log.Warn("NATS connection lost; other instances' wake-ups wait for the reconnect", "err", err)
+		}
+	})
 	w.conn.SetReconnectHandler(func(*nats.Conn) {
 		w.log.Info("NATS connection back; waking every long poll")
-		local.WakeAll()
+		local.Resync()
 	})
-	if _, err := w.conn.Subscribe(natsCustomerSubject, func(m *nats.Msg) { local.WakeCustomer(string(m.Data)) }); err != nil {
-		return fmt.Errorf("NATS: %w", err)
+	w.conn.SetErrorHandler(func(_ *nats.Conn, _ *nats.Subscription, err error) {
+		if errors.Is(err, nats.ErrSlowConsumer) {
+			w.log.Warn("NATS messages dropped; waking every long poll", "err", err)
+			local.Resync()
+		}
+	})
+	if !w.conn.IsConnected() {
+		local.Disconnected()
 	}
-	if _, err := w.conn.Subscribe(natsAgentsSubject, func(*nats.Msg) { local.WakeAgents() }); err != nil {
-		return fmt.Errorf("NATS: %w", err)
+	for subject, fn := range map[string]func(*nats.Msg){
+		natsCustomerSubject:      func(m *nats.Msg) { local.WakeCustomer(string(m.Data)) },
+		natsAgentsSubject:        func(*nats.Msg) { local.WakeAgents() },
+		natsSessionsEndedSubject: func(m *nats.Msg) { local.SessionsEnded(string(m.Data)) },
+	} {
+		if _, err := w.conn.Subscribe(subject, fn); err != nil {
+			return fmt.Errorf("NATS: %w", err)
+		}
 	}
 	// The server knows the subscriptions before the first poll waits.
 	if err := w.conn.Flush(); err != nil {
@@ -86,6 +101,10 @@ func (w *NATSWakeups) PublishCustomer(customerID string) {
 }
 
 func (w *NATSWakeups) PublishAgents() { w.publish(natsAgentsSubject, nil) }
+
+func (w *NATSWakeups) PublishSessionsEnded(customerID string) {
+	w.publish(natsSessionsEndedSubject, []byte(customerID))
+}
 
 func (w *NATSWakeups) publish(subject string, data []byte) {
 	err := w.conn.Publish(subject, data)

@@ -160,6 +160,18 @@ func TestNATSReconnectWakesEveryPoll(t *testing.T) {
 	phone := a.login(a.jwt("ann@example.com", ""), "phone", "").SessionToken
 	laptop := b.login(b.jwt("ann@example.com", ""), "laptop", "").SessionToken
 	conv := a.createConversation(phone, "hello").Conversation.ID
+	// A's wake-up for the new conversation reaches B before B's polls wait:
+	// one that came later would make a poll read again, maybe after the
+	// message sent below is stored, and answer it. NATS hands one subject's
+	// messages to B in order, so once a later one is handled, so is it.
+	marker, unsubscribe := b.srv.notifier.subscribe("marker")
+	a.srv.wakeups.PublishCustomer("marker")
+	select {
+	case <-marker:
+	case <-time.After(5 * time.Second):
+		t.Fatal("no wake-up reached B")
+	}
+	unsubscribe()
 	cursor := b.events(laptop, "").Cursor
 	agentCursor := decodeAs[agentEventsJSON](b.agentAPI("GET", "/v1/agent/events", nil).expect(200)).Cursor
 	customerPoll := b.poll(context.Background(), laptop, "?after="+itoa(cursor)+"&wait=20")
@@ -192,4 +204,43 @@ func TestNATSReconnectWakesEveryPoll(t *testing.T) {
 		t.Fatalf("agents' poll: %+v", agentEv)
 	}
 	t.Logf("answered %s after the NATS restart", time.Since(restarted))
+}
+
+// A session that ends through one instance is refused by the other, which
+// had it cached, as soon as NATS carries the news: well before the cache's
+// own bound (sessionCacheTTL) would end it.
+func TestSessionsEndedOnOneInstanceEndOnTheOther(t *testing.T) {
+	a, b := twoInstances(t, startNATS(t, -1).ClientURL())
+	jwt := a.jwt("ann@example.com", "")
+	live := func(token string) {
+		t.Helper()
+		b.sdk("GET", "/v1/conversations", token, nil).expect(200) // now cached on B
+	}
+	refusedOnB := func(what, token string) {
+		t.Helper()
+		for deadline := time.Now().Add(time.Second); ; time.Sleep(5 * time.Millisecond) {
+			r := b.sdk("GET", "/v1/conversations", token, nil)
+			if r.Code == 401 {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%s: B still answers %d a second later", what, r.Code)
+			}
+		}
+	}
+
+	phone := a.login(jwt, "phone", "")
+	live(phone.SessionToken)
+	a.sdk("POST", "/v1/identities/logout", phone.SessionToken, nil).expect(204)
+	refusedOnB("a logout on A", phone.SessionToken)
+
+	laptop := a.login(jwt, "laptop", "").SessionToken
+	live(laptop)
+	a.login(jwt, "laptop", "") // a new session of the device revokes its earlier one
+	refusedOnB("the device's next login on A", laptop)
+
+	tablet := a.login(jwt, "tablet", "")
+	live(tablet.SessionToken)
+	a.agentAPI("DELETE", "/v1/agent/customers/"+tablet.Identity.CustomerID, nil).expect(204)
+	refusedOnB("an erase on A", tablet.SessionToken)
 }

@@ -91,7 +91,7 @@ func TestLoopbackOnly(t *testing.T) {
 // bus carries wake-ups between in-process instances, as NATS would.
 type bus struct {
 	mu    sync.Mutex
-	polls []service.Polls
+	polls []service.Local
 }
 
 type busStop struct {
@@ -99,7 +99,7 @@ type busStop struct {
 	self int
 }
 
-func (s *busStop) Listen(p service.Polls) error {
+func (s *busStop) Listen(p service.Local) error {
 	s.b.mu.Lock()
 	defer s.b.mu.Unlock()
 	s.self = len(s.b.polls)
@@ -107,7 +107,7 @@ func (s *busStop) Listen(p service.Polls) error {
 	return nil
 }
 
-func (s *busStop) others(fn func(service.Polls)) {
+func (s *busStop) others(fn func(service.Local)) {
 	s.b.mu.Lock()
 	defer s.b.mu.Unlock()
 	for i, p := range s.b.polls {
@@ -117,8 +117,11 @@ func (s *busStop) others(fn func(service.Polls)) {
 	}
 }
 
-func (s *busStop) PublishCustomer(id string) { s.others(func(p service.Polls) { p.WakeCustomer(id) }) }
-func (s *busStop) PublishAgents()            { s.others(func(p service.Polls) { p.WakeAgents() }) }
+func (s *busStop) PublishCustomer(id string) { s.others(func(p service.Local) { p.WakeCustomer(id) }) }
+func (s *busStop) PublishAgents()            { s.others(func(p service.Local) { p.WakeAgents() }) }
+func (s *busStop) PublishSessionsEnded(id string) {
+	s.others(func(p service.Local) { p.SessionsEnded(id) })
+}
 
 const apiKey, secret = "pk_loadgen_test", "loadgen-test-secret-0123456789abcdef"
 
