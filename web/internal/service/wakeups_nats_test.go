@@ -34,10 +34,10 @@ func startNATS(t *testing.T, port int) *natsserver.Server {
 // twoInstances returns two instances of the service on one SQLite file and
 // one clock, each with its own connection to the NATS server at natsURL and
 // reached through its own HTTP server, as behind a load balancer.
-func twoInstances(t *testing.T, natsURL string) (a, b *env) {
+func twoInstances(t *testing.T, natsURL string, bMods ...func(*Options)) (a, b *env) {
 	t.Helper()
 	a = newEnv(t, withNATS(t, natsURL))
-	b = newEnvAt(t, a.path, store.SQLiteOptions{}, withNATS(t, natsURL), func(o *Options) { o.Now = a.clock.Now })
+	b = newEnvAt(t, a.path, store.SQLiteOptions{}, append([]func(*Options){withNATS(t, natsURL), func(o *Options) { o.Now = a.clock.Now }}, bMods...)...)
 	b.clock = a.clock
 	for _, e := range []*env{a, b} {
 		ts := httptest.NewServer(e.h)
@@ -151,12 +151,36 @@ func TestNATSWakeLatency(t *testing.T) {
 	t.Logf("message sent through A → event on B's poll, %d wakes: p50 %s, p99 %s, max %s", n, took[n/2], took[n*99/100], took[n-1])
 }
 
+// feedReads tells of every events read of its store, once it has answered.
+type feedReads struct {
+	store.Store
+	read chan struct{}
+}
+
+func (f feedReads) Events(ctx context.Context, s store.Session, after int64, limit int, now time.Time) (store.Events, error) {
+	defer f.done()
+	return f.Store.Events(ctx, s, after, limit, now)
+}
+
+func (f feedReads) AgentEvents(ctx context.Context, after int64, limit int) (store.AgentEvents, error) {
+	defer f.done()
+	return f.Store.AgentEvents(ctx, after, limit)
+}
+
+func (f feedReads) done() {
+	select {
+	case f.read <- struct{}{}:
+	default:
+	}
+}
+
 // A wake-up lost while NATS is down (here A's, dropped with its connection
 // as in a crash) delays B's polls only until B is connected again.
 func TestNATSReconnectWakesEveryPoll(t *testing.T) {
 	ns := startNATS(t, -1)
 	port := ns.Addr().(*net.TCPAddr).Port
-	a, b := twoInstances(t, ns.ClientURL())
+	reads := make(chan struct{}, 16)
+	a, b := twoInstances(t, ns.ClientURL(), func(o *Options) { o.Store = feedReads{o.Store, reads} })
 	phone := a.login(a.jwt("ann@example.com", ""), "phone", "").SessionToken
 	laptop := b.login(b.jwt("ann@example.com", ""), "laptop", "").SessionToken
 	conv := a.createConversation(phone, "hello").Conversation.ID
@@ -174,9 +198,21 @@ func TestNATSReconnectWakesEveryPoll(t *testing.T) {
 	unsubscribe()
 	cursor := b.events(laptop, "").Cursor
 	agentCursor := decodeAs[agentEventsJSON](b.agentAPI("GET", "/v1/agent/events", nil).expect(200)).Cursor
+	for len(reads) > 0 {
+		<-reads
+	}
 	customerPoll := b.poll(context.Background(), laptop, "?after="+itoa(cursor)+"&wait=20")
 	agentsPoll := b.agentPoll(context.Background(), "?after="+itoa(agentCursor)+"&wait=20")
 	b.waitSubscribed(2)
+	// Subscribed, each poll reads once before it waits: a first read that came
+	// after the message sent below would answer it without any wake-up.
+	for range 2 {
+		select {
+		case <-reads:
+		case <-time.After(5 * time.Second):
+			t.Fatal("the polls did not read")
+		}
+	}
 
 	ns.Shutdown()
 	for _, e := range []*env{a, b} {
