@@ -199,34 +199,41 @@ var DefaultSessionPolicy = SessionPolicy{
 // live tells whether a session made at created and last used at lastUsed
 // (Unix ms) is still live at now.
 func (p SessionPolicy) live(verified bool, created, lastUsed, now int64) bool {
-	if verified {
-		return alive(p.VerifiedIdle, p.VerifiedLifetime, created, lastUsed, now)
-	}
-	return alive(p.AnonymousIdle, p.AnonymousLifetime, created, lastUsed, now)
-}
-
-func alive(idle, lifetime time.Duration, created, lastUsed, now int64) bool {
-	return (idle <= 0 || now-lastUsed < idle.Milliseconds()) && (lifetime <= 0 || now-created < lifetime.Milliseconds())
+	return now < p.ends(verified, created, lastUsed)
 }
 
 // liveUntil is when a session made at created and last used at lastUsed
 // ends unless it is used again; the zero time: never.
 func (p SessionPolicy) liveUntil(verified bool, created, lastUsed int64) time.Time {
-	idle, lifetime := p.AnonymousIdle, p.AnonymousLifetime
-	if verified {
-		idle, lifetime = p.VerifiedIdle, p.VerifiedLifetime
-	}
-	var until int64 = math.MaxInt64
-	if idle > 0 {
-		until = lastUsed + idle.Milliseconds()
-	}
-	if lifetime > 0 {
-		until = min(until, created+lifetime.Milliseconds())
-	}
-	if until == math.MaxInt64 {
+	end := p.ends(verified, created, lastUsed)
+	if end == math.MaxInt64 {
 		return time.Time{}
 	}
-	return fromMillis(until)
+	return fromMillis(end)
+}
+
+func (p SessionPolicy) ends(verified bool, created, lastUsed int64) int64 {
+	if verified {
+		return ends(p.VerifiedIdle, p.VerifiedLifetime, created, lastUsed)
+	}
+	return ends(p.AnonymousIdle, p.AnonymousLifetime, created, lastUsed)
+}
+
+func alive(idle, lifetime time.Duration, created, lastUsed, now int64) bool {
+	return now < ends(idle, lifetime, created, lastUsed)
+}
+
+// ends is the Unix ms at which a session under idle and lifetime (each
+// unbounded when not positive) ends unless used again; math.MaxInt64: never.
+func ends(idle, lifetime time.Duration, created, lastUsed int64) int64 {
+	end := int64(math.MaxInt64)
+	if idle > 0 {
+		end = lastUsed + idle.Milliseconds()
+	}
+	if lifetime > 0 {
+		end = min(end, created+lifetime.Milliseconds())
+	}
+	return end
 }
 
 // Session is a live bearer session.
